@@ -1,0 +1,53 @@
+"""The normalised inputs of one period, as the importer produces them and the store keeps them.
+
+Every table is a plain DataFrame with fixed columns, so the scoring pipeline, the store and
+the tests all speak the same shapes:
+
+- units:       unit_id, unit_name, unit_type, group
+- survey:      response_id, unit_id, respondent_group, channel, then one column per survey item
+               holding the canonical answer label of the model's scale, or None when blank
+- indicators:  unit_id, code, value (float), source (file name)          -- long format
+- compliance:  unit_id, item, status ("pass" | "partial" | "fail" | None), points (float or NaN)
+- adjustments: unit_id, bonus (float), deduction (float), veto (str or None), note (str)
+- reverse:     rater (anonymous int), unit_id, then one column per criterion (answer labels)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from scoring.formalism import Exclusion
+
+UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group"]
+SURVEY_ID_COLUMNS = ["response_id", "unit_id", "respondent_group", "channel"]
+INDICATOR_COLUMNS = ["unit_id", "code", "value", "source"]
+COMPLIANCE_COLUMNS = ["unit_id", "item", "status", "points"]
+ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
+REVERSE_ID_COLUMNS = ["rater", "unit_id"]
+
+COMPLIANCE_STATUSES = ("pass", "partial", "fail")
+
+
+def empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+@dataclass
+class PeriodInputs:
+    period: str
+    units: pd.DataFrame
+    survey: pd.DataFrame = field(default_factory=lambda: empty(SURVEY_ID_COLUMNS))
+    indicators: pd.DataFrame = field(default_factory=lambda: empty(INDICATOR_COLUMNS))
+    compliance: pd.DataFrame = field(default_factory=lambda: empty(COMPLIANCE_COLUMNS))
+    adjustments: pd.DataFrame = field(default_factory=lambda: empty(ADJUSTMENT_COLUMNS))
+    reverse: pd.DataFrame = field(default_factory=lambda: empty(REVERSE_ID_COLUMNS))
+    excluded: list[Exclusion] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def item_columns(self) -> list[str]:
+        return [c for c in self.survey.columns if c not in SURVEY_ID_COLUMNS]
+
+    def criterion_columns(self) -> list[str]:
+        return [c for c in self.reverse.columns if c not in REVERSE_ID_COLUMNS]

@@ -1,0 +1,102 @@
+"""Located, bilingual validation findings, collected lazily so the user sees them all at once."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+import pandas as pd
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding. `row` is the row number as the user sees it in Excel (1-based), `column`
+    the column letter; either may be None when the finding concerns a whole file or row."""
+
+    severity: Severity
+    file: str
+    message_zh: str
+    message_en: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    header: str | None = None
+    value: str | None = None
+    expected: str | None = None
+    suggestions: tuple[str, ...] = ()
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"[{self.sheet}]")
+        cell = f"{self.column or ''}{self.row or ''}"
+        if cell:
+            parts.append(cell)
+        if self.header:
+            parts.append(f"({self.header})")
+        return " ".join(parts)
+
+    def text(self, lang: str = "zh") -> str:
+        msg = self.message_zh if lang == "zh" else self.message_en
+        if self.suggestions:
+            msg += ("；最接近：" if lang == "zh" else "; closest: ") + "、".join(self.suggestions)
+        return f"{self.location()}: {msg}"
+
+
+COLUMNS = ["severity", "file", "sheet", "row", "column", "header", "value", "expected",
+           "message_zh", "message_en", "suggestions"]
+
+
+@dataclass
+class Report:
+    """Every error and warning of one validation run. Errors block an import; warnings do not."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def error(self, file: str, zh: str, en: str, **where) -> None:
+        self.issues.append(Issue(Severity.ERROR, file, zh, en, **where))
+
+    def warning(self, file: str, zh: str, en: str, **where) -> None:
+        self.issues.append(Issue(Severity.WARNING, file, zh, en, **where))
+
+    def extend(self, other: Report) -> None:
+        self.issues.extend(other.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [{**asdict(i), "severity": i.severity.value, "suggestions": "、".join(i.suggestions)}
+                for i in self.issues]
+        return pd.DataFrame(rows, columns=COLUMNS)
+
+    def to_text(self, lang: str = "zh") -> str:
+        if not self.issues:
+            return "没有发现问题 / no problems found"
+        head = {"zh": ("错误", "警告"), "en": ("ERROR", "WARNING")}[lang]
+        return "\n".join(f"{head[0] if i.severity is Severity.ERROR else head[1]}: {i.text(lang)}" for i in self.issues)
+
+
+class InputError(Exception):
+    """Input that cannot be used; carries the full report so callers can show every problem."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        super().__init__(report.to_text())
