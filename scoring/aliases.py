@@ -1,0 +1,77 @@
+"""The header alias table: every accepted spelling of every fixed column, in one place.
+
+Indicator, survey-item, compliance-item and criterion columns are matched against the model's
+codes and names instead (see `match_model_column`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# canonical column -> accepted headers (Chinese first, then English)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "unit_id": ("单位编码", "单位代码", "单位编号", "编码", "unit_id", "unit id", "unit code"),
+    "unit_name": ("单位名称", "单位", "被考核单位", "被评价单位", "unit_name", "unit name", "unit"),
+    "unit_type": ("单位类型", "类型", "unit_type", "unit type", "type"),
+    "group": ("考核组别", "组别", "分组", "考核分组", "group", "comparison group"),
+    "response_id": ("问卷编号", "问卷号", "答卷编号", "样本编号", "response_id", "response id", "respondent id"),
+    "respondent_group": ("受访者类别", "受访者类型", "受访对象", "respondent_group", "respondent group"),
+    "channel": ("调查方式", "调查渠道", "channel", "survey method"),
+    "bonus": ("加分", "加分项", "bonus"),
+    "deduction": ("扣分", "扣分项", "deduction", "deductions"),
+    "veto": ("一票否决", "一票否决事项", "veto"),
+    "note": ("说明", "备注", "note", "notes", "remark", "remarks"),
+    "rater": ("评议单位", "评议人单位", "rater", "rating unit"),
+    "department": ("被评部门", "被评议部门", "被评单位", "department", "rated department"),
+}
+
+# fixed columns of each file kind: (required, optional). "unit" means unit_id or unit_name.
+KIND_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "units": (("unit_id", "unit_name", "unit_type", "group"), ()),
+    "survey": (("response_id", "unit"), ("respondent_group", "channel")),
+    "indicators": (("unit",), ()),
+    "compliance": (("unit",), ("bonus", "deduction", "veto", "note")),
+    "reverse": (("department",), ("rater",)),
+}
+
+_SPACE = re.compile(r"\s+")
+_TRAILING_PAREN = re.compile(r"\([^()]*\)$")
+
+
+def normalise(text: object) -> str:
+    """Header text as compared: NFKC (full-width to half-width), no spaces, lower case."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).lower().rstrip("*:：")
+
+
+_LOOKUP: dict[str, str] = {normalise(a): canon for canon, names in ALIASES.items() for a in names}
+
+
+def canonical(header: object) -> str | None:
+    """The canonical column a header stands for, or None."""
+    key = normalise(header)
+    if key in _LOOKUP:
+        return _LOOKUP[key]
+    stripped = _TRAILING_PAREN.sub("", key)
+    return _LOOKUP.get(stripped) if stripped != key else None
+
+
+def match_model_column(header: object, names: dict[str, str]) -> str | None:
+    """Match a header to a model code. `names` maps code -> name; code or name both match,
+    with or without a trailing unit in parentheses (e.g. "台账页数（页）")."""
+    key = normalise(header)
+    table = {}
+    for code, name in names.items():
+        table[normalise(code)] = code
+        table[normalise(name)] = code
+        table[_TRAILING_PAREN.sub("", normalise(name))] = code
+    if key in table:
+        return table[key]
+    return table.get(_TRAILING_PAREN.sub("", key))
+
+
+def header_score(cells: list[object], extra: set[str] = frozenset()) -> int:
+    """How many cells of a candidate header row are recognised headers; used to find the header row.
+    `extra` holds normalised model codes/names that also count."""
+    return sum(1 for c in cells if c is not None and str(c).strip()
+               and (canonical(c) is not None or normalise(c) in extra))

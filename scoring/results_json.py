@@ -1,0 +1,67 @@
+"""The stable JSON contract of a scored period (documented in docs/json.md).
+
+Scores are numbers (never strings); missing values are null.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scoring.pipeline import PeriodResult
+
+SCHEMA_VERSION = 1
+
+
+def _num(v: Any) -> float | int | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _int(v: Any) -> int | None:
+    f = _num(v)
+    return None if f is None else int(f)
+
+
+def result_to_json(r: PeriodResult) -> dict:
+    survey = r.survey
+    by_unit = {u: g for u, g in r.breakdown.groupby("unit_id", sort=False)}
+    units = []
+    for row in r.units.itertuples(index=False):
+        s = survey.loc[row.unit_id] if row.unit_id in survey.index else None
+        rows = by_unit.get(row.unit_id)
+        units.append({
+            "unit_id": row.unit_id, "unit_name": row.unit_name, "unit_type": row.unit_type, "group": row.group,
+            "status": row.status, "total": _num(row.total), "mass": _num(row.mass),
+            "performance": _num(row.performance), "compliance": _num(row.compliance),
+            "bonus": _num(row.bonus), "deduction": _num(row.deduction),
+            "rank_group": _int(row.rank_group), "rank_overall": _int(row.rank_overall),
+            "grade": row.grade, "veto": row.veto if isinstance(row.veto, str) else None,
+            "flags": list(row.flags),
+            "survey": None if s is None else {
+                "n_valid": _int(s["n_valid"]), "n_unknown": _int(s["n_unknown"]), "mean": _num(s["mean"]),
+                "ci95": [_num(s["ci_low"]), _num(s["ci_high"])],
+                "satisfaction_rate": _num(s["satisfaction_rate"]),
+            },
+            "indicators": [] if rows is None else [
+                {"dimension": b.dimension, "code": b.code, "name": b.name,
+                 "raw": _num(b.raw) if not isinstance(b.raw, str) else b.raw,
+                 "score": _num(b.score), "weight": _num(b.weight), "contribution": _num(b.contribution),
+                 "note": b.note or None}
+                for b in rows.itertuples(index=False)
+            ],
+        })
+    return {
+        "schema": SCHEMA_VERSION,
+        "period": r.period,
+        "model": {"name": r.model.model.name, "version": r.model.model.version, "weights": r.model.weights},
+        "units": units,
+        "excluded": [e.as_json() for e in r.excluded],
+        "warnings": list(r.warnings),
+    }
