@@ -35,6 +35,13 @@ KIND_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reverse": (("department",), ("rater",)),
 }
 
+# accepted spellings of a compliance result
+COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {
+    "pass": ("通过", "合格", "是", "达标", "已落实", "pass", "passed", "yes", "√", "✓"),
+    "partial": ("部分", "部分通过", "基本合格", "部分落实", "partial", "partly"),
+    "fail": ("未通过", "不通过", "不合格", "否", "未落实", "fail", "failed", "no", "×", "✗"),
+}
+
 _SPACE = re.compile(r"\s+")
 _TRAILING_PAREN = re.compile(r"\([^()]*\)$")
 
@@ -45,6 +52,14 @@ def normalise(text: object) -> str:
 
 
 _LOOKUP: dict[str, str] = {normalise(a): canon for canon, names in ALIASES.items() for a in names}
+
+
+_STATUS: dict[str, str] = {normalise(w): s for s, words in COMPLIANCE_WORDS.items() for w in words}
+
+
+def compliance_status(text: object) -> str | None:
+    """"pass" | "partial" | "fail" for an accepted spelling, else None."""
+    return _STATUS.get(normalise(text))
 
 
 def canonical(header: object) -> str | None:

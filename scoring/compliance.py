@@ -22,7 +22,7 @@ def item_results(rows: pd.DataFrame, spec: Compliance) -> pd.DataFrame:
     full = df["item"].map(points).astype(float)
     status = df["status"]
     given = pd.to_numeric(df["points"], errors="coerce")
-    if spec.style is ComplianceStyle.POINTS:
+    if spec.style == ComplianceStyle.POINTS:
         share = status.map({"pass": 1.0, "partial": spec.partial_share, "fail": 0.0})
         df["earned"] = np.where(given.notna(), given, share * full)
         df["possible"] = np.where(df["earned"].notna(), full, np.nan)
@@ -38,7 +38,7 @@ def dimension_scores(items: pd.DataFrame, spec: Compliance) -> pd.DataFrame:
     assessed = items[items["earned"].notna()]
     g = assessed.groupby("unit_id", sort=False)
     earned = g["earned"].sum()
-    if spec.style is ComplianceStyle.POINTS:
+    if spec.style == ComplianceStyle.POINTS:
         possible = g["possible"].sum()
         score = (earned / possible * 100).where(possible > 0)
         floor_added = pd.Series(0.0, index=score.index)

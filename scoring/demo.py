@@ -82,12 +82,13 @@ SPREADS: dict[str, Spread] = {
     "FOR02": Spread(24, 8, 4, 60, 0, corr=-0.5),
 }
 
-# Veto events: (period, unit) -> reason. The town's accident also shows in SAF01.
+# Veto events: (period, unit) -> reason; both hit units that otherwise score well.
+ACCIDENT = ("2026Q2", "XZ03")  # the accident also shows in that quarter's 生产安全事故起数
 VETOES = {
     ("2025Q4", "JD08"): "班子成员严重违纪违法被立案审查",
-    ("2026Q2", "XZ03"): "发生较大生产安全事故",
+    ACCIDENT: "发生较大生产安全事故",
 }
-PRACTICES = ["“接诉即办”经验做法", "网格化治理经验", "营商环境改革举措", "数字乡村建设案例",
+PRACTICES = ["“接诉即办”经验做法", "网格化治理经验", "营商环境改革举措", "数字化治理案例",
              "矛盾纠纷多元化解经验", "基层减负典型做法"]
 CRITICISMS = [(2, "被市委通报批评（环保督察问题整改不力）"), (2, "被市政府通报批评（安全检查走过场）"),
               (1, "主要负责人被约谈（信访积案化解滞后）")]
@@ -122,7 +123,7 @@ class _World:
     """Latent traits per unit and quarter that tie the files together."""
 
     perf: np.ndarray        # (quarters, units) real performance, about N(0, 1)
-    sat: np.ndarray         # (quarters, units) latent satisfaction, mean near 0.9
+    sat: np.ndarray         # (quarters, units) latent satisfaction, mean near 0.95
     item_bias: np.ndarray   # (units, items) a unit's persistent strengths and weaknesses
     dept_view: np.ndarray   # (quarters, departments) how the grassroots see each department
 
@@ -134,13 +135,13 @@ def _world(seed: int, n_units: int, n_items: int, dept_ids: list[str]) -> _World
     slope = rng.normal(0, 0.5, n_units)
     perf = quality + slope * t + rng.normal(0, 0.25, (len(PERIODS), n_units))
     walk = np.cumsum(rng.normal(0, 0.12, (len(PERIODS), n_units)), axis=0)
-    sat = 0.9 + 0.15 * quality + 0.2 * rng.normal(0, 1, n_units) + walk
+    sat = 0.95 + 0.15 * quality + 0.2 * rng.normal(0, 1, n_units) + walk
     dept_view = 0.7 + rng.normal(0, 0.3, len(dept_ids)) + 0.1 * rng.normal(0, 1, (len(PERIODS), len(dept_ids)))
-    dept_view[:, dept_ids.index(REVERSE_LOW)] = np.linspace(-0.8, -0.4, len(PERIODS))
+    dept_view[:, dept_ids.index(REVERSE_LOW)] = np.linspace(-0.8, -0.5, len(PERIODS))
     return _World(perf, sat, rng.normal(0, 0.2, (n_units, n_items)), dept_view)
 
 
-def _answers(latent: np.ndarray, rng: np.random.Generator, p_unknown: np.ndarray, labels: list[str]) -> np.ndarray:
+def _answers(latent: np.ndarray, rng: np.random.Generator, p_unknown: np.ndarray | float, labels: list[str]) -> np.ndarray:
     """Latent values to answer labels; `labels` runs worst to best, then the unknown label."""
     idx = np.digitize(latent, CUTS)
     idx[rng.random(latent.shape) < p_unknown] = len(labels) - 1
@@ -155,6 +156,13 @@ def _scale(model: Model) -> tuple[list[str], dict[str, str]]:
     return labels, {a.label: a.aliases[0] for a in model.survey.answer if a.aliases}
 
 
+def _pick(rng: np.random.Generator, is_dept: np.ndarray, probs: dict[str, list[float]]) -> np.ndarray:
+    """A category index per row, drawn with the probabilities of the row's unit type."""
+    u = rng.random(len(is_dept))
+    return np.where(is_dept, np.searchsorted(np.cumsum(probs[DEPARTMENT]), u),
+                    np.searchsorted(np.cumsum(probs[GRASSROOTS]), u))
+
+
 def survey_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed: int) -> pd.DataFrame:
     """One row per respondent, generated for all units at once, then a few bad rows."""
     rng = _rng(seed, 1, q)
@@ -165,14 +173,10 @@ def survey_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed:
     unit = np.repeat(np.arange(len(units)), n)
     seq = np.concatenate([np.arange(1, k + 1) for k in n])
     is_dept = (units["unit_type"].to_numpy() == DEPARTMENT)[unit]
-    u = rng.random(len(unit))
-    group = np.where(is_dept, np.searchsorted(np.cumsum(RESPONDENT_P[DEPARTMENT]), u),
-                     np.searchsorted(np.cumsum(RESPONDENT_P[GRASSROOTS]), u))
-    u = rng.random(len(unit))
-    channel = np.where(is_dept, np.searchsorted(np.cumsum(CHANNEL_P[DEPARTMENT]), u),
-                       np.searchsorted(np.cumsum(CHANNEL_P[GRASSROOTS]), u))
-    person = world.sat[q, unit] + np.asarray(RESPONDENT_SHIFT)[group] + rng.normal(0, 0.4, len(unit))
-    latent = person[:, None] + world.item_bias[unit] + rng.normal(0, 0.9, (len(unit), len(items)))
+    group = _pick(rng, is_dept, RESPONDENT_P)
+    channel = _pick(rng, is_dept, CHANNEL_P)
+    person = world.sat[q, unit] + np.asarray(RESPONDENT_SHIFT)[group] + rng.normal(0, 0.3, len(unit))
+    latent = person[:, None] + world.item_bias[unit] + rng.normal(0, 1.1, (len(unit), len(items)))
     p_unknown = np.linspace(0.015, 0.06, len(items))  # later items (e.g. 政务公开透明) are less known
     df = pd.DataFrame(_answers(latent, rng, p_unknown, labels), columns=items)
     codes = units["unit_id"].to_numpy()[unit]
@@ -189,7 +193,7 @@ def survey_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed:
         df.iat[row, 4 + col] = alias.get(df.iat[row, 4 + col], df.iat[row, 4 + col])
     for row, col in zip(blanks, rng.integers(0, len(items), len(blanks)), strict=True):
         df.iat[row, 4 + col] = None
-    dup = np.sort(rng.choice(len(df), rng.integers(1, 3), replace=False))
+    dup = rng.choice(len(df), rng.integers(1, 3), replace=False)
     order = np.sort(np.concatenate([np.arange(len(df)), dup]), kind="stable")  # copy follows original
     return df.iloc[order].reset_index(drop=True)
 
@@ -209,9 +213,8 @@ def indicator_table(model: Model, units: pd.DataFrame, world: _World, q: int, se
         values = np.round(np.clip(values, s.lo, s.hi), s.decimals)
         applies = units["unit_type"].map(lambda t, c=code: model.applies(c, t)).to_numpy(bool)
         out[code] = np.where(applies, values, np.nan)
-    for (period, unit_id), _ in VETOES.items():
-        if period == PERIODS[q] and not np.isnan(out.at[unit_id, "SAF01"]):
-            out.at[unit_id, "SAF01"] = max(out.at[unit_id, "SAF01"], 2)
+    if ACCIDENT[0] == PERIODS[q]:
+        out.at[ACCIDENT[1], "SAF01"] = max(out.at[ACCIDENT[1], "SAF01"], 2)
     # one or two values the provider failed to report
     scored = [not model.is_formalism(c) for c in out.columns]
     cells = np.argwhere(out.notna().to_numpy() & np.asarray(scored))
@@ -241,7 +244,8 @@ def compliance_table(model: Model, units: pd.DataFrame, world: _World, q: int, s
         deduction[i], note[i] = points, reason
     for i, unit_id in enumerate(units["unit_id"]):
         if (period, unit_id) in VETOES:
-            veto[i], note[i] = VETOES[period, unit_id], "经市考核委员会认定，实行一票否决"
+            veto[i] = VETOES[period, unit_id]
+            note[i] = "；".join(filter(None, [note[i], "经市考核委员会认定，实行一票否决"]))
     df["加分"], df["扣分"], df["一票否决"], df["说明"] = bonus, deduction, veto, note
     return df
 

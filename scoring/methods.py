@@ -73,7 +73,7 @@ def score_indicator(ind: Indicator, x: pd.Series, scope: pd.Series, efficacy_flo
     Returns (scores, notes): notes hold the no-spread remark where it applied, else "".
     Missing values stay NaN; the missing-value policy is applied by the caller.
     """
-    lower = ind.direction is Direction.LOWER
+    lower = ind.direction == Direction.LOWER
     values = x.to_numpy(dtype=float)
     grouped = x.groupby(scope, sort=False)
     no_spread = np.zeros(len(x), dtype=bool)
@@ -82,7 +82,7 @@ def score_indicator(ind: Indicator, x: pd.Series, scope: pd.Series, efficacy_flo
         return grouped.transform(name).to_numpy(dtype=float)
 
     m = ind.method
-    if m is Method.EFFICACY:
+    if m == Method.EFFICACY:
         if ind.satisfactory is not None:
             sat = np.full(len(x), ind.satisfactory)
             unacc = np.full(len(x), ind.unacceptable)
@@ -91,22 +91,22 @@ def score_indicator(ind: Indicator, x: pd.Series, scope: pd.Series, efficacy_flo
             sat, unacc = (lo, hi) if lower else (hi, lo)
             no_spread = hi == lo
         s = efficacy(values, sat, unacc, efficacy_floor)
-    elif m is Method.TARGET:
+    elif m == Method.TARGET:
         s = target(values, ind.target, ind.cap, lower)
-    elif m is Method.MINMAX:
+    elif m == Method.MINMAX:
         lo, hi = stat("min"), stat("max")
         no_spread = hi == lo
         s = minmax(values, lo, hi, lower)
-    elif m is Method.ZSCORE:
+    elif m == Method.ZSCORE:
         std = grouped.transform("std", ddof=0).to_numpy(dtype=float)
         no_spread = std == 0
         s = zscore(values, stat("mean"), std, lower)
-    elif m is Method.RANK:
+    elif m == Method.RANK:
         avg = grouped.rank(method="average", ascending=lower).to_numpy(dtype=float)
         n = stat("count")
         no_spread = (stat("min") == stat("max")) & (n > 1)
         s = rank_points(avg, n, ind.floor)
-    elif m is Method.THRESHOLD:
+    elif m == Method.THRESHOLD:
         s = threshold(values, ind.target, lower)
     else:
         s = band(values, ind.lower, ind.upper, ind.tolerance)
@@ -122,23 +122,23 @@ def describe(ind: Indicator) -> tuple[str, str]:
     d = {"higher": ("越高越好", "higher is better"), "lower": ("越低越好", "lower is better"),
          "band": ("区间型", "within a band")}[ind.direction.value]
     m = ind.method
-    if m is Method.EFFICACY:
+    if m == Method.EFFICACY:
         if ind.satisfactory is not None:
             zh = f"功效系数法：60 + 40×(x − {ind.unacceptable:g})/({ind.satisfactory:g} − {ind.unacceptable:g})"
             en = f"efficacy coefficient: 60 + 40·(x − {ind.unacceptable:g})/({ind.satisfactory:g} − {ind.unacceptable:g})"
         else:
             zh, en = "功效系数法，满意值/不允许值取组内最优/最差", "efficacy coefficient, bounds = best/worst in the group"
-    elif m is Method.TARGET:
+    elif m == Method.TARGET:
         zh = f"目标完成率：目标 {ind.target:g}，封顶 {ind.cap:g}"
         en = f"target completion: target {ind.target:g}, cap {ind.cap:g}"
-    elif m is Method.MINMAX:
+    elif m == Method.MINMAX:
         zh, en = "极差标准化（组内最小 0 分、最大 100 分）", "min-max within the group (min 0, max 100)"
-    elif m is Method.ZSCORE:
+    elif m == Method.ZSCORE:
         zh, en = "标准分 50 + 10z（组内）", "T-score 50 + 10·z within the group"
-    elif m is Method.RANK:
+    elif m == Method.RANK:
         zh = f"位次赋分：第一名 100 分，末位 {ind.floor:g} 分，并列均分"
         en = f"rank points: first 100, last {ind.floor:g}, ties share"
-    elif m is Method.THRESHOLD:
+    elif m == Method.THRESHOLD:
         zh, en = f"达标得满分（标准 {ind.target:g}），否则 0 分", f"full marks if the target {ind.target:g} is met, else 0"
     else:
         zh = f"区间型：[{ind.lower:g}, {ind.upper:g}] 内满分，超出 {ind.tolerance:g} 降为 0"

@@ -186,9 +186,9 @@ class Indicator(_Strict):
             raise ValueError(f"indicator {self.code}: method {self.method.value} needs {', '.join(missing)}")
         if (self.satisfactory is None) != (self.unacceptable is None):
             raise ValueError(f"indicator {self.code}: give both satisfactory and unacceptable, or neither")
-        if self.method is Method.BAND and self.lower > self.upper:
+        if self.method == Method.BAND and self.lower > self.upper:
             raise ValueError(f"indicator {self.code}: lower {self.lower} > upper {self.upper}")
-        if (self.method is Method.BAND) != (self.direction is Direction.BAND):
+        if (self.method == Method.BAND) != (self.direction == Direction.BAND):
             raise ValueError(f"indicator {self.code}: method band and direction band go together")
         if self.satisfactory is not None and self.satisfactory == self.unacceptable:
             raise ValueError(f"indicator {self.code}: satisfactory equals unacceptable")

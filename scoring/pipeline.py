@@ -58,7 +58,7 @@ UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group", "status", "total",
 def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
     units = inputs.units.drop_duplicates("unit_id").set_index("unit_id", drop=False)
     idx = units.index
-    scope = units["group"] if model.model.normalise_within is Scope.GROUP else pd.Series("all", index=idx)
+    scope = units["group"] if model.model.normalise_within == Scope.GROUP else pd.Series("all", index=idx)
     flags: dict[str, list[str]] = {u: [] for u in idx}
     warnings = list(inputs.warnings)
     rows: list[pd.DataFrame] = []
@@ -95,7 +95,7 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
             for u in idx[suppressed]:
                 flags[u].append(f"reverse_suppressed: 评议单位不足 {model.reverse.min_raters} 个，结果不显示、不计入 / "
                                 f"fewer than {model.reverse.min_raters} raters: result suppressed")
-            below = rated & (rev_score < model.reverse.excellent_floor)
+            below = rated & (rev_score.round(model.model.rank_decimals) < model.reverse.excellent_floor)
             grade_cap[below] = 1
             for u in idx[below]:
                 flags[u].append(f"reverse_below_floor: 基层评议 {rev_score[u]:.2f} 分，低于 {model.reverse.excellent_floor:g} 分，"
@@ -208,10 +208,10 @@ def _performance(model: Model, inputs: PeriodInputs, units: pd.DataFrame, scope:
         app = applicable[code]
         s, note = methods.score_indicator(ind, values.loc[app, code], scope[app], model.performance.efficacy_floor)
         missing = values.loc[app, code].isna() & any_value[app]
-        if policy is MissingPolicy.ZERO:
+        if policy == MissingPolicy.ZERO:
             s[missing] = 0.0
             note[missing] = "缺失，按 0 分计 / missing: scored 0"
-        elif policy is MissingPolicy.GROUP_MEAN:
+        elif policy == MissingPolicy.GROUP_MEAN:
             fill = s.groupby(scope[app]).transform("mean")
             s[missing] = fill[missing]
             note[missing] = [f"缺失，按组内平均 {v:.2f} 分计 / missing: group mean {v:.2f}" for v in fill[missing]]

@@ -43,7 +43,7 @@ def screen(responses: pd.DataFrame, items: list[str], scale: Survey) -> Screened
     dup = responses["response_id"].duplicated(keep="first")
     kept = responses[~dup]
     straight = pd.Series(False, index=kept.index)
-    if scale.straight_lining is not ScreenAction.OFF and len(items) >= scale.straight_lining_min_items:
+    if scale.straight_lining != ScreenAction.OFF and len(items) >= scale.straight_lining_min_items:
         answers = kept[items]
         scores, _ = answer_scores(answers, scale)
         all_valid = ~np.isnan(scores).any(axis=1)

@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8501
+
+.PHONY: install run test lint bench demo clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check scoring tests bench app.py pages
+
+bench: install
+	$(PY) bench/import --quick
+	$(PY) bench/store --quick
+	$(PY) bench/sensitivity
+	$(PY) bench/dashboard
+
+demo: install
+	$(PY) -m scoring demo --out data/demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

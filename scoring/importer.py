@@ -1,0 +1,465 @@
+"""Turn uploaded spreadsheets into the normalised inputs of one period, or a located report.
+
+Reading (file formats, header row, messy cells, hostile files) is `scoring.reader`'s job;
+this module gives the columns their meaning: it matches headers to the alias table and the
+model, units to the roster, answers to the scale, and collects every problem at once.
+An import is all or nothing: with any error, no inputs are returned.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scoring import aliases, cells, formalism
+from scoring.formalism import Exclusion
+from scoring.inputs import (
+    ADJUSTMENT_COLUMNS,
+    COMPLIANCE_COLUMNS,
+    INDICATOR_COLUMNS,
+    SURVEY_ID_COLUMNS,
+    UNIT_COLUMNS,
+    PeriodInputs,
+    empty,
+)
+from scoring.model import Model, ScreenAction
+from scoring.reader import Table, read_table
+from scoring.report import InputError, Report
+
+KINDS = ("units", "survey", "indicators", "compliance", "reverse")
+KIND_NAMES = {"units": ("单位名录", "units"), "survey": ("群众评价", "survey"), "indicators": ("实绩数据", "indicators"),
+              "compliance": ("过程合规", "compliance"), "reverse": ("基层评议", "reverse ratings")}
+SHEET_HINTS = tuple(n for pair in KIND_NAMES.values() for n in pair)
+MAX_CELL_ISSUES = 50  # per file and column; beyond that one summary line
+
+
+@dataclass
+class Loaded:
+    kind: str
+    table: Table
+    columns: dict[int, str]  # position -> canonical fixed column
+
+
+def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]],
+                 roster: pd.DataFrame | None = None) -> tuple[PeriodInputs | None, Report]:
+    """Read, recognise and validate every file of one period. Returns (inputs, report);
+    inputs is None when the report holds an error."""
+    report = Report()
+    loaded: list[Loaded] = []
+    extra = _model_headers(model)
+    for name, source in files:
+        try:
+            table = read_table(source, name, extra_headers=extra, sheet_hint=SHEET_HINTS)
+        except InputError as err:
+            report.extend(err.report)
+            continue
+        kind = detect_kind(table, model)
+        if kind is None:
+            report.error(table.file, "无法识别文件类型：表头中没有单位、问卷或指标列",
+                         "cannot tell what this file holds: no unit, survey or indicator columns in the header",
+                         sheet=table.sheet, row=table.header_row)
+            continue
+        loaded.append(Loaded(kind, table, {i: c for i, h in enumerate(table.header) if (c := aliases.canonical(h))}))
+
+    rosters = [item for item in loaded if item.kind == "units"]
+    if rosters:
+        roster = _read_roster(model, rosters, report)
+    if roster is None:
+        if not rosters:
+            report.error(files[0][0] if files else "", "缺少单位名录：请一并上传单位名录文件",
+                         "no unit roster: upload the units file with the others")
+        return None, report
+
+    inputs = PeriodInputs(period=period, units=roster.reset_index(drop=True))
+    matcher = UnitMatcher(roster)
+    parts: dict[str, list] = {k: [] for k in KINDS}
+    for item in loaded:
+        if item.kind == "units":
+            continue
+        handler = {"survey": _read_survey, "indicators": _read_indicators, "compliance": _read_compliance,
+                   "reverse": _read_reverse}[item.kind]
+        parts[item.kind].append(handler(model, item, matcher, report, inputs.excluded))
+
+    if parts["survey"]:
+        inputs.survey = pd.concat(parts["survey"], ignore_index=True)
+    if parts["indicators"]:
+        inputs.indicators = _merge_indicators(parts["indicators"], report)
+    if parts["compliance"]:
+        inputs.compliance = pd.concat([p[0] for p in parts["compliance"]], ignore_index=True)
+        inputs.adjustments = pd.concat([p[1] for p in parts["compliance"]], ignore_index=True)
+    if parts["reverse"]:
+        inputs.reverse = pd.concat(parts["reverse"], ignore_index=True)
+    inputs.warnings = [i.text() for i in report.warnings]
+    return (inputs if report.ok else None), report
+
+
+def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]],
+                roster: pd.DataFrame | None = None) -> PeriodInputs:
+    """Like import_files, but raise InputError with the full report on any error."""
+    inputs, report = import_files(model, period, files, roster)
+    if inputs is None:
+        raise InputError(report)
+    return inputs
+
+
+def _model_headers(model: Model) -> set[str]:
+    names: list[str] = []
+    for i in model.indicators.values():
+        names += [i.code, i.name]
+    for c in model.compliance.item:
+        names += [c.code, c.name]
+    if model.survey:
+        for q in model.survey.item:
+            names += [q.code, q.name]
+    if model.reverse:
+        names += list(model.reverse.criteria)
+    return {aliases.normalise(n) for n in names}
+
+
+def detect_kind(table: Table, model: Model) -> str | None:
+    """What a file holds, from its fixed columns and the model columns it carries."""
+    canon = {aliases.canonical(h) for h in table.header}
+    if "response_id" in canon:
+        return "survey"
+    if "department" in canon:
+        return "reverse"
+    if {"unit_type", "group"} & canon and ("unit_id" in canon or "unit_name" in canon):
+        return "units"
+    if not canon & {"unit_id", "unit_name"}:
+        return None
+    compliance_names = {c.code: c.name for c in model.compliance.item}
+    if {"bonus", "deduction", "veto"} & canon or any(aliases.match_model_column(h, compliance_names) for h in table.header):
+        return "compliance"
+    return "indicators"
+
+
+# ------------------------------------------------------------------------- units
+
+class UnitMatcher:
+    """Resolve a unit cell (code or name, possibly with stray spaces) to a roster unit_id."""
+
+    def __init__(self, roster: pd.DataFrame):
+        self.by_key: dict[str, str] = {}
+        for uid, name in zip(roster["unit_id"], roster["unit_name"], strict=True):
+            self.by_key[aliases.normalise(name)] = uid
+        for uid in roster["unit_id"]:
+            self.by_key[aliases.normalise(uid)] = uid
+        self.names = list(roster["unit_name"])
+
+    def resolve(self, values: pd.Series) -> pd.Series:
+        keys = values.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
+        return keys.map(self.by_key)
+
+    def closest(self, value: str) -> tuple[str, ...]:
+        return tuple(difflib.get_close_matches(str(value).strip(), self.names, n=3, cutoff=0.4))
+
+
+def _unit_column(item: Loaded, report: Report) -> int | None:
+    for want in ("unit_id", "unit_name", "department"):
+        for pos, canon in item.columns.items():
+            if canon == want:
+                return pos
+    t = item.table
+    report.error(t.file, "缺少单位列（单位编码或单位名称）", "no unit column (unit code or unit name)",
+                 sheet=t.sheet, row=t.header_row)
+    return None
+
+
+def _resolve_units(item: Loaded, pos: int, matcher: UnitMatcher, report: Report) -> pd.Series:
+    """Unit ids for every data row; an unknown unit is an error naming the cell and the closest names."""
+    t = item.table
+    raw = cells.clean_text(t.data[pos])
+    ids = matcher.resolve(raw)
+    bad = raw.notna() & ids.isna()
+    blank = raw.isna()
+    for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
+        report.error(t.file, f"单位“{raw.iat[i]}”不在单位名录中", f"unit {raw.iat[i]!r} is not in the roster",
+                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
+                     value=str(raw.iat[i]), expected="单位名录中的编码或名称 / a roster code or name",
+                     suggestions=matcher.closest(raw.iat[i]))
+    _summarise(report, t, pos, int(bad.sum()), "单位不在名录中", "units not in the roster")
+    for i in np.flatnonzero(blank.to_numpy())[:MAX_CELL_ISSUES]:
+        report.error(t.file, "单位为空", "the unit cell is blank", sheet=t.sheet, row=int(t.rows[i]),
+                     column=t.columns[pos], header=t.header[pos])
+    _summarise(report, t, pos, int(blank.sum()), "单位为空", "blank unit cells")
+    return ids
+
+
+def _summarise(report: Report, t: Table, pos: int, count: int, zh: str, en: str) -> None:
+    if count > MAX_CELL_ISSUES:
+        report.error(t.file, f"另有 {count - MAX_CELL_ISSUES} 处{zh}（未逐一列出）",
+                     f"{count - MAX_CELL_ISSUES} more {en} not listed one by one",
+                     sheet=t.sheet, column=t.columns[pos], header=t.header[pos])
+
+
+def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFrame | None:
+    frames = []
+    for item in items:
+        t = item.table
+        cols = {canon: pos for pos, canon in item.columns.items()}
+        missing = [c for c in UNIT_COLUMNS if c not in cols]
+        if missing:
+            report.error(t.file, "单位名录缺少列：" + "、".join(aliases.ALIASES[c][0] for c in missing),
+                         "the roster lacks columns: " + ", ".join(missing), sheet=t.sheet, row=t.header_row)
+            continue
+        df = pd.DataFrame({c: cells.clean_text(t.data[cols[c]]).to_numpy() for c in UNIT_COLUMNS})
+        df["_row"] = t.rows
+        for c in UNIT_COLUMNS:
+            for i in np.flatnonzero(df[c].isna().to_numpy())[:MAX_CELL_ISSUES]:
+                report.error(t.file, f"“{aliases.ALIASES[c][0]}”为空", f"{c} is blank", sheet=t.sheet,
+                             row=int(df["_row"].iat[i]), column=t.columns[cols[c]], header=t.header[cols[c]])
+        dup = df["unit_id"].duplicated(keep=False) & df["unit_id"].notna()
+        for i in np.flatnonzero(dup.to_numpy()):
+            report.error(t.file, f"单位编码“{df['unit_id'].iat[i]}”重复", f"duplicate unit code {df['unit_id'].iat[i]!r}",
+                         sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["unit_id"]],
+                         header=t.header[cols["unit_id"]], value=str(df["unit_id"].iat[i]))
+        if model.group:
+            types = {g.name: g.unit_type for g in model.group}
+            for i in range(len(df)):
+                g, ut = df["group"].iat[i], df["unit_type"].iat[i]
+                if g is None or ut is None:
+                    continue
+                if g not in types:
+                    report.error(t.file, f"考核组别“{g}”不在模型中", f"group {g!r} is not in the model",
+                                 sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["group"]],
+                                 header=t.header[cols["group"]], value=g, expected="、".join(types))
+                elif types[g] != ut:
+                    report.error(t.file, f"单位类型“{ut}”与组别“{g}”不符（应为“{types[g]}”）",
+                                 f"unit type {ut!r} does not fit group {g!r} (expected {types[g]!r})",
+                                 sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["unit_type"]],
+                                 header=t.header[cols["unit_type"]], value=ut, expected=types[g])
+        frames.append(df.drop(columns="_row"))
+    if not frames or not report.ok:
+        return None
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------------- survey
+
+def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: Report,
+                   excluded: list[Exclusion], keep_formalism: set[str] = frozenset()) -> dict[int, str]:
+    """Match the non-fixed columns to model codes. Formalism columns are excluded (and reported);
+    anything else unknown is a warning and ignored."""
+    t = item.table
+    matched: dict[int, str] = {}
+    for pos, header in enumerate(t.header):
+        if pos in item.columns or not header:
+            continue
+        code = aliases.match_model_column(header, names)
+        kw = formalism.match(header)
+        if code is not None and code not in keep_formalism:
+            matched[pos] = code
+            if kw is not None:  # a model indicator marked substantive despite the keyword: shown, not hidden
+                excluded.append(Exclusion(t.file, header, kw, overridden=True,
+                                          reason=f"模型已标记为实质性指标 / marked substantive in the model"))
+        elif kw is not None or code in keep_formalism:
+            excluded.append(formalism.exclusion(t.file, header, kw or "形式主义类别"))
+            if code is not None:
+                matched[pos] = code
+        else:
+            report.warning(t.file, f"列“{header}”不是{KIND_NAMES[file_kind][0]}模型中的项目，已忽略",
+                           f"column {header!r} is not in the model's {KIND_NAMES[file_kind][1]}: ignored",
+                           sheet=t.sheet, row=t.header_row, column=t.columns[pos], header=header)
+    return matched
+
+
+def _answers(model: Model, t: Table, pos: int, report: Report) -> pd.Series:
+    """Map answer cells to canonical labels of the model's scale; out-of-scale cells per the model."""
+    raw = cells.clean_text(t.data[pos])
+    lookup = {aliases.normalise(k): a.label for k, a in model.survey.lookup.items()}
+    labels = raw.map(lambda v: lookup.get(aliases.normalise(v)) if isinstance(v, str) else None)
+    bad = raw.notna() & labels.isna()
+    if bad.any():
+        is_error = model.survey.out_of_scale == ScreenAction.ERROR
+        add = report.error if is_error else report.warning
+        zh_tail, en_tail = ("", "") if is_error else ("，该答案不计入", "; the answer is left out")
+        allowed = "、".join(a.label for a in model.survey.answer)
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
+            add(t.file, f"答案“{raw.iat[i]}”不在量表中{zh_tail}", f"answer {raw.iat[i]!r} is not on the scale{en_tail}",
+                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
+                value=str(raw.iat[i]), expected=allowed)
+        if bad.sum() > MAX_CELL_ISSUES:
+            add(t.file, f"另有 {int(bad.sum()) - MAX_CELL_ISSUES} 个答案不在量表中{zh_tail}",
+                f"{int(bad.sum()) - MAX_CELL_ISSUES} more answers are not on the scale{en_tail}",
+                sheet=t.sheet, column=t.columns[pos], header=t.header[pos])
+    return labels
+
+
+def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Report, excluded: list[Exclusion]) -> pd.DataFrame:
+    t = item.table
+    if model.survey is None:
+        report.warning(t.file, "模型未设置群众评价，文件已忽略", "the model has no survey: file ignored", sheet=t.sheet)
+        return empty(SURVEY_ID_COLUMNS)
+    names = {q.code: q.name for q in model.survey.item} or {h: h for p, h in enumerate(t.header) if p not in item.columns}
+    items = _model_columns(item, names, "survey", report, excluded)
+    pos = _unit_column(item, report)
+    cols = {canon: p for p, canon in item.columns.items()}
+    out = pd.DataFrame(index=range(len(t.data)))
+    out["response_id"] = cells.clean_text(t.data[cols["response_id"]]).to_numpy()
+    out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
+    out["respondent_group"] = cells.clean_text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
+    out["channel"] = cells.clean_text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
+    blank_id = out["response_id"].isna()
+    for i in np.flatnonzero(blank_id.to_numpy())[:MAX_CELL_ISSUES]:
+        report.error(t.file, "问卷编号为空", "the response id is blank", sheet=t.sheet, row=int(t.rows[i]),
+                     column=t.columns[cols["response_id"]], header=t.header[cols["response_id"]])
+    groups = model.survey.respondent_groups
+    if groups and "respondent_group" in cols:
+        p = cols["respondent_group"]
+        bad = ~out["respondent_group"].isin(list(groups))
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
+            report.warning(t.file, f"受访者类别“{out['respondent_group'].iat[i]}”不在模型中，该问卷不计入类别加权均值",
+                           f"respondent group {out['respondent_group'].iat[i]!r} is not in the model: left out of the weighted mean",
+                           sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
+                           value=str(out["respondent_group"].iat[i]), expected="、".join(groups))
+    for p, code in items.items():
+        out[code] = _answers(model, t, p, report).to_numpy()
+    if not items:
+        report.error(t.file, "没有找到任何问卷题目列", "no survey item columns found", sheet=t.sheet, row=t.header_row)
+    return out
+
+
+# ------------------------------------------------------------------------- indicators
+
+def _numbers(t: Table, pos: int, report: Report, what: str = "数值 / a number") -> pd.Series:
+    values, bad = cells.parse_numbers(t.data[pos])
+    for i in np.flatnonzero(np.asarray(bad))[:MAX_CELL_ISSUES]:
+        report.error(t.file, f"“{t.data[pos].iat[i]}”不是数值", f"{t.data[pos].iat[i]!r} is not a number",
+                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
+                     value=str(t.data[pos].iat[i]), expected=what)
+    _summarise(report, t, pos, int(np.asarray(bad).sum()), "不是数值", "cells that are not numbers")
+    return pd.Series(np.asarray(values, dtype=float))
+
+
+def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: Report,
+                     excluded: list[Exclusion]) -> pd.DataFrame:
+    t = item.table
+    names = {i.code: i.name for i in model.indicators.values()}
+    keep_formalism = {c for c in model.indicators if model.is_formalism(c)}
+    matched = _model_columns(item, names, "indicators", report, excluded, keep_formalism)
+    pos = _unit_column(item, report)
+    if pos is None:
+        return empty(INDICATOR_COLUMNS + ["_row", "_col"])
+    units = _resolve_units(item, pos, matcher, report)
+    frames = []
+    for p, code in matched.items():
+        values = _numbers(t, p, report)
+        frames.append(pd.DataFrame({"unit_id": units.to_numpy(), "code": code, "value": values.to_numpy(),
+                                    "source": t.file, "_row": t.rows, "_col": t.columns[p]}))
+    if not frames:
+        report.warning(t.file, "文件中没有模型指标列", "no model indicator columns in this file", sheet=t.sheet)
+        return empty(INDICATOR_COLUMNS + ["_row", "_col"])
+    df = pd.concat(frames, ignore_index=True)
+    return df[df["value"].notna() & df["unit_id"].notna()]
+
+
+def _merge_indicators(parts: list[pd.DataFrame], report: Report) -> pd.DataFrame:
+    """多表合一: several files merge; the same unit × indicator with two different values is an error
+    naming both files (and within one file, both rows)."""
+    df = pd.concat(parts, ignore_index=True)
+    dup = df[df.duplicated(["unit_id", "code"], keep=False)]
+    for (unit, code), g in dup.groupby(["unit_id", "code"], sort=False):
+        if g["value"].nunique() > 1:
+            a, b = g.iloc[0], g.iloc[1]
+            report.error(b["source"], f"单位 {unit} 的指标 {code} 在 {a['source']}（{a['_col']}{a['_row']}，{a['value']:g}）与 "
+                         f"{b['source']}（{b['_col']}{b['_row']}，{b['value']:g}）中数值不一致",
+                         f"unit {unit}, indicator {code}: {a['value']:g} in {a['source']} ({a['_col']}{a['_row']}) "
+                         f"but {b['value']:g} in {b['source']} ({b['_col']}{b['_row']})",
+                         row=int(b["_row"]), column=b["_col"], value=f"{b['value']:g}")
+    return df.drop_duplicates(["unit_id", "code"])[INDICATOR_COLUMNS].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------- compliance
+
+def _levels(text: str | None, levels: dict[str, float], combine) -> float | None:
+    """A bonus or deduction cell: a number, or level words like "市级、省级" (combined by `combine`)."""
+    if text is None:
+        return None
+    found = [v for k, v in levels.items() if k in text]
+    return combine(found) if found else None
+
+
+def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: Report,
+                     excluded: list[Exclusion]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    t = item.table
+    names = {c.code: c.name for c in model.compliance.item}
+    matched = _model_columns(item, names, "compliance", report, excluded)
+    pos = _unit_column(item, report)
+    if pos is None:
+        return empty(COMPLIANCE_COLUMNS), empty(ADJUSTMENT_COLUMNS)
+    units = _resolve_units(item, pos, matcher, report).to_numpy()
+    frames = []
+    for p, code in matched.items():
+        text = cells.clean_text(t.data[p])
+        status = text.map(lambda v: aliases.compliance_status(v) if isinstance(v, str) else None)
+        numbers, bad_num = cells.parse_numbers(t.data[p])
+        numbers = pd.Series(np.asarray(numbers, dtype=float))
+        bad = text.notna() & status.isna() & numbers.isna()
+        points = next(c.points for c in model.compliance.item if c.code == code)
+        over = numbers.notna() & ((numbers < 0) | (numbers > points))
+        for i in np.flatnonzero((bad | over).to_numpy())[:MAX_CELL_ISSUES]:
+            report.error(t.file, f"“{text.iat[i]}”不是有效的合规结果", f"{text.iat[i]!r} is not a valid compliance result",
+                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p], value=str(text.iat[i]),
+                         expected=f"通过/部分/未通过，或 0–{points:g} 分 / pass, partial, fail, or 0–{points:g} points")
+        frames.append(pd.DataFrame({"unit_id": units, "item": code, "status": status.to_numpy(),
+                                    "points": numbers.where(status.isna()).to_numpy()}))
+    comp = pd.concat(frames, ignore_index=True) if frames else empty(COMPLIANCE_COLUMNS)
+    comp = comp[pd.notna(comp["unit_id"])]
+    cols = {canon: p for p, canon in item.columns.items()}
+    adj = pd.DataFrame({"unit_id": units})
+    adj["bonus"] = _adjustment(model.adjustments.bonus_levels, max, t, cols.get("bonus"), report)
+    adj["deduction"] = _adjustment(model.adjustments.deduction_levels, sum, t, cols.get("deduction"), report)
+    adj["veto"] = cells.clean_text(t.data[cols["veto"]]).to_numpy() if "veto" in cols else None
+    adj["note"] = cells.clean_text(t.data[cols["note"]]).to_numpy() if "note" in cols else None
+    return comp[COMPLIANCE_COLUMNS], adj[pd.notna(adj["unit_id"])][ADJUSTMENT_COLUMNS]
+
+
+def _adjustment(levels: dict[str, float], combine, t: Table, pos: int | None, report: Report) -> np.ndarray:
+    if pos is None:
+        return np.zeros(len(t.data))
+    numbers, _ = cells.parse_numbers(t.data[pos])
+    numbers = np.asarray(numbers, dtype=float)
+    text = cells.clean_text(t.data[pos])
+    out = numbers.copy()
+    for i in np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy()):
+        value = _levels(text.iat[i], levels, combine)
+        if value is None:
+            report.error(t.file, f"“{text.iat[i]}”既不是分值也不是已知级别", f"{text.iat[i]!r} is neither points nor a known level",
+                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
+                         value=str(text.iat[i]), expected="、".join(levels) or "数值 / a number")
+        out[i] = np.nan if value is None else value
+    bad = out < 0
+    for i in np.flatnonzero(bad):
+        report.error(t.file, "分值不能为负", "points cannot be negative", sheet=t.sheet, row=int(t.rows[i]),
+                     column=t.columns[pos], header=t.header[pos], value=f"{out[i]:g}")
+    return np.nan_to_num(out, nan=0.0)
+
+
+# ------------------------------------------------------------------------- reverse
+
+def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Report,
+                  excluded: list[Exclusion]) -> pd.DataFrame:
+    t = item.table
+    if model.reverse is None or model.survey is None:
+        report.warning(t.file, "模型未设置基层评议，文件已忽略", "the model has no reverse evaluation: file ignored", sheet=t.sheet)
+        return empty(["rater", "unit_id"])
+    names = {c: c for c in model.reverse.criteria}
+    matched = _model_columns(item, names, "reverse", report, excluded)
+    pos = _unit_column(item, report)
+    cols = {canon: p for p, canon in item.columns.items()}
+    out = pd.DataFrame(index=range(len(t.data)))
+    # rater identities are never kept: only an anonymous number per distinct rater in this file
+    if "rater" in cols:
+        raters = cells.clean_text(t.data[cols["rater"]])
+        codes, _ = pd.factorize(raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None))
+        out["rater"] = np.where(codes < 0, np.nan, codes)  # a blank rater is not a distinct rater
+    else:
+        out["rater"] = np.arange(len(t.data))
+    out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
+    for p, code in matched.items():
+        out[code] = _answers(model, t, p, report).to_numpy()
+    return out[pd.notna(out["unit_id"])]

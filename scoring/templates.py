@@ -1,0 +1,79 @@
+"""Blank spreadsheet templates for every file kind, built from the alias table and the model."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from scoring.aliases import ALIASES
+from scoring.model import Model
+
+KINDS = ("units", "survey", "indicators", "compliance", "reverse")
+SHEET_NAMES = {"units": "单位名录", "survey": "群众评价", "indicators": "实绩数据", "compliance": "过程合规",
+               "reverse": "基层评议"}
+
+
+def _fixed(*names: str) -> list[str]:
+    return [ALIASES[n][0] for n in names]
+
+
+def headers(kind: str, model: Model) -> list[str]:
+    """The header row of a blank template: fixed columns (Chinese names) then model columns."""
+    if kind == "units":
+        return _fixed("unit_id", "unit_name", "unit_type", "group")
+    if kind == "survey":
+        items = [q.name for q in model.survey.item] if model.survey else []
+        return _fixed("response_id", "unit_id", "respondent_group", "channel") + items
+    if kind == "indicators":
+        return _fixed("unit_id", "unit_name") + [i.name for i in model.scored_indicators]
+    if kind == "compliance":
+        return _fixed("unit_id") + [c.name for c in model.compliance.item] + _fixed("bonus", "deduction", "veto", "note")
+    if kind == "reverse":
+        return _fixed("rater", "department") + list(model.reverse.criteria if model.reverse else ())
+    raise ValueError(f"unknown template kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def _notes(kind: str, model: Model) -> list[str]:
+    common = ["第一行为表头；表头可用中文或英文，顺序不限。 / The first row is the header, Chinese or English, in any order.",
+              "单位列可填单位编码或单位名称。 / The unit column takes a unit code or a unit name."]
+    if kind == "survey" and model.survey:
+        scale = "、".join(a.label for a in model.survey.answer)
+        common.append(f"答案从量表中选择：{scale}。 / Answers come from the scale: {scale}.")
+        if model.survey.respondent_groups:
+            common.append("受访者类别：" + "、".join(model.survey.respondent_groups))
+    if kind == "indicators":
+        common.append("台账页数、会议次数等形式主义指标不计分，无需填报。 / Formalism measures (ledger pages, "
+                      "meeting counts…) earn no points and need not be filled in.")
+    if kind == "compliance":
+        levels = "、".join(model.adjustments.bonus_levels)
+        common.append(f"考核项填 通过/部分/未通过 或分值；加分填分值或级别（{levels}）；一票否决填事由。 / Items: pass/partial/fail "
+                      "or points; bonus: points or level; veto: the reason.")
+    if kind == "reverse":
+        common.append("评议单位仅用于统计评议单位数量，不会被保存。 / The rater is only counted, never stored.")
+    return common
+
+
+def write_template(kind: str, model: Model, out: str | Path | BytesIO) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_NAMES[kind]
+    ws.append(headers(kind, model))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7F0")
+        ws.column_dimensions[cell.column_letter].width = max(12, 2.2 * len(str(cell.value)))
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("填写说明")
+    for line in _notes(kind, model):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 120
+    wb.save(out)
+
+
+def template_bytes(kind: str, model: Model) -> bytes:
+    buf = BytesIO()
+    write_template(kind, model, buf)
+    return buf.getvalue()
