@@ -18,7 +18,6 @@ def _files(paths: list[str]) -> list[tuple[str, Path]]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from scoring.export import write_result_xlsx
     from scoring.importer import load_period
     from scoring.pipeline import score_period
 
@@ -27,6 +26,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     inputs = load_period(model, args.period, _files(paths))
     result = score_period(model, inputs)
     if args.out:
+        from scoring.export import write_result_xlsx
+
         write_result_xlsx(result, args.out)
     if args.json:
         text = json.dumps(result.to_json(), ensure_ascii=False, indent=2)

@@ -57,11 +57,12 @@ def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]
         except InputError as err:
             report.extend(err.report)
             continue
+        report.extend(table.report)
         kind = detect_kind(table, model)
         if kind is None:
             report.error(table.file, "无法识别文件类型：表头中没有单位、问卷或指标列",
                          "cannot tell what this file holds: no unit, survey or indicator columns in the header",
-                         sheet=table.sheet, row=table.header_row)
+                         sheet=table.sheet)
             continue
         loaded.append(Loaded(kind, table, {i: c for i, h in enumerate(table.header) if (c := aliases.canonical(h))}))
 
@@ -104,6 +105,12 @@ def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
     if inputs is None:
         raise InputError(report)
     return inputs
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Cleaned cell text as an object Series (None when blank); the reader already reported control characters."""
+    clean = cells.clean_text(values)[0]
+    return pd.Series(clean.to_numpy(dtype=object, na_value=None), index=values.index)
 
 
 def _model_headers(model: Model) -> set[str]:
@@ -165,14 +172,14 @@ def _unit_column(item: Loaded, report: Report) -> int | None:
                 return pos
     t = item.table
     report.error(t.file, "缺少单位列（单位编码或单位名称）", "no unit column (unit code or unit name)",
-                 sheet=t.sheet, row=t.header_row)
+                 sheet=t.sheet)
     return None
 
 
 def _resolve_units(item: Loaded, pos: int, matcher: UnitMatcher, report: Report) -> pd.Series:
     """Unit ids for every data row; an unknown unit is an error naming the cell and the closest names."""
     t = item.table
-    raw = cells.clean_text(t.data[pos])
+    raw = _text(t.data[pos])
     ids = matcher.resolve(raw)
     bad = raw.notna() & ids.isna()
     blank = raw.isna()
@@ -204,9 +211,9 @@ def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFr
         missing = [c for c in UNIT_COLUMNS if c not in cols]
         if missing:
             report.error(t.file, "单位名录缺少列：" + "、".join(aliases.ALIASES[c][0] for c in missing),
-                         "the roster lacks columns: " + ", ".join(missing), sheet=t.sheet, row=t.header_row)
+                         "the roster lacks columns: " + ", ".join(missing), sheet=t.sheet)
             continue
-        df = pd.DataFrame({c: cells.clean_text(t.data[cols[c]]).to_numpy() for c in UNIT_COLUMNS})
+        df = pd.DataFrame({c: _text(t.data[cols[c]]).to_numpy() for c in UNIT_COLUMNS})
         df["_row"] = t.rows
         for c in UNIT_COLUMNS:
             for i in np.flatnonzero(df[c].isna().to_numpy())[:MAX_CELL_ISSUES]:
@@ -263,13 +270,13 @@ def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: 
         else:
             report.warning(t.file, f"列“{header}”不是{KIND_NAMES[file_kind][0]}模型中的项目，已忽略",
                            f"column {header!r} is not in the model's {KIND_NAMES[file_kind][1]}: ignored",
-                           sheet=t.sheet, row=t.header_row, column=t.columns[pos], header=header)
+                           sheet=t.sheet, column=t.columns[pos], header=header)
     return matched
 
 
 def _answers(model: Model, t: Table, pos: int, report: Report) -> pd.Series:
     """Map answer cells to canonical labels of the model's scale; out-of-scale cells per the model."""
-    raw = cells.clean_text(t.data[pos])
+    raw = _text(t.data[pos])
     lookup = {aliases.normalise(k): a.label for k, a in model.survey.lookup.items()}
     labels = raw.map(lambda v: lookup.get(aliases.normalise(v)) if isinstance(v, str) else None)
     bad = raw.notna() & labels.isna()
@@ -299,10 +306,10 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     pos = _unit_column(item, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    out["response_id"] = cells.clean_text(t.data[cols["response_id"]]).to_numpy()
+    out["response_id"] = _text(t.data[cols["response_id"]]).to_numpy()
     out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
-    out["respondent_group"] = cells.clean_text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
-    out["channel"] = cells.clean_text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
+    out["respondent_group"] = _text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
+    out["channel"] = _text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
     blank_id = out["response_id"].isna()
     for i in np.flatnonzero(blank_id.to_numpy())[:MAX_CELL_ISSUES]:
         report.error(t.file, "问卷编号为空", "the response id is blank", sheet=t.sheet, row=int(t.rows[i]),
@@ -319,7 +326,7 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     for p, code in items.items():
         out[code] = _answers(model, t, p, report).to_numpy()
     if not items:
-        report.error(t.file, "没有找到任何问卷题目列", "no survey item columns found", sheet=t.sheet, row=t.header_row)
+        report.error(t.file, "没有找到任何问卷题目列", "no survey item columns found", sheet=t.sheet)
     return out
 
 
@@ -394,7 +401,7 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     units = _resolve_units(item, pos, matcher, report).to_numpy()
     frames = []
     for p, code in matched.items():
-        text = cells.clean_text(t.data[p])
+        text = _text(t.data[p])
         status = text.map(lambda v: aliases.compliance_status(v) if isinstance(v, str) else None)
         numbers, bad_num = cells.parse_numbers(t.data[p])
         numbers = pd.Series(np.asarray(numbers, dtype=float))
@@ -413,8 +420,8 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     adj = pd.DataFrame({"unit_id": units})
     adj["bonus"] = _adjustment(model.adjustments.bonus_levels, max, t, cols.get("bonus"), report)
     adj["deduction"] = _adjustment(model.adjustments.deduction_levels, sum, t, cols.get("deduction"), report)
-    adj["veto"] = cells.clean_text(t.data[cols["veto"]]).to_numpy() if "veto" in cols else None
-    adj["note"] = cells.clean_text(t.data[cols["note"]]).to_numpy() if "note" in cols else None
+    adj["veto"] = _text(t.data[cols["veto"]]).to_numpy() if "veto" in cols else None
+    adj["note"] = _text(t.data[cols["note"]]).to_numpy() if "note" in cols else None
     return comp[COMPLIANCE_COLUMNS], adj[pd.notna(adj["unit_id"])][ADJUSTMENT_COLUMNS]
 
 
@@ -423,7 +430,7 @@ def _adjustment(levels: dict[str, float], combine, t: Table, pos: int | None, re
         return np.zeros(len(t.data))
     numbers, _ = cells.parse_numbers(t.data[pos])
     numbers = np.asarray(numbers, dtype=float)
-    text = cells.clean_text(t.data[pos])
+    text = _text(t.data[pos])
     out = numbers.copy()
     for i in np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy()):
         value = _levels(text.iat[i], levels, combine)
@@ -454,7 +461,7 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     out = pd.DataFrame(index=range(len(t.data)))
     # rater identities are never kept: only an anonymous number per distinct rater in this file
     if "rater" in cols:
-        raters = cells.clean_text(t.data[cols["rater"]])
+        raters = _text(t.data[cols["rater"]])
         codes, _ = pd.factorize(raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None))
         out["rater"] = np.where(codes < 0, np.nan, codes)  # a blank rater is not a distinct rater
     else:
