@@ -1,0 +1,125 @@
+"""The importer on real xlsx/csv files written and read back."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scoring.importer import import_files
+from scoring.model import load_model
+from scoring.pipeline import score_period
+
+MODEL = load_model()
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+PERIOD = "2026Q3"
+
+
+def demo_files(period=PERIOD):
+    names = ["units.xlsx", *sorted(p.name for p in DEMO.glob(f"{period}_*.xlsx"))]
+    return [(n, DEMO / n) for n in names]
+
+
+def write(tmp_path, name, frame, **kw):
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        frame.to_csv(path, index=False, **kw)
+    else:
+        frame.to_excel(path, index=False)
+    return (name, path)
+
+
+@pytest.fixture(scope="module")
+def demo_inputs():
+    inputs, report = import_files(MODEL, PERIOD, demo_files())
+    assert report.ok, report.to_text()
+    return inputs
+
+
+def test_demo_quarter_imports_cleanly(demo_inputs):
+    assert len(demo_inputs.units) == 36
+    assert demo_inputs.survey["unit_id"].notna().all()
+    assert set(demo_inputs.indicators["code"]) >= {i.code for i in MODEL.scored_indicators}
+    assert {e.column for e in demo_inputs.excluded} == {"台账页数", "会议次数"}
+    assert demo_inputs.adjustments["veto"].notna().sum() >= 0
+
+
+def test_formalism_columns_excluded_with_the_rule(demo_inputs):
+    for e in demo_inputs.excluded:
+        assert "不计分" in e.reason and "earns no points" in e.reason and not e.overridden
+
+
+def test_survey_answers_are_canonical_labels(demo_inputs):
+    labels = {a.label for a in MODEL.survey.answer}
+    items = demo_inputs.item_columns()
+    assert items == [q.code for q in MODEL.survey.item]
+    values = demo_inputs.survey[items].stack().dropna()
+    assert set(values) <= labels
+
+
+def test_conflicting_values_in_two_files_name_both(tmp_path):
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    a = pd.DataFrame({"单位编码": ["JD01", "JD02"], "一般公共预算收入增速": [5.0, 6.0]})
+    b = pd.DataFrame({"单位名称": ["青山街道", "东湖街道"], "一般公共预算收入增速": [5.0, 7.5]})
+    files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "tongji.xlsx", a), write(tmp_path, "caizheng.xlsx", b)]
+    inputs, report = import_files(MODEL, PERIOD, files)
+    assert inputs is None
+    [err] = report.errors
+    assert "tongji.xlsx" in err.message_zh and "caizheng.xlsx" in err.message_zh and "JD02" in err.message_en
+    # the same value in both files is fine (多表合一)
+    b.loc[1, "一般公共预算收入增速"] = 6.0
+    files[2] = write(tmp_path, "caizheng.xlsx", b)
+    inputs, report = import_files(MODEL, PERIOD, files)
+    assert report.ok and len(inputs.indicators) == 2
+
+
+def test_unknown_unit_suggests_closest_roster_names(tmp_path):
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    ind = pd.DataFrame({"单位名称": ["青山街", "不存在的单位"], "税收收入占比": ["85%", "abc"]})
+    inputs, report = import_files(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "ind.xlsx", ind)])
+    assert inputs is None
+    unit_err = next(e for e in report.errors if e.value == "青山街")
+    assert unit_err.row == 2 and unit_err.column == "A" and "青山街道" in unit_err.suggestions
+    num_err = next(e for e in report.errors if e.value == "abc")
+    assert num_err.row == 3 and num_err.column == "B" and num_err.file == "ind.xlsx"
+
+
+def test_out_of_scale_answer_warns_and_is_left_out(tmp_path):
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": ["满意", "超级满意"],
+                           "办事便利程度": ["较满意", "满意"]})
+    inputs, report = import_files(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
+    assert report.ok
+    [w] = [i for i in report.warnings if i.value == "超级满意"]
+    assert w.row == 3 and w.column == "C"
+    assert inputs.survey["Q1"].iloc[0] == "满意" and pd.isna(inputs.survey["Q1"].iloc[1])
+    assert inputs.survey["Q2"].tolist() == ["比较满意", "满意"]  # 较满意 is an alias
+
+
+def test_csv_gb18030_and_bom(tmp_path):
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    for enc in ["gb18030", "utf-8-sig", "utf-8"]:
+        name = f"units_{enc}.csv"
+        units.to_csv(tmp_path / name, index=False, encoding=enc)
+        inputs, report = import_files(MODEL, PERIOD, [(name, tmp_path / name)])
+        assert report.ok, (enc, report.to_text())
+
+
+def test_missing_roster_is_an_error(tmp_path):
+    ind = pd.DataFrame({"单位编码": ["JD01"], "税收收入占比": [1.0]})
+    inputs, report = import_files(MODEL, PERIOD, [write(tmp_path, "ind.xlsx", ind)])
+    assert inputs is None and "roster" in report.errors[0].message_en
+
+
+def test_adding_a_formalism_column_to_a_file_changes_no_score(tmp_path):
+    files = demo_files()
+    base = score_period(MODEL, import_files(MODEL, PERIOD, files)[0]).units
+    name, path = next(f for f in files if "tongji" in f[0])
+    df = pd.read_excel(path, engine="calamine")
+    df["发文数量"] = range(len(df))
+    df["工作群打卡次数"] = 1000
+    patched = [(n, p) if n != name else write(tmp_path, name, df) for n, p in files]
+    inputs, report = import_files(MODEL, PERIOD, patched)
+    assert report.ok
+    again = score_period(MODEL, inputs).units
+    pd.testing.assert_frame_equal(base, again)
+    assert {"发文数量", "工作群打卡次数"} <= {e.column for e in inputs.excluded}
