@@ -73,10 +73,10 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
     if model.survey is not None:
         items = inputs.item_columns()
         responses = inputs.survey[inputs.survey["unit_id"].isin(idx)]
-        screened = survey.screen(responses, items, model.survey)
+        screened = survey.screen(survey.encode(responses, items, model.survey), model.survey)
         warnings += _screen_warnings(screened)
-        stats = survey.unit_statistics(screened.responses, items, model.survey).reindex(idx)
-        answers = survey.answer_distribution(screened.responses, items)
+        stats = survey.unit_statistics(screened.kept, model.survey).reindex(idx)
+        answers = survey.answer_distribution(screened.kept, model.survey)
         survey_mean = stats["mean"]
         for u in idx[stats["low_sample"].fillna(False).astype(bool) & stats["n_valid"].notna()]:
             flags[u].append(f"low_sample: 有效样本 {int(stats.at[u, 'n_valid'])} 份，低于 {model.survey.min_sample} 份 / "
@@ -199,7 +199,9 @@ def _performance(model: Model, inputs: PeriodInputs, units: pd.DataFrame, scope:
     values = values.reindex(index=idx, columns=leaves).astype(float)
     scores = pd.DataFrame(index=idx, columns=leaves, dtype=float)
     notes = pd.DataFrame("", index=idx, columns=leaves)
-    applicable = pd.DataFrame({c: units["unit_type"].map(lambda t, c=c: model.applies(c, t)) for c in leaves}, index=idx)
+    types = units["unit_type"].unique()
+    applicable = pd.DataFrame({c: units["unit_type"].map({t: model.applies(c, t) for t in types}) for c in leaves},
+                              index=idx).astype(bool)
     values = values.where(applicable)
     any_value = values.notna().any(axis=1)
     policy = model.performance.missing

@@ -29,33 +29,41 @@ def _int(v: Any) -> int | None:
     return None if f is None else int(f)
 
 
+def _indicator_records(breakdown) -> dict[str, list[dict]]:
+    """The breakdown rows grouped by unit, in one pass over plain records."""
+    out: dict[str, list[dict]] = {}
+    for b in breakdown.to_dict("records"):
+        raw = b["raw"]
+        out.setdefault(b["unit_id"], []).append({
+            "dimension": b["dimension"], "code": b["code"], "name": b["name"],
+            "raw": raw if isinstance(raw, str) else _num(raw),
+            "score": _num(b["score"]), "weight": _num(b["weight"]), "contribution": _num(b["contribution"]),
+            "note": b["note"] or None,
+        })
+    return out
+
+
 def result_to_json(r: PeriodResult) -> dict:
-    survey = r.survey
-    by_unit = {u: g for u, g in r.breakdown.groupby("unit_id", sort=False)}
+    survey = r.survey.to_dict("index")
+    indicators = _indicator_records(r.breakdown)
     units = []
-    for row in r.units.itertuples(index=False):
-        s = survey.loc[row.unit_id] if row.unit_id in survey.index else None
-        rows = by_unit.get(row.unit_id)
+    for row in r.units.to_dict("records"):
+        s = survey.get(row["unit_id"])
         units.append({
-            "unit_id": row.unit_id, "unit_name": row.unit_name, "unit_type": row.unit_type, "group": row.group,
-            "status": row.status, "total": _num(row.total), "mass": _num(row.mass),
-            "performance": _num(row.performance), "compliance": _num(row.compliance),
-            "bonus": _num(row.bonus), "deduction": _num(row.deduction),
-            "rank_group": _int(row.rank_group), "rank_overall": _int(row.rank_overall),
-            "grade": row.grade, "veto": row.veto if isinstance(row.veto, str) else None,
-            "flags": list(row.flags),
+            "unit_id": row["unit_id"], "unit_name": row["unit_name"], "unit_type": row["unit_type"],
+            "group": row["group"], "status": row["status"], "total": _num(row["total"]), "mass": _num(row["mass"]),
+            "performance": _num(row["performance"]), "compliance": _num(row["compliance"]),
+            "bonus": _num(row["bonus"]), "deduction": _num(row["deduction"]),
+            "rank_group": _int(row["rank_group"]), "rank_overall": _int(row["rank_overall"]),
+            "grade": row["grade"] if isinstance(row["grade"], str) else None,
+            "veto": row["veto"] if isinstance(row["veto"], str) else None,
+            "flags": list(row["flags"]),
             "survey": None if s is None else {
                 "n_valid": _int(s["n_valid"]), "n_unknown": _int(s["n_unknown"]), "mean": _num(s["mean"]),
                 "ci95": [_num(s["ci_low"]), _num(s["ci_high"])],
                 "satisfaction_rate": _num(s["satisfaction_rate"]),
             },
-            "indicators": [] if rows is None else [
-                {"dimension": b.dimension, "code": b.code, "name": b.name,
-                 "raw": _num(b.raw) if not isinstance(b.raw, str) else b.raw,
-                 "score": _num(b.score), "weight": _num(b.weight), "contribution": _num(b.contribution),
-                 "note": b.note or None}
-                for b in rows.itertuples(index=False)
-            ],
+            "indicators": indicators.get(row["unit_id"], []),
         })
     return {
         "schema": SCHEMA_VERSION,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats
 
 from scoring.model import ScreenAction, Survey
@@ -20,54 +22,82 @@ STAT_COLUMNS = ["n_respondents", "n_valid", "n_unknown", "mean", "ci_low", "ci_h
 
 
 @dataclass(frozen=True)
+class Coded:
+    """Survey responses with every answer as an index into the model's scale (−1 = blank),
+    encoded once so the screens, statistics and distributions never touch strings again."""
+
+    ids: pd.DataFrame  # response_id, unit_id, respondent_group
+    codes: np.ndarray  # respondents × items, int16
+    items: list[str]
+
+    def take(self, mask: np.ndarray) -> Coded:
+        return Coded(self.ids[mask], self.codes[mask], self.items)
+
+
+@dataclass(frozen=True)
 class Screened:
     """The responses that count, and what each quality screen removed."""
 
-    responses: pd.DataFrame
+    kept: Coded
     duplicates: pd.DataFrame
     straight_liners: pd.DataFrame
 
 
-def answer_scores(labels: pd.DataFrame, scale: Survey) -> tuple[np.ndarray, np.ndarray]:
-    """Map answer labels to scores. Returns (scores with NaN for no valid answer, unknown mask)."""
-    score_of = {a.label: (np.nan if a.unknown else float(a.score)) for a in scale.answer}
-    unknown_labels = [a.label for a in scale.answer if a.unknown]
-    scores = labels.apply(lambda col: col.map(score_of)).to_numpy(dtype=float)
-    unknown = labels.isin(unknown_labels).to_numpy()
-    return scores, unknown
+def answer_codes(labels: pd.DataFrame, scale: Survey) -> np.ndarray:
+    """Each answer as an index into the scale (−1 for blanks and anything off the scale), via Arrow."""
+    values = pa.array([a.label for a in scale.answer])
+    codes = np.full(labels.shape, -1, dtype=np.int16)
+    for j, col in enumerate(labels.columns):
+        found = pc.index_in(pa.array(labels[col].to_numpy(dtype=object), type=pa.string(), from_pandas=True),
+                           value_set=values)
+        codes[:, j] = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    return codes
 
 
-def screen(responses: pd.DataFrame, items: list[str], scale: Survey) -> Screened:
+def encode(responses: pd.DataFrame, items: list[str], scale: Survey) -> Coded:
+    ids = responses[["response_id", "unit_id", "respondent_group"]].reset_index(drop=True)
+    return Coded(ids, answer_codes(responses[items], scale), list(items))
+
+
+def _score_table(scale: Survey) -> np.ndarray:
+    """Score of each answer index, with a trailing NaN so index −1 (blank) scores NaN."""
+    return np.array([np.nan if a.unknown else float(a.score) for a in scale.answer] + [np.nan])
+
+
+def answer_scores(labels: pd.DataFrame, scale: Survey) -> np.ndarray:
+    """Scores of a frame of answer labels (NaN for 不了解, blanks and anything off the scale)."""
+    return _score_table(scale)[answer_codes(labels, scale)]
+
+
+def screen(coded: Coded, scale: Survey) -> Screened:
     """Drop repeated response ids (the first one counts) and, if the model says so,
     respondents who gave the same answer to every item."""
-    dup = responses["response_id"].duplicated(keep="first")
-    kept = responses[~dup]
-    straight = pd.Series(False, index=kept.index)
-    if scale.straight_lining != ScreenAction.OFF and len(items) >= scale.straight_lining_min_items:
-        answers = kept[items]
-        scores, _ = answer_scores(answers, scale)
+    dup = coded.ids["response_id"].duplicated(keep="first").to_numpy()
+    straight = np.zeros(len(dup), dtype=bool)
+    if scale.straight_lining != ScreenAction.OFF and len(coded.items) >= scale.straight_lining_min_items:
+        scores = _score_table(scale)[coded.codes]
         all_valid = ~np.isnan(scores).any(axis=1)
-        same = np.nanmax(scores, axis=1, initial=-1) == np.nanmin(scores, axis=1, initial=101)
-        straight = pd.Series(all_valid & same, index=kept.index)
-    return Screened(kept[~straight], responses[dup], kept[straight])
+        same = (coded.codes == coded.codes[:, :1]).all(axis=1)
+        straight = all_valid & same & ~dup
+    return Screened(coded.take(~dup & ~straight), coded.ids[dup], coded.ids[straight])
 
 
-def unit_statistics(responses: pd.DataFrame, items: list[str], scale: Survey) -> pd.DataFrame:
+def unit_statistics(coded: Coded, scale: Survey) -> pd.DataFrame:
     """Per unit: respondents, valid respondents, 不了解 count, mean, CI, 满意率, low-sample flag."""
-    scores, unknown = answer_scores(responses[items], scale)
+    scores = _score_table(scale)[coded.codes]
+    unknown_idx = [i for i, a in enumerate(scale.answer) if a.unknown]
+    satisfied_idx = [i for i, a in enumerate(scale.answer) if a.label in scale.satisfied]
     valid = ~np.isnan(scores)
     n_items_valid = valid.sum(axis=1)
     with np.errstate(invalid="ignore"):
         resp_score = np.where(n_items_valid > 0, np.nansum(scores, axis=1) / np.maximum(n_items_valid, 1), np.nan)
-    satisfied = responses[items].isin(scale.satisfied).to_numpy()
-    unit = responses["unit_id"].to_numpy()
     frame = pd.DataFrame({
-        "unit_id": unit,
-        "respondent_group": responses["respondent_group"].to_numpy(),
+        "unit_id": coded.ids["unit_id"].to_numpy(),
+        "respondent_group": coded.ids["respondent_group"].to_numpy(),
         "score": resp_score,
         "valid_answers": n_items_valid,
-        "unknown": unknown.sum(axis=1),
-        "satisfied": (satisfied & valid).sum(axis=1),
+        "unknown": np.isin(coded.codes, unknown_idx).sum(axis=1),
+        "satisfied": (np.isin(coded.codes, satisfied_idx) & valid).sum(axis=1),
     })
     g = frame.groupby("unit_id", sort=False)
     out = pd.DataFrame({
@@ -111,11 +141,19 @@ def _group_weighted(frame: pd.DataFrame, scale: Survey, z: float) -> tuple[pd.Se
     return per_unit["wm"], np.sqrt(per_unit["wv"]), float(stats.norm.ppf(z))
 
 
-def answer_distribution(responses: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+def answer_distribution(coded: Coded, scale: Survey) -> pd.DataFrame:
     """Long table unit_id, item, answer, count — for the unit page's answer charts."""
-    long = responses.melt(id_vars=["unit_id"], value_vars=items, var_name="item", value_name="answer")
-    long = long.dropna(subset=["answer"])
-    return long.groupby(["unit_id", "item", "answer"], sort=False).size().rename("count").reset_index()
+    labels = np.array([a.label for a in scale.answer], dtype=object)
+    unit_codes, units = pd.factorize(coded.ids["unit_id"])
+    k = len(labels)
+    frames = []
+    for j, item in enumerate(coded.items):
+        answered = coded.codes[:, j] >= 0
+        counts = np.bincount(unit_codes[answered] * k + coded.codes[answered, j], minlength=len(units) * k)
+        nz = np.flatnonzero(counts)
+        frames.append(pd.DataFrame({"unit_id": np.asarray(units)[nz // k], "item": item,
+                                    "answer": labels[nz % k], "count": counts[nz]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["unit_id", "item", "answer", "count"])
 
 
 def reverse_scores(ratings: pd.DataFrame, criteria: list[str], scale: Survey, min_raters: int) -> pd.DataFrame:
@@ -123,7 +161,7 @@ def reverse_scores(ratings: pd.DataFrame, criteria: list[str], scale: Survey, mi
     columns = ["score", "n_raters", "n_ratings", "suppressed"]
     if ratings.empty or not criteria:
         return pd.DataFrame(columns=columns)
-    scores, _ = answer_scores(ratings[criteria], scale)
+    scores = answer_scores(ratings[criteria], scale)
     n = (~np.isnan(scores)).sum(axis=1)
     with np.errstate(invalid="ignore"):
         per_rating = np.where(n > 0, np.nansum(scores, axis=1) / np.maximum(n, 1), np.nan)
