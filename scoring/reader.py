@@ -1,0 +1,386 @@
+"""Read one uploaded spreadsheet (xlsx or csv) into a located table of cleaned text.
+
+`read_table` finds the sheet and the header row by itself, cleans every cell
+(`scoring.cells.clean_text`) and keeps, for every remaining row and column, where the user
+sees it in Excel, so later validation can point at the exact cell. Mapping columns to
+meaning is the importer's job. Anything unreadable raises `InputError` with a bilingual
+message naming the file; hostile files are stopped by `scoring.xlsx_guard` before parsing.
+
+xlsx is parsed by fastexcel (calamine, Rust) straight to Arrow, every cell as text: measured on
+200,000 rows x 12 columns it took 1.2 s against 2.4 s for python-calamine's Python lists,
+8.7 s for pandas+calamine and ~73 s for pandas+openpyxl.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from scoring.aliases import canonical, header_score, normalise
+from scoring.cells import clean_text, parse_numbers
+from scoring.limits import Limits
+from scoring.report import Report
+from scoring.xlsx_guard import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    SheetInfo,
+    check_sheet,
+    col_letter,
+    describe_content,
+    open_package,
+    refuse,
+    refuse_ole,
+)
+
+# first cell of a row at the bottom of a sheet that marks totals, remarks or signatures
+FOOTER_STARTS = tuple(normalise(s) for s in (
+    "合计", "总计", "小计", "备注", "说明", "填表说明", "注:", "制表", "制表人", "填表人", "填报人",
+    "审核人", "负责人", "联系人", "total", "note"))
+MAX_LOCATED_WARNINGS = 20
+DEFAULT_LIMITS = Limits()
+_TRAILING_PAREN = re.compile(r"\([^()]*\)$")
+
+
+@dataclass
+class Table:
+    """A sheet's data as text, with where each row and column sits in the original file.
+
+    header[j]  cleaned header text of column j (see `_header_texts` for two-row headers)
+    columns[j] Excel column letter of column j ("A", "B", ...; for csv the letter Excel would show)
+    rows[i]    Excel row number (1-based) of data row i
+    data       DataFrame with positional columns 0..n-1 of pandas' Arrow-backed `str` dtype;
+               blank cells are missing (`data.isna()`); blank rows and columns and the
+               total/remark rows at the bottom are already dropped
+    report     warnings met while reading (e.g. control characters removed); never errors
+    """
+
+    file: str
+    sheet: str | None
+    header: list[str]
+    columns: list[str]
+    rows: np.ndarray
+    data: pd.DataFrame
+    report: Report = field(default_factory=Report)
+
+    def where(self, i: int | None = None, j: int | None = None) -> dict:
+        """Location keywords for `Report.error`/`warning` of data row i and column j."""
+        loc: dict = {"sheet": self.sheet}
+        if i is not None:
+            loc["row"] = int(self.rows[i])
+        if j is not None:
+            loc["column"], loc["header"] = self.columns[j], self.header[j]
+        return loc
+
+
+def read_table(source: str | Path | bytes, name: str, *, extra_headers: frozenset[str] | set[str] = frozenset(),
+               sheet_hint: tuple[str, ...] = (), limits: Limits = DEFAULT_LIMITS) -> Table:
+    """Read a spreadsheet. `source` is a path or the uploaded bytes, `name` the file name the
+    user knows (its extension decides the expected format). `extra_headers` are model codes
+    and names that count as recognised headers; `sheet_hint` names the sheet to prefer
+    (a hint matches a sheet whose name contains it)."""
+    size = len(source) if isinstance(source, bytes) else _file_size(source, name)
+    if size == 0:
+        raise refuse(name, "文件是空的（0 字节）。", "The file is empty (0 bytes).")
+    if size > limits.max_upload_bytes:
+        raise refuse(name, f"文件大小 {size / 2**20:,.1f} MiB 超过上限 {limits.max_upload_bytes / 2**20:,.0f} MiB。",
+                     f"The file is {size / 2**20:,.1f} MiB, over the limit of {limits.max_upload_bytes / 2**20:,.0f} MiB.")
+    data = source if isinstance(source, bytes) else None
+    head = data[:8192] if data is not None else _head(source)
+    extra = frozenset(normalise(h) for h in extra_headers)
+    ext = Path(name).suffix.lower()
+    if head.startswith(OLE_MAGIC):
+        raise refuse_ole(name, data if data is not None else Path(source).read_bytes())
+    if ext == ".xlsx":
+        if not head.startswith(ZIP_MAGIC):
+            zh, en = describe_content(head)
+            raise refuse(name, f"文件扩展名是 .xlsx，但内容是{zh}，不是 Excel 工作簿；请在 Excel/WPS 中打开并“另存为” .xlsx（或改用正确的扩展名）。",
+                         f"The file is named .xlsx but holds {en}, not an Excel workbook; open it in Excel/WPS and Save As .xlsx (or use the right extension).")
+        return _read_xlsx(source, name, extra, sheet_hint, limits)
+    if ext in (".csv", ".txt"):
+        if head.startswith(ZIP_MAGIC):
+            raise refuse(name, f"文件扩展名是 {ext}，但内容是 Excel 工作簿；请把扩展名改为 .xlsx 后上传。",
+                         f"The file is named {ext} but holds an Excel workbook; rename it to .xlsx and upload again.")
+        return _read_csv(data if data is not None else Path(source).read_bytes(), name, extra, limits)
+    if ext == ".xls":
+        raise refuse(name, "不支持旧版 .xls 文件；请在 Excel/WPS 中“另存为” .xlsx 后再上传。",
+                     "Legacy .xls files are not supported; use Save As .xlsx in Excel/WPS and upload again.")
+    raise refuse(name, f"不支持的文件类型“{ext or '无扩展名'}”；请上传 .xlsx 或 .csv 文件。",
+                 f"Unsupported file type '{ext or 'no extension'}'; upload an .xlsx or .csv file.")
+
+
+def _file_size(path: str | Path, name: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError as exc:
+        raise refuse(name, "无法打开文件。", f"The file cannot be opened ({exc.strerror}).") from exc
+
+
+def _head(path: str | Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(8192)
+
+
+# ---- xlsx -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Grid:
+    """A sheet's cells as cleaned text: one Series per column, index = Excel row number."""
+
+    frame: pd.DataFrame
+    letters: list[str]
+    control: pd.DataFrame   # True where control characters were removed
+
+    def best_score(self, extra: frozenset[str], scan_rows: int) -> int:
+        top = self.frame[self.frame.notna().any(axis=1)].head(scan_rows)
+        return max((header_score(_cells(r), extra) for r in top.itertuples(index=False)), default=0)
+
+
+def _read_xlsx(source, name: str, extra: frozenset[str], hint: tuple[str, ...], limits: Limits) -> Table:
+    zf, sheets = open_package(source, name, limits)
+    with zf:
+        visible = [s for s in sheets if s.visible]
+        try:
+            reader = fastexcel.read_excel(source if isinstance(source, bytes) else str(source))
+        except Exception as exc:  # any parser failure becomes a refusal, never a traceback
+            raise refuse(name, "工作簿无法读取（文件可能已损坏）；请在 Excel/WPS 中重新保存为 .xlsx。",
+                         f"The workbook cannot be read (it may be damaged): {str(exc).splitlines()[0]}. Save it again as .xlsx.") from exc
+        grids: dict[str, _Grid] = {}
+
+        def grid(info: SheetInfo) -> _Grid:
+            if info.name not in grids:
+                check_sheet(zf, info, name, limits)
+                grids[info.name] = _load_sheet(reader, info, name)
+            return grids[info.name]
+
+        wanted = [normalise(h) for h in hint]
+        hinted = [s for s in visible if any(w and w in normalise(s.name) for w in wanted)]
+        report = Report()
+        if hinted or len(visible) == 1:
+            chosen = (hinted or visible)[0]
+        else:
+            chosen = _choose_sheet(visible, grid, extra, limits, name, report)
+        table = _table(grid(chosen).frame, grid(chosen).control, grid(chosen).letters, name, chosen.name, extra, limits)
+        table.report.issues[:0] = report.issues
+        return table
+
+
+def _choose_sheet(visible: list[SheetInfo], grid, extra, limits: Limits, name: str, report: Report) -> SheetInfo:
+    """The only visible sheet whose header is recognised; if several are, the first of them (with a
+    warning); if none is, the first non-empty visible sheet."""
+    scored = [(grid(s).best_score(extra, limits.header_scan_rows), s) for s in visible]
+    fitting = [s for score, s in scored if score > 0]
+    if len(fitting) > 1:
+        others = "、".join(s.name for s in fitting[1:])
+        report.warning(name, f"有多个工作表像是数据表，已读取“{fitting[0].name}”，未读取：{others}。",
+                       f"Several sheets look like data; read '{fitting[0].name}', not: {others}.", sheet=fitting[0].name)
+    if fitting:
+        return fitting[0]
+    for info in visible:
+        if grid(info).frame.notna().any(axis=None):
+            return info
+    raise refuse(name, "工作簿里没有任何数据（所有可见工作表都是空的）。", "The workbook holds no data (every visible sheet is empty).")
+
+
+def _load_sheet(reader, info: SheetInfo, name: str) -> _Grid:
+    try:
+        sheet = reader.load_sheet(info.name, header_row=None, skip_rows=0, dtypes="string")
+        batch = sheet.to_arrow()
+        letters = [col_letter(c.absolute_index) for c in sheet.available_columns()]
+    except Exception as exc:  # any parser failure becomes a refusal, never a traceback
+        raise refuse(name, f"工作表“{info.name}”无法读取（文件可能已损坏）。",
+                     f"Sheet '{info.name}' cannot be read (the file may be damaged): {str(exc).splitlines()[0]}",
+                     sheet=info.name) from exc
+    return _clean(list(batch.columns), letters)
+
+
+def _clean(columns: list[pa.Array], letters: list[str]) -> _Grid:
+    """Clean every column; row i of the sheet is Excel row i + 1 (leading blank rows are kept)."""
+    clean, control = {}, {}
+    for j, column in enumerate(columns):
+        clean[j], control[j] = clean_text(column.to_pandas())
+    frame, flags = pd.DataFrame(clean), pd.DataFrame(control)
+    frame.index = flags.index = pd.RangeIndex(1, len(frame) + 1)
+    return _Grid(frame, letters, flags)
+
+
+# ---- header, footer, shaping ----------------------------------------------------------------
+
+
+def _cells(row) -> list[str | None]:
+    return [None if (isinstance(v, float) or v is None) else v for v in row]
+
+
+def _recognised(cell: str | None, extra: frozenset[str]) -> bool:
+    """A known fixed column, or a model code/name (also with a trailing unit such as "(页)")."""
+    if cell is None:
+        return False
+    key = normalise(cell)
+    return canonical(cell) is not None or key in extra or _TRAILING_PAREN.sub("", key) in extra
+
+
+def _textual(cells: list[str | None]) -> bool:
+    floats, _ = parse_numbers(pd.Series(cells, dtype="str"))
+    return not floats.notna().any()
+
+
+def _header_band(top: list[list[str | None]], extra: frozenset[str]) -> list[int]:
+    """Indexes (into `top`) of the header rows. The main one has the highest header score (first on
+    ties; the fullest row if nothing is recognised). A neighbouring row without numbers joins when it
+    recognises headers in columns the band does not yet; the row below also joins when it is blank
+    under every recognised header and filled only under the others (recognised headers merged
+    down over a group header split into sub-headers)."""
+    scores = [header_score(r, extra) for r in top]
+    if max(scores) > 0:
+        h = scores.index(max(scores))
+    else:
+        counts = [sum(c is not None for c in r) for r in top]
+        h = counts.index(max(counts))
+    band = [h]
+    known = {j for j, c in enumerate(top[h]) if _recognised(c, extra)}
+    for k in (h + 1, h - 1):
+        if not (0 <= k < len(top)) or not _textual(top[k]):
+            continue
+        filled = {j for j, c in enumerate(top[k]) if c is not None}
+        adds = any(_recognised(top[k][j], extra) for j in filled - known)
+        splits = k == h + 1 and known and filled and not filled & known
+        if adds or splits:
+            band = sorted(band + [k])
+            known |= {j for j in filled if _recognised(top[k][j], extra)}
+    return band
+
+
+def _header_texts(band_rows: list[list[str | None]], extra: frozenset[str]) -> list[str]:
+    """One header text per column from one or more header rows. Upper rows are filled to the right
+    across blanks (a merged group cell holds its text only in its first column). The header is the
+    lowest (most specific) part that is a recognised header; if no part is, the parts joined with
+    "/" (e.g. "实绩数据/财政收入增速")."""
+    filled = []
+    for k, row in enumerate(band_rows):
+        if k < len(band_rows) - 1:
+            row = list(pd.Series(row, dtype=object).ffill())
+        filled.append(row)
+    texts = []
+    for j in range(len(band_rows[0])):
+        parts = [r[j] for r in filled if r[j] is not None]
+        known = [p for p in parts if _recognised(p, extra)]
+        if known:
+            texts.append(known[-1])
+        else:
+            texts.append("/".join(dict.fromkeys(parts)))
+    return texts
+
+
+def _is_footer(row: list[str | None]) -> bool:
+    first = next((c for c in row if c is not None), None)
+    return first is not None and normalise(first).startswith(FOOTER_STARTS)
+
+
+def _table(frame: pd.DataFrame, control: pd.DataFrame, letters: list[str], name: str, sheet: str | None,
+           extra: frozenset[str], limits: Limits) -> Table:
+    """Find the header, drop blank rows/columns and footer rows, check cell lengths, report
+    removed control characters."""
+    present = frame.notna().to_numpy()
+    kept = np.flatnonzero(present.any(axis=1))
+    if kept.size == 0:
+        raise refuse(name, "表格里没有任何数据。", "The sheet holds no data.", sheet=sheet)
+    top_pos = kept[:limits.header_scan_rows]
+    top = [_cells(r) for r in frame.iloc[top_pos].itertuples(index=False)]
+    band = _header_band(top, extra)
+    header_rows = top_pos[band]
+    body = kept[kept > header_rows[-1]]
+    while body.size and _is_footer(_cells(frame.iloc[body[-1]])):
+        body = body[:-1]
+    used_rows = np.concatenate([header_rows, body])
+    cols = np.flatnonzero(present[used_rows].any(axis=0))
+    header = _header_texts([[r[j] for j in cols] for r in (top[b] for b in band)], extra)
+    # a contiguous block is sliced, not copied (a million-row survey usually is one)
+    contiguous = body.size and body[-1] - body[0] + 1 == body.size
+    data = frame.iloc[body[0]:body[-1] + 1] if contiguous else frame.iloc[body]
+    data = data.iloc[:, cols].reset_index(drop=True)
+    data.columns = range(len(cols))
+    table = Table(name, sheet, header, [letters[j] for j in cols], frame.index.to_numpy()[body], data)
+    _check_lengths(table, limits)
+    _report_control(table, control.iloc[used_rows, cols])
+    return table
+
+
+def _check_lengths(table: Table, limits: Limits) -> None:
+    for j in table.data.columns:
+        lengths = table.data[j].str.len()
+        if lengths.max() > limits.max_cell_chars:
+            i = int(lengths.to_numpy(dtype="float64", na_value=0).argmax())
+            raise refuse(table.file, f"单元格内容过长（{int(lengths.iloc[i]):,} 个字符，上限 {limits.max_cell_chars:,}）。",
+                         f"The cell is too long ({int(lengths.iloc[i]):,} characters, limit {limits.max_cell_chars:,}).",
+                         **table.where(i, j))
+
+
+def _report_control(table: Table, control: pd.DataFrame) -> None:
+    rows, cols = np.nonzero(control.to_numpy(dtype=bool))
+    for r, c in zip(rows[:MAX_LOCATED_WARNINGS], cols[:MAX_LOCATED_WARNINGS], strict=True):
+        table.report.warning(table.file, "单元格含有控制字符或不可见字符，已删除。",
+                             "The cell contained control or invisible characters; they were removed.",
+                             sheet=table.sheet, row=int(control.index[r]), column=table.columns[c], header=table.header[c])
+    if len(rows) > MAX_LOCATED_WARNINGS:
+        table.report.warning(table.file, f"另有 {len(rows) - MAX_LOCATED_WARNINGS:,} 个单元格的控制字符已删除。",
+                             f"Control characters were removed from {len(rows) - MAX_LOCATED_WARNINGS:,} more cells.",
+                             sheet=table.sheet)
+
+
+# ---- csv ------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), else GB18030."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise _bad_encoding(name) from exc
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    raise _bad_encoding(name)
+
+
+def _bad_encoding(name: str):
+    return refuse(name, "无法识别文件的文字编码（支持 UTF-8 和 GB18030/GBK）；请在 Excel/WPS 中另存为“CSV UTF-8”或 .xlsx。",
+                  "The text encoding is not recognised (UTF-8 and GB18030/GBK are supported); save as 'CSV UTF-8' or .xlsx.")
+
+
+def _read_csv(data: bytes, name: str, extra: frozenset[str], limits: Limits) -> Table:
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise refuse(name, "文件内容是二进制数据，不是 CSV 文本。", "The file holds binary data, not CSV text.")
+    text = _decode(data, name)
+    lines = [line for line in text[:65536].splitlines()[:30] if line.strip()]
+    delimiter = max(",\t;", key=lambda d: sum(d in line for line in lines))  # ties keep the comma
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) > limits.max_rows:
+                raise refuse(name, f"文件行数超过上限 {limits.max_rows:,} 行。", f"The file has more rows than the limit of {limits.max_rows:,} rows.")
+            if len(row) > limits.max_columns:
+                raise refuse(name, f"第 {len(rows)} 行有 {len(row):,} 列，超过上限 {limits.max_columns:,} 列。",
+                             f"Row {len(rows)} has {len(row):,} columns, over the limit of {limits.max_columns:,}.", row=len(rows))
+    except csv.Error as exc:
+        raise refuse(name, f"CSV 格式错误（第 {len(rows) + 1} 行附近）：{exc}。", f"Malformed CSV near row {len(rows) + 1}: {exc}.",
+                     row=len(rows) + 1) from exc
+    width = max((len(r) for r in rows), default=0)
+    columns = [pa.array([r[j] if j < len(r) else None for r in rows], pa.string()) for j in range(width)]
+    grid = _clean(columns, [col_letter(j) for j in range(width)])
+    return _table(grid.frame, grid.control, grid.letters, name, None, extra, limits)
