@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -44,3 +46,76 @@ def apply_quota(tiers: pd.Series, scores: pd.Series, groups: pd.Series, grades: 
             tiers[drop] = ti + 1
             demoted[drop] = True
     return tiers, demoted
+
+
+def tier_rows(scores: np.ndarray, grades: Grades, scale: float | None = None) -> np.ndarray:
+    """`tier_index` for samples × units matrices, as int8, without its (..., tiers) temporary.
+
+    With `scale`, `scores` are integers counting 1/scale points (rounded scores × 10^decimals) and
+    each minimum becomes the smallest integer k with k / scale >= min, so the result equals
+    `tier_index(scores / scale)` exactly while comparing integers.
+    """
+    mins = [t.min for t in grades.tier]
+    tiers = np.zeros(np.shape(scores), dtype=np.int8)
+    for m in mins[:-1]:  # the count of minimums not reached, as tier_index, capped at the last tier
+        tiers += scores < (_integer_min(m, scale) if scale else m)
+    return tiers
+
+
+def _integer_min(m: float, scale: float) -> int:
+    k = math.ceil(m * scale)
+    while (k - 1) / scale >= m:
+        k -= 1
+    while k / scale < m:
+        k += 1
+    return k
+
+
+def _as_slice(cols: np.ndarray) -> slice | np.ndarray:
+    """Contiguous columns as a slice: views instead of fancy-index copies."""
+    return slice(cols[0], cols[-1] + 1) if cols[-1] - cols[0] + 1 == len(cols) else cols
+
+
+def veto_tier(grades: Grades) -> int:
+    """The tier a veto forces: the model's veto grade, or the lowest tier."""
+    labels = [t.label for t in grades.tier]
+    return labels.index(grades.veto_grade) if grades.veto_grade is not None else len(labels) - 1
+
+
+def grade_rows(scores: np.ndarray, scope: np.ndarray, grades: Grades, cap: np.ndarray | None = None,
+               veto: np.ndarray | None = None, scale: float | None = None) -> np.ndarray:
+    """Tier index of every unit (column) in every row of rounded `scores`, rows graded independently.
+
+    The per-sample form of the pipeline's grading, in the same order: thresholds, the cap (best
+    tier allowed), the veto tier, then each quota within its scope (`scope` = integer code per
+    unit: the comparison group, or all zeros). A quota demotes every unit of the tier whose score
+    is at or below the (allowed + 1)-th best score of that tier in its scope, exactly like
+    `apply_quota`; the cut is found with one `np.partition` per scope instead of a sort.
+    All units passed are eligible (the pipeline grades `ok` units only). `scale`: see `tier_rows`.
+    """
+    tiers = tier_rows(scores, grades, scale)
+    if cap is not None:
+        np.maximum(tiers, np.asarray(cap, dtype=np.int8), out=tiers)
+    if veto is not None and np.any(veto):
+        tiers[:, np.asarray(veto, dtype=bool)] = veto_tier(grades)
+    quota_tiers = [(ti, t.quota) for ti, t in enumerate(grades.tier) if t.quota is not None]
+    if not quota_tiers:
+        return tiers
+    lowest = np.iinfo(scores.dtype).min if np.issubdtype(scores.dtype, np.integer) else -np.inf
+    members = [np.flatnonzero(scope == s) for s in np.unique(scope)]
+    for ti, quota in quota_tiers:
+        for size, cols in ((len(m), _as_slice(m)) for m in members):
+            allowed = quota_allowed(size, quota)
+            sub_t = tiers[:, cols]
+            in_tier = sub_t == ti
+            rows = np.flatnonzero(in_tier.sum(axis=1) > allowed)
+            if rows.size == 0:
+                continue
+            sub_s = scores[rows][:, cols]
+            m = in_tier[rows]
+            # the (allowed + 1)-th best score among the tier's units: it and everything below drop
+            kth = size - 1 - allowed
+            cut = np.partition(np.where(m, sub_s, lowest), kth, axis=1)[:, kth]
+            sub_t[rows] += m & (sub_s <= cut[:, None])
+            tiers[:, cols] = sub_t
+    return tiers

@@ -78,6 +78,14 @@ METHOD_PARAMS: dict[Method, tuple[str, ...]] = {
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False):
+        """A copy whose derived views (cached properties) are recomputed, not carried over."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name, attr in vars(type(self)).items():
+            if isinstance(attr, cached_property):
+                copy.__dict__.pop(name, None)
+        return copy
+
 
 Weight = Annotated[float, Field(ge=0)]
 

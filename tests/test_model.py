@@ -84,3 +84,11 @@ def test_toml_syntax_error_is_readable(tmp_path):
     with pytest.raises(ModelError) as err:
         load_model(bad)
     assert "TOML" in str(err.value)
+
+
+def test_copies_recompute_derived_views():
+    m = load_model()
+    assert m.weights["mass"] == 0.4
+    changed = m.model_copy(update={"dimensions": m.dimensions.model_copy(update={"mass": 0.5, "compliance": 0.1})})
+    assert changed.weights == {"mass": 0.5, "performance": 0.4, "compliance": 0.1}
+    assert m.weights["mass"] == 0.4
