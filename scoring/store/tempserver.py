@@ -14,6 +14,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import psycopg
+from sqlalchemy.engine import make_url
+
 
 class ServerUnavailable(RuntimeError):
     """No PostgreSQL server binaries, or no user to run them as: the caller skips or fails."""
@@ -21,9 +24,11 @@ class ServerUnavailable(RuntimeError):
 
 def _bindir() -> Path:
     if explicit := os.environ.get("SANWEI_PG_BINDIR"):
+        if not (Path(explicit) / "initdb").exists():
+            raise ServerUnavailable(f"SANWEI_PG_BINDIR={explicit} holds no initdb")
         return Path(explicit)
     if found := shutil.which("initdb"):
-        return Path(found).parent
+        return Path(found).resolve().parent
     versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
                       key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
     if not versions:
@@ -46,7 +51,7 @@ class TempPostgres:
     """
 
     def __init__(self, durable: bool = False):
-        self.bindir = _bindir()
+        self.bindir = Path()
         self.durable = durable
         self.dir: Path | None = None
         self.port = 0
@@ -58,11 +63,15 @@ class TempPostgres:
 
     def _run(self, *args: str) -> None:
         cmd = [*self._prefix, str(self.bindir / args[0]), *args[1:]]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd="/")
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd="/")
+        except (OSError, subprocess.TimeoutExpired) as err:
+            raise ServerUnavailable(f"{args[0]} could not run: {err}") from None
         if proc.returncode != 0:
             raise ServerUnavailable(f"{' '.join(args[:1])} failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
     def start(self) -> TempPostgres:
+        self.bindir = _bindir()
         self.dir = Path(tempfile.mkdtemp(prefix="sanwei-pg-"))
         if os.geteuid() == 0:
             try:
@@ -80,7 +89,9 @@ class TempPostgres:
         if not self.durable:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(data), "-l", str(self.dir / "server.log"), "-o", opts, "-w", "-t", "60", "start")
-        self._run("createdb", "-h", str(sock), "-p", str(self.port), "-U", "postgres", "sanwei")
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute("CREATE DATABASE sanwei")
         return self
 
     def stop(self) -> None:
@@ -102,3 +113,17 @@ class TempPostgres:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def fresh_database(url: str, name: str) -> str:
+    """Create database `name` on the server of `url` and return its URL (isolates one test)."""
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')

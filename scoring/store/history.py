@@ -1,0 +1,142 @@
+"""Views across quarters: the roster with its history, rankings with change, unit trends, the annual roll-up.
+
+Only published versions count here: they are what leaders see.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, func, select
+
+from scoring.ranking import competition_rank
+from scoring.store import schema as s
+from scoring.store.db import NotFound
+from scoring.store.io import frame, results_frame
+
+_R, _V, _P = s.result_units, s.versions, s.periods
+_SCORES = ["total", "mass", "performance", "compliance"]
+
+
+def _published():
+    """result_units of every period's published version, with the period."""
+    return (select(_V.c.period, _V.c.number.label("version"), *(c for c in _R.c if c.name != "version_id"))
+            .join(_V, _V.c.id == _R.c.version_id)
+            .join(_P, and_(_P.c.period == _V.c.period, _P.c.published_version == _V.c.number)))
+
+
+def _previous_published(conn: Connection, period: str) -> str | None:
+    return conn.execute(select(func.max(_P.c.period)).where(_P.c.period < period,
+                                                            _P.c.published_version.isnot(None))).scalar()
+
+
+def rankings(conn: Connection, period: str) -> pd.DataFrame:
+    """The published units of `period` sorted by overall rank, with prev_total, delta_total,
+    prev_rank_overall, rank_change (positive = moved up) and prev_grade from the previous
+    published quarter (named in `attrs["previous_period"]`)."""
+    if conn.execute(select(_P.c.published_version).where(_P.c.period == period)).scalar() is None:
+        raise NotFound(f"{period} 尚未发布 / {period} has not been published")
+    cur = results_frame(conn.execute(_published().where(_V.c.period == period)
+                                     .order_by(_R.c.rank_overall.nulls_last(), _R.c.unit_id)))
+    prev_period = _previous_published(conn, period)
+    cols = ["unit_id", "total", "rank_overall", "grade"]
+    prev = frame(conn.execute(select(*(_R.c[c] for c in cols)).join(_V, _V.c.id == _R.c.version_id).join(
+        _P, and_(_P.c.period == _V.c.period, _P.c.published_version == _V.c.number)).where(_V.c.period == prev_period)))
+    prev = prev[cols].rename(columns={"total": "prev_total", "rank_overall": "prev_rank_overall", "grade": "prev_grade"})
+    out = cur.merge(prev, on="unit_id", how="left")
+    out["delta_total"] = out["total"].astype(float) - out["prev_total"].astype(float)
+    out["rank_change"] = out["prev_rank_overall"].astype("Int64") - out["rank_overall"]
+    out.attrs["previous_period"] = prev_period
+    return out
+
+
+def unit_history(conn: Connection, unit_id: str) -> pd.DataFrame:
+    """One unit per published quarter, with delta_total and rank_change vs the previous row."""
+    df = results_frame(conn.execute(_published().where(_R.c.unit_id == unit_id).order_by(_V.c.period)))
+    df["delta_total"] = df["total"].astype(float).diff()
+    df["rank_change"] = (df["rank_overall"].shift(1) - df["rank_overall"]).astype("Int64")
+    return df
+
+
+def annual(conn: Connection, year: str, weights: dict[str, float]) -> pd.DataFrame:
+    """Weighted mean of each unit's published quarters of `year` (weights by "Q1".."Q4",
+    renormalised over the quarters the unit has), ranked overall and within its latest group."""
+    df = results_frame(conn.execute(_published().where(_V.c.period.like(f"{year}Q%"), _R.c.status == "ok")
+                                    .order_by(_V.c.period)))
+    columns = ["unit_id", "unit_name", "unit_type", "group", "quarters", *_SCORES, "rank_group", "rank_overall"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    df["w"] = df["period"].str[-2:].map(weights).fillna(0.0).astype(float)
+    df = df[df["w"] > 0]
+    g = df.groupby("unit_id", sort=False)
+    wsum = g["w"].sum()
+    out = pd.DataFrame({c: (df[c].astype(float) * df["w"]).groupby(df["unit_id"], sort=False).sum() / wsum
+                        for c in _SCORES})
+    latest = g.last()
+    out.insert(0, "quarters", g["period"].agg(lambda p: ",".join(x[-2:] for x in p)))
+    for c in ("group", "unit_type", "unit_name"):
+        out.insert(0, c, latest[c])
+    out = out.reset_index()
+    out["rank_group"] = competition_rank(out["total"], 2, by=out["group"])
+    out["rank_overall"] = competition_rank(out["total"], 2)
+    return out[columns].sort_values(["rank_overall", "unit_id"], ignore_index=True)
+
+
+# ---------------------------------------------------------------- roster with history
+_H = s.unit_history
+_ATTRS = ["unit_name", "unit_type", "group_name"]
+
+
+def _in_effect(conn: Connection, period: str) -> pd.DataFrame:
+    """Each unit's attributes valid at `period` (its latest history row starting at or before it)."""
+    df = frame(conn.execute(select(_H).where(_H.c.valid_from <= period).order_by(_H.c.unit_id, _H.c.valid_from)))
+    return df.drop_duplicates("unit_id", keep="last").set_index("unit_id")
+
+
+def update_roster(conn: Connection, period: str, version_id: int) -> None:
+    """Record renames and group moves that a published version makes, valid from its period.
+    unit_id is the identity: the unit itself is never replaced."""
+    vu = s.version_units
+    new = frame(conn.execute(select(vu.c.unit_id, *(vu.c[c] for c in _ATTRS)).where(vu.c.version_id == version_id)
+                             .order_by(vu.c.seq))).drop_duplicates("unit_id", keep="last")
+    known = dict(conn.execute(select(s.units.c.unit_id, s.units.c.first_period)).all())
+    fresh = [u for u in new["unit_id"] if u not in known]
+    if fresh:
+        conn.execute(s.units.insert(), [{"unit_id": u, "first_period": period} for u in fresh])
+    earlier = [u for u in new["unit_id"] if u in known and known[u] > period]
+    if earlier:
+        conn.execute(s.units.update().where(s.units.c.unit_id.in_(earlier)).values(first_period=period))
+    current = _in_effect(conn, period)
+    inserts = []
+    for row in new.itertuples(index=False):
+        attrs = {c: getattr(row, c) for c in _ATTRS}
+        if row.unit_id in current.index:
+            was = current.loc[row.unit_id]
+            if all(was[c] == attrs[c] for c in _ATTRS):
+                continue
+            if was["valid_from"] == period:
+                conn.execute(_H.update().where(_H.c.unit_id == row.unit_id, _H.c.valid_from == period)
+                             .values(**attrs, version_id=version_id))
+                continue
+        inserts.append({"unit_id": row.unit_id, "valid_from": period, "version_id": version_id, **attrs})
+    if inserts:
+        conn.execute(_H.insert(), inserts)
+
+
+def roster(conn: Connection, period: str | None = None) -> pd.DataFrame:
+    """UNIT_COLUMNS of the units in the latest published version at or before `period` (or the
+    latest published version at all), named and grouped as valid at `period`."""
+    q = select(func.max(_P.c.period)).where(_P.c.published_version.isnot(None))
+    base = conn.execute(q.where(_P.c.period <= period) if period else q).scalar()
+    if base is None:
+        base = conn.execute(q).scalar()
+    columns = ["unit_id", "unit_name", "unit_type", "group"]
+    if base is None:
+        return pd.DataFrame(columns=columns)
+    vu = s.version_units
+    ids = frame(conn.execute(select(vu.c.unit_id).join(_V, _V.c.id == vu.c.version_id)
+                             .join(_P, and_(_P.c.period == _V.c.period, _P.c.published_version == _V.c.number))
+                             .where(_V.c.period == base).order_by(vu.c.seq)))["unit_id"].drop_duplicates()
+    attrs = _in_effect(conn, max(period or base, base))
+    out = attrs.reindex(ids)[_ATTRS].reset_index().rename(columns={"group_name": "group"})
+    return out.replace({np.nan: None})[columns]

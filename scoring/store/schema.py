@@ -1,0 +1,218 @@
+"""The store's tables (SQLAlchemy Core, portable to SQLite and PostgreSQL) and their migrations.
+
+Every version of a period is immutable once written: its inputs, its model and its result
+snapshot are rows keyed by `version_id`. Only the publication pointers change afterwards.
+JSON goes into TEXT columns so both databases store it the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+    select,
+    text,
+)
+
+metadata = MetaData()
+Real = Float(53)  # double precision on PostgreSQL, REAL on SQLite
+
+
+def _ref(target: str) -> ForeignKey:
+    return ForeignKey(target, ondelete="RESTRICT")
+
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("toml", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+# One row per period; locked (FOR UPDATE) to allocate version numbers without races.
+periods = Table(
+    "periods", metadata,
+    Column("period", String(16), primary_key=True),
+    Column("last_version", Integer, nullable=False),
+    Column("published_version", Integer),
+)
+
+versions = Table(
+    "versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(16), _ref("periods.period"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("model_id", Integer, _ref("model_versions.id"), nullable=False),
+    Column("checksum", String(64), nullable=False),     # sha256 of the stored inputs + model hash
+    Column("row_counts", Text, nullable=False),         # {"survey": n, ...}
+    Column("survey_items", Text, nullable=False),       # item columns, in order
+    Column("reverse_criteria", Text, nullable=False),
+    Column("excluded", Text, nullable=False),           # formalism exclusions
+    Column("warnings", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("published_by", Text),
+    Column("published_at", String(32)),
+    UniqueConstraint("period", "number", name="uq_versions_period_number"),
+)
+
+imports = Table(
+    "imports", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, _ref("versions.id"), nullable=False, unique=True),
+    Column("who", Text, nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("row_counts", Text, nullable=False),
+    Column("report", Text, nullable=False),             # the validation report's issues, as JSON records
+)
+
+import_files = Table(
+    "import_files", metadata,
+    Column("import_id", Integer, _ref("imports.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+)
+
+
+def _input_table(name: str, *columns: Column) -> Table:
+    """A normalised input table: rows of one version, kept in their imported order by `seq`."""
+    return Table(name, metadata,
+                 Column("version_id", Integer, _ref("versions.id"), primary_key=True),
+                 Column("seq", Integer, primary_key=True),
+                 *columns)
+
+
+version_units = _input_table(
+    "version_units",
+    Column("unit_id", Text, nullable=False), Column("unit_name", Text), Column("unit_type", Text),
+    Column("group_name", Text))
+survey_responses = _input_table(
+    "survey_responses",
+    Column("response_id", Text), Column("unit_id", Text), Column("respondent_group", Text),
+    Column("channel", Text),
+    Column("answers", Text, nullable=False))  # JSON list aligned with versions.survey_items
+indicator_values = _input_table(
+    "indicator_values",
+    Column("unit_id", Text), Column("code", Text), Column("value", Real), Column("source", Text))
+compliance_results = _input_table(
+    "compliance_results",
+    Column("unit_id", Text), Column("item", Text), Column("status", String(16)), Column("points", Real))
+adjustments = _input_table(
+    "adjustments",
+    Column("unit_id", Text), Column("bonus", Real), Column("deduction", Real), Column("veto", Text),
+    Column("note", Text))
+reverse_ratings = _input_table(
+    "reverse_ratings",
+    Column("rater", Integer),                 # anonymous, numbered per import; never a name
+    Column("unit_id", Text),
+    Column("answers", Text, nullable=False))  # JSON list aligned with versions.reverse_criteria
+
+INPUT_TABLES = {"units": version_units, "survey": survey_responses, "indicators": indicator_values,
+                "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings}
+
+# The roster's identity and history: unit_id never changes; a rename or a move to another
+# group is a new row valid from the period of the published version that made it.
+units = Table(
+    "units", metadata,
+    Column("unit_id", String(64), primary_key=True),
+    Column("first_period", String(16), nullable=False),
+)
+unit_history = Table(
+    "unit_history", metadata,
+    Column("unit_id", String(64), _ref("units.unit_id"), primary_key=True),
+    Column("valid_from", String(16), primary_key=True),
+    Column("unit_name", Text), Column("unit_type", Text), Column("group_name", Text),
+    Column("version_id", Integer, _ref("versions.id"), nullable=False),
+)
+
+# Published result snapshots: the full JSON contract, and the per-unit table the rankings read.
+snapshots = Table(
+    "snapshots", metadata,
+    Column("version_id", Integer, _ref("versions.id"), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("json", Text, nullable=False),
+)
+result_units = Table(
+    "result_units", metadata,
+    Column("version_id", Integer, _ref("versions.id"), primary_key=True),
+    Column("unit_id", String(64), primary_key=True),
+    Column("unit_name", Text), Column("unit_type", Text), Column("group_name", Text),
+    Column("status", String(16)),
+    Column("mass", Real), Column("performance", Real), Column("compliance", Real),
+    Column("bonus", Real), Column("deduction", Real), Column("total", Real), Column("total_unclipped", Real),
+    Column("rank_group", Integer), Column("rank_overall", Integer),
+    Column("grade", Text), Column("veto", Text), Column("grade_cap", Integer),
+    Column("flags", Text, nullable=False),   # JSON list
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("who", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("period", String(16)),
+    Column("version", Integer),
+    Column("detail", Text, nullable=False),
+)
+
+# ---------------------------------------------------------------- migrations
+# A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
+# MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
+# transaction as the version bump, so a failed upgrade leaves the old schema intact.
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+class SchemaError(RuntimeError):
+    """The database was written by a newer Sanwei, or is not a Sanwei store."""
+
+
+def current_version(conn: Connection) -> int | None:
+    if not inspect(conn).has_table("meta"):
+        return None
+    value = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return int(value) if value is not None else None
+
+
+def migrate(conn: Connection, target: int = SCHEMA_VERSION,
+            steps: dict[int, Callable[[Connection], None]] | None = None) -> tuple[int | None, int]:
+    """Bring the schema to `target` inside the caller's write transaction; returns (from, to)."""
+    steps = MIGRATIONS if steps is None else steps
+    if conn.dialect.name == "postgresql":  # serialise concurrent first starts
+        conn.execute(text("SELECT pg_advisory_xact_lock(728316)"))
+    found = current_version(conn)
+    if found is None:
+        metadata.create_all(conn)
+        conn.execute(meta.insert().values(key="schema_version", value=str(target)))
+        return None, target
+    if found > target:
+        raise SchemaError(f"数据库结构版本 {found} 高于本程序支持的 {target}，请升级 Sanwei / "
+                          f"the database schema version {found} is newer than this Sanwei supports ({target}): upgrade")
+    for v in range(found, target):
+        steps[v](conn)
+    if found != target:
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(target)))
+    return found, target

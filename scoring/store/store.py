@@ -1,0 +1,436 @@
+"""The quarterly store: every period's imported inputs, versions, published results and audit log.
+
+One API over SQLite (the default) and PostgreSQL. An import becomes a new immutable draft
+version in one transaction; publishing points the period at a version. Results are stored as
+snapshots and can always be recomputed from the stored inputs and the stored model text.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, func, select, text
+
+from scoring.importer import import_files
+from scoring.inputs import PeriodInputs
+from scoring.model import Model, model_from_dict
+from scoring.pipeline import PeriodResult, score_period
+from scoring.report import InputError, Report
+from scoring.store import codec, db, diff, history
+from scoring.store import schema as s
+from scoring.store.db import NotFound
+from scoring.store.io import dumps, frame, insert_inputs, load_inputs, results_frame
+
+Version = int | str | None  # a number, "latest", or None for the published version
+RESULT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group_name", "status", "mass", "performance", "compliance",
+                  "bonus", "deduction", "total", "total_unclipped", "rank_group", "rank_overall", "grade", "veto",
+                  "grade_cap", "flags"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def default_user() -> str:
+    return os.environ.get("SANWEI_USER") or getpass.getuser()
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    name: str
+    sha256: str
+    size: int
+
+    @classmethod
+    def of(cls, name: str, data: bytes | Path) -> FileRecord:
+        raw = Path(data).read_bytes() if isinstance(data, Path) else data
+        return cls(name, hashlib.sha256(raw).hexdigest(), len(raw))
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    period: str
+    number: int
+    id: int
+    checksum: str
+    model_sha: str
+    model_label: str
+    created_by: str
+    created_at: str
+    published: bool  # the version leaders currently see
+    published_by: str | None
+    published_at: str | None
+    row_counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything an import writes, computed before the write lock is taken."""
+
+    period: str
+    model_toml: str
+    model_sha: str
+    model_name: str
+    model_label: str
+    rows: dict[str, list[tuple]]
+    items: list[str]
+    criteria: list[str]
+    checksum: str
+    excluded: list[dict]
+    warnings: list[str]
+    snapshot: str
+    result_rows: list[tuple]
+    files: tuple[FileRecord, ...]
+    report: list[dict]
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        return {t: len(r) for t, r in self.rows.items()}
+
+
+def _result_rows(units: pd.DataFrame) -> list[tuple]:
+    df = units.rename(columns={"group": "group_name"})[RESULT_COLUMNS]
+    out = []
+    for row in df.itertuples(index=False, name=None):
+        *head, flags = row
+        clean = [None if codec.is_missing(v) else (v.item() if hasattr(v, "item") else v) for v in head]
+        out.append((*clean, json.dumps(list(flags), ensure_ascii=False)))
+    return out
+
+
+def prepare(model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
+            report: Report | None = None) -> _Prepared:
+    """Score and encode an import outside any transaction (the CPU work holds no lock)."""
+    result = score_period(model, inputs)
+    toml = model.to_toml()
+    msha = codec.sha256_text(toml)
+    rows = codec.encode(inputs)
+    items, criteria = inputs.item_columns(), inputs.criterion_columns()
+    return _Prepared(
+        period=inputs.period, model_toml=toml, model_sha=msha, model_name=model.model.name,
+        model_label=model.model.version, rows=rows, items=items, criteria=criteria,
+        checksum=codec.checksum(rows, msha, items, criteria),
+        excluded=[e.as_json() for e in inputs.excluded], warnings=list(inputs.warnings),
+        snapshot=dumps(result.to_json()), result_rows=_result_rows(result.units), files=tuple(files),
+        report=json.loads(report.to_frame().to_json(orient="records", force_ascii=False)) if report else [],
+    )
+
+
+class Store:
+    """`Store(url)` opens (and creates or migrates) the store; `who` signs the audit log."""
+
+    def __init__(self, url: str | None = None, who: str | None = None):
+        self.url = db.resolve_url(url)
+        self.engine = db.make_engine(self.url)
+        self.who = who or default_user()
+        if db.read(self.engine, s.current_version) != s.SCHEMA_VERSION:  # opening must not queue for the write lock
+            db.write(self.engine, self._migrate)
+
+    def _migrate(self, conn: Connection) -> None:
+        found, target = s.migrate(conn)
+        if found != target:
+            self._audit(conn, self.who, "create" if found is None else "migrate", None, None,
+                        {"from": found, "to": target})
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+    def import_files(self, model: Model, period: str, files: list[tuple[str, bytes | Path]],
+                     roster: pd.DataFrame | None = None, who: str | None = None) -> tuple[VersionInfo | None, Report]:
+        """Read and validate spreadsheets; with no errors store them as a new draft version.
+        Without a units file in `files`, the roster in effect for `period` is used."""
+        if roster is None:
+            roster = self.roster(period)
+        inputs, report = import_files(model, period, files, roster if len(roster) else None)
+        if inputs is None:
+            return None, report
+        records = [FileRecord.of(name, data) for name, data in files]
+        return self.import_inputs(model, inputs, records, report, who), report
+
+    def import_inputs(self, model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
+                      report: Report | None = None, who: str | None = None) -> VersionInfo:
+        """Store already-validated inputs as a new draft version of their period."""
+        prepared = prepare(model, inputs, files, report)
+        return db.write(self.engine, lambda conn: self._import_tx(conn, prepared, who or self.who))
+
+    def publish(self, period: str, version: int | None = None, who: str | None = None) -> VersionInfo:
+        """Make `version` (default: the latest) the one leaders see; the roster history follows it."""
+        number = db.write(self.engine, lambda conn: self._publish_tx(conn, period, version, who or self.who))
+        return self.version(period, number)
+
+    def ensure_demo(self, demo_dir: str | Path, model: Model) -> list[str]:
+        """Fill an empty store with the demo quarters, all published, in one transaction.
+        Returns the periods added ([] when the store already had data)."""
+        if self.periods().shape[0]:
+            return []
+        demo_dir = Path(demo_dir)
+        units = demo_dir / "units.xlsx"
+        periods = sorted({p.name.split("_", 1)[0] for p in demo_dir.glob("*_survey.xlsx")})
+        prepared = []
+        for period in periods:
+            paths = [units, *sorted(demo_dir.glob(f"{period}_*.xlsx"))]
+            inputs, report = import_files(model, period, [(p.name, p) for p in paths])
+            if inputs is None:
+                raise InputError(report)
+            prepared.append(prepare(model, inputs, [FileRecord.of(p.name, p) for p in paths], report))
+
+        def tx(conn: Connection) -> list[str]:
+            if conn.dialect.name == "postgresql":  # two dashboards starting at once fill it once
+                conn.execute(text("SELECT pg_advisory_xact_lock(728317)"))
+            if conn.execute(select(func.count()).select_from(s.versions)).scalar():
+                return []
+            for p in prepared:
+                self._import_tx(conn, p, "demo")
+                self._publish_tx(conn, p.period, None, "demo")
+            return [p.period for p in prepared]
+        return db.write(self.engine, tx)
+
+    def _import_tx(self, conn: Connection, p: _Prepared, who: str) -> VersionInfo:
+        now = _now()
+        model_id = conn.execute(select(s.model_versions.c.id).where(s.model_versions.c.sha256 == p.model_sha)).scalar()
+        if model_id is None:
+            model_id = conn.execute(s.model_versions.insert().values(
+                sha256=p.model_sha, name=p.model_name, label=p.model_label, toml=p.model_toml, created_at=now,
+            )).inserted_primary_key[0]
+        number = self._next_number(conn, p.period)
+        vid = conn.execute(s.versions.insert().values(
+            period=p.period, number=number, model_id=model_id, checksum=p.checksum,
+            row_counts=json.dumps(p.row_counts), survey_items=dumps(p.items), reverse_criteria=dumps(p.criteria),
+            excluded=dumps(p.excluded), warnings=dumps(p.warnings), created_by=who, created_at=now,
+        )).inserted_primary_key[0]
+        insert_inputs(conn, vid, p.rows)
+        import_id = conn.execute(s.imports.insert().values(
+            version_id=vid, who=who, at=now, row_counts=json.dumps(p.row_counts), report=dumps(p.report),
+        )).inserted_primary_key[0]
+        if p.files:
+            conn.execute(s.import_files.insert(), [
+                {"import_id": import_id, "seq": i, "file_name": f.name, "sha256": f.sha256, "size": f.size}
+                for i, f in enumerate(p.files)])
+        conn.execute(s.snapshots.insert().values(version_id=vid, sha256=codec.sha256_text(p.snapshot), json=p.snapshot))
+        if p.result_rows:
+            conn.execute(s.result_units.insert(), [dict(zip(RESULT_COLUMNS, r, strict=True)) | {"version_id": vid}
+                                                   for r in p.result_rows])
+        self._audit(conn, who, "import", p.period, number, {
+            "files": [f.name for f in p.files], "rows": p.row_counts, "warnings": len(p.warnings),
+            "checksum": p.checksum})
+        return VersionInfo(p.period, number, vid, p.checksum, p.model_sha, p.model_label, who, now, False,
+                           None, None, p.row_counts)
+
+    @staticmethod
+    def _next_number(conn: Connection, period: str) -> int:
+        """Allocate the period's next version number under a row lock (a no-op clause on SQLite,
+        whose BEGIN IMMEDIATE already admits one writer). The unique (period, number) constraint
+        backs it up: a loser of a race is retried by db.write."""
+        row = conn.execute(select(s.periods.c.last_version).where(s.periods.c.period == period)
+                           .with_for_update()).first()
+        if row is None:
+            conn.execute(s.periods.insert().values(period=period, last_version=1))
+            return 1
+        conn.execute(s.periods.update().where(s.periods.c.period == period).values(last_version=row[0] + 1))
+        return row[0] + 1
+
+    def _publish_tx(self, conn: Connection, period: str, version: int | None, who: str) -> int:
+        row = conn.execute(select(s.periods).where(s.periods.c.period == period).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"没有 {period} 的数据 / no data for {period}")
+        number = version or row.last_version
+        v = conn.execute(select(s.versions.c.id).where(s.versions.c.period == period,
+                                                       s.versions.c.number == number)).first()
+        if v is None:
+            raise NotFound(f"{period} 没有第 {number} 版 / {period} has no version {number}")
+        now = _now()
+        conn.execute(s.periods.update().where(s.periods.c.period == period).values(published_version=number))
+        conn.execute(s.versions.update().where(s.versions.c.id == v.id).values(published_by=who, published_at=now))
+        history.update_roster(conn, period, v.id)
+        self._audit(conn, who, "publish", period, number, {"previous": row.published_version})
+        return number
+
+    @staticmethod
+    def _audit(conn: Connection, who: str, action: str, period: str | None, version: int | None, detail: dict) -> None:
+        conn.execute(s.audit.insert().values(at=_now(), who=who, action=action, period=period, version=version,
+                                             detail=dumps(detail)))
+
+    # ------------------------------------------------------------------ reading
+    def _read(self, fn: Callable[[Connection], Any]) -> Any:
+        return db.read(self.engine, fn)
+
+    def periods(self) -> pd.DataFrame:
+        """period, last_version, published_version (None while only drafts exist)."""
+        return self._read(lambda c: frame(c.execute(select(s.periods).order_by(s.periods.c.period))))
+
+    def published_periods(self) -> list[str]:
+        df = self.periods()
+        return list(df.loc[df["published_version"].notna(), "period"])
+
+    def _version_row(self, conn: Connection, period: str, version: Version) -> Any:
+        p = conn.execute(select(s.periods).where(s.periods.c.period == period)).first()
+        if p is None:
+            raise NotFound(f"没有 {period} 的数据 / no data for {period}")
+        number = {None: p.published_version, "latest": p.last_version}.get(version, version)
+        if number is None:
+            raise NotFound(f"{period} 尚未发布 / {period} has not been published")
+        row = conn.execute(self._versions_query().where(s.versions.c.period == period,
+                                                        s.versions.c.number == number)).first()
+        if row is None:
+            raise NotFound(f"{period} 没有第 {number} 版 / {period} has no version {number}")
+        return row
+
+    @staticmethod
+    def _versions_query():
+        v, m, p = s.versions, s.model_versions, s.periods
+        return (select(v, m.c.sha256.label("model_sha"), m.c.label.label("model_label"),
+                       (p.c.published_version == v.c.number).label("is_published"))
+                .join(m, m.c.id == v.c.model_id).join(p, p.c.period == v.c.period))
+
+    @staticmethod
+    def _info(row: Any) -> VersionInfo:
+        return VersionInfo(row.period, row.number, row.id, row.checksum, row.model_sha, row.model_label,
+                           row.created_by, row.created_at, bool(row.is_published), row.published_by,
+                           row.published_at, json.loads(row.row_counts))
+
+    def versions(self, period: str) -> list[VersionInfo]:
+        rows = self._read(lambda c: c.execute(self._versions_query().where(s.versions.c.period == period)
+                                              .order_by(s.versions.c.number)).all())
+        return [self._info(r) for r in rows]
+
+    def version(self, period: str, version: Version = None) -> VersionInfo:
+        return self._info(self._read(lambda c: self._version_row(c, period, version)))
+
+    def inputs(self, period: str, version: Version = None) -> PeriodInputs:
+        def read(conn: Connection) -> PeriodInputs:
+            v = self._version_row(conn, period, version)
+            return codec.decode(period, load_inputs(conn, v.id), json.loads(v.survey_items),
+                                json.loads(v.reverse_criteria), json.loads(v.excluded), json.loads(v.warnings))
+        return self._read(read)
+
+    def model(self, period: str, version: Version = None) -> Model:
+        def read(conn: Connection) -> str:
+            v = self._version_row(conn, period, version)
+            return conn.execute(select(s.model_versions.c.toml).where(s.model_versions.c.id == v.model_id)).scalar_one()
+        return model_from_dict(tomllib.loads(self._read(read)), f"{period} model")
+
+    def results(self, period: str, version: Version = None) -> pd.DataFrame:
+        """The units table of a version's result (PeriodResult.units shape); the published one by default."""
+        def read(conn: Connection) -> pd.DataFrame:
+            v = self._version_row(conn, period, version)
+            return results_frame(conn.execute(select(*(s.result_units.c[c] for c in RESULT_COLUMNS))
+                                              .where(s.result_units.c.version_id == v.id)
+                                              .order_by(s.result_units.c.rank_overall.nulls_last(), s.result_units.c.unit_id)))
+        return self._read(read)
+
+    def snapshot_text(self, period: str, version: Version = None) -> str:
+        def read(conn: Connection) -> str:
+            v = self._version_row(conn, period, version)
+            return conn.execute(select(s.snapshots.c.json).where(s.snapshots.c.version_id == v.id)).scalar_one()
+        return self._read(read)
+
+    def result_json(self, period: str, version: Version = None) -> dict:
+        """The stored JSON contract of a version's result (per-unit breakdowns included)."""
+        return json.loads(self.snapshot_text(period, version))
+
+    def recompute(self, period: str, version: Version = None) -> PeriodResult:
+        """Score the stored inputs with the stored model again."""
+        return score_period(self.model(period, version), self.inputs(period, version))
+
+    def reproduces(self, period: str, version: Version = None) -> bool:
+        """Whether recomputing gives exactly the stored snapshot."""
+        return dumps(self.recompute(period, version).to_json()) == self.snapshot_text(period, version)
+
+    def rankings(self, period: str) -> pd.DataFrame:
+        """The published quarter for the rankings page, with change vs the previous published quarter."""
+        return self._read(lambda c: history.rankings(c, period))
+
+    def history(self, unit_id: str) -> pd.DataFrame:
+        """One unit across published quarters: scores, ranks, grade and change vs the quarter before."""
+        return self._read(lambda c: history.unit_history(c, unit_id))
+
+    def annual(self, year: int | str, weights: dict[str, float] | None = None) -> pd.DataFrame:
+        """The year's published quarters rolled up per unit; weights default to the model's
+        `annual.quarter_weights` (of the year's latest published model)."""
+        year = str(year)
+        if weights is None:
+            quarters = [p for p in self.published_periods() if p.startswith(year)]
+            if not quarters:
+                raise NotFound(f"{year} 年没有已发布的季度 / no published quarter in {year}")
+            weights = dict(self.model(quarters[-1]).annual.quarter_weights)
+        return self._read(lambda c: history.annual(c, year, weights))
+
+    def roster(self, period: str | None = None) -> pd.DataFrame:
+        """Units of the latest published version at or before `period`, named as valid at `period`."""
+        return self._read(lambda c: history.roster(c, period))
+
+    def diff(self, period: str, old: int, new: int) -> diff.VersionDiff:
+        def read(conn: Connection) -> diff.VersionDiff:
+            a, b = self._version_row(conn, period, old), self._version_row(conn, period, new)
+            return diff.compare(conn, period, a, b)
+        return self._read(read)
+
+    def imports(self, period: str | None = None) -> pd.DataFrame:
+        """Import history: version, who, when, row counts, files (name, sha256, size), error/warning counts."""
+        def read(conn: Connection) -> pd.DataFrame:
+            q = (select(s.versions.c.period, s.versions.c.number.label("version"), s.imports.c.id, s.imports.c.who,
+                        s.imports.c.at, s.imports.c.row_counts, s.imports.c.report)
+                 .join(s.versions, s.versions.c.id == s.imports.c.version_id).order_by(s.imports.c.id))
+            if period is not None:
+                q = q.where(s.versions.c.period == period)
+            df = frame(conn.execute(q))
+            files = frame(conn.execute(select(s.import_files).order_by(s.import_files.c.import_id, s.import_files.c.seq)))
+            grouped = {k: g[["file_name", "sha256", "size"]].to_dict("records") for k, g in files.groupby("import_id")}
+            df["files"] = [grouped.get(i, []) for i in df["id"]]
+            df["row_counts"] = [json.loads(r) for r in df["row_counts"]]
+            reports = [json.loads(r) for r in df["report"]]
+            df["warnings"] = [sum(i["severity"] == "warning" for i in r) for r in reports]
+            df["report"] = reports
+            return df.drop(columns="id")
+        return self._read(read)
+
+    def audit(self, limit: int = 500) -> pd.DataFrame:
+        """The newest `limit` audit entries: at, who, action, period, version, detail."""
+        return self._read(lambda c: frame(c.execute(
+            select(s.audit.c.at, s.audit.c.who, s.audit.c.action, s.audit.c.period, s.audit.c.version,
+                   s.audit.c.detail).order_by(s.audit.c.id.desc()).limit(limit))))
+
+    def verify(self) -> list[str]:
+        """Recompute every version's checksums and row counts from storage; [] means intact."""
+        def read(conn: Connection) -> list[str]:
+            problems = []
+            q = select(s.versions.c.id, s.versions.c.period, s.versions.c.number, s.versions.c.checksum,
+                       s.versions.c.row_counts, s.versions.c.survey_items, s.versions.c.reverse_criteria,
+                       s.model_versions.c.sha256, s.model_versions.c.toml, s.snapshots.c.sha256.label("snap_sha"),
+                       s.snapshots.c.json).join(s.model_versions, s.model_versions.c.id == s.versions.c.model_id) \
+                .outerjoin(s.snapshots, s.snapshots.c.version_id == s.versions.c.id)
+            for v in conn.execute(q):
+                where = f"{v.period} v{v.number}"
+                rows = load_inputs(conn, v.id)
+                if {t: len(r) for t, r in rows.items()} != json.loads(v.row_counts):
+                    problems.append(f"{where}: row counts differ")
+                if codec.checksum(rows, v.sha256, json.loads(v.survey_items), json.loads(v.reverse_criteria)) != v.checksum:
+                    problems.append(f"{where}: input checksum differs")
+                if codec.sha256_text(v.toml) != v.sha256:
+                    problems.append(f"{where}: model text differs from its hash")
+                if v.json is None or codec.sha256_text(v.json) != v.snap_sha:
+                    problems.append(f"{where}: result snapshot missing or altered")
+            return problems
+        return self._read(read)
+

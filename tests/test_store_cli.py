@@ -1,0 +1,115 @@
+"""The store's CLI commands and the demo fill, end to end on the demo spreadsheets, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from scoring.cli import build_parser, main
+from scoring.store import Store
+from tests.store_fixtures import MODEL, make_inputs, units_frame
+from tests.test_store import counts
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+def demo_files(period: str) -> list[str]:
+    return [str(DEMO / "units.xlsx"), *map(str, sorted(DEMO.glob(f"{period}_*.xlsx")))]
+
+
+def test_import_publish_versions_history_on_the_demo_files(store_url, capsys):
+    assert main(["import", "--db", store_url, "--period", "2026Q2", *demo_files("2026Q2"), "--who", "officer"]) == 0
+    assert "已保存为 2026Q2 第 1 版（草稿）" in capsys.readouterr().out
+    # without units.xlsx the roster comes from the store (here: none published yet, so it is required)
+    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")[1:]]) == 1
+    capsys.readouterr()
+    assert main(["publish", "--db", store_url, "2026Q2"]) == 0
+    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")[1:], "--lang", "en"]) == 0
+    assert "stored as 2026Q3 version 1 (draft)" in capsys.readouterr().out
+    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")]) == 0
+    assert main(["publish", "--db", store_url, "2026Q3", "--version", "1"]) == 0
+    capsys.readouterr()
+    assert main(["versions", "--db", store_url, "2026Q3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and out[1].split()[:2] == ["1", "*"]
+    assert main(["versions", "--db", store_url, "2026Q3", "--diff", "1", "2"]) == 0
+    assert "version 1 → 2" in capsys.readouterr().out
+    assert main(["history", "--db", store_url, "JD01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split()[0] for ln in lines[1:]] == ["2026Q2", "2026Q3"]
+    assert main(["history", "--db", store_url, "NOPE"]) == 1
+    assert "has no published result" in capsys.readouterr().err
+    with Store(store_url) as store:
+        assert store.reproduces("2026Q3", 1) and store.reproduces("2026Q3", 2)
+        assert store.imports("2026Q2").iloc[0]["who"] == "officer"
+
+
+def test_a_rejected_import_stores_nothing(store_url, tmp_path, capsys):
+    bad = tmp_path / "2026Q3_survey.xlsx"
+    bad.write_bytes(b"this is not a workbook")
+    with Store(store_url) as store:
+        store.import_inputs(MODEL, make_inputs("2026Q2"))
+        before = counts(store)
+        assert main(["import", "--db", store_url, "--period", "2026Q3", demo_files("2026Q3")[0], str(bad)]) == 1
+        captured = capsys.readouterr()
+        assert "2026Q3_survey.xlsx" in captured.out and "nothing was stored" in captured.err
+        assert counts(store) == before
+
+
+def test_publish_of_a_missing_period_is_a_message_not_a_traceback(store_url, capsys):
+    assert main(["publish", "--db", store_url, "1999Q1"]) == 1
+    assert capsys.readouterr().err.strip() == "没有 1999Q1 的数据 / no data for 1999Q1"
+
+
+def test_db_defaults_to_the_environment(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path}/env.db"
+    monkeypatch.setenv("SANWEI_DATABASE_URL", url)
+    assert build_parser().parse_args(["versions", "2026Q1"]).db == url
+    monkeypatch.delenv("SANWEI_DATABASE_URL")
+    assert build_parser().parse_args(["versions", "2026Q1"]).db == "sqlite:///data/sanwei.db"
+
+
+def test_export_is_formatted_and_formula_safe(store_url, tmp_path):
+    units = units_frame(9)
+    units.loc[0, "unit_name"] = '=HYPERLINK("http://evil.example","点我")'
+    units.loc[1, "unit_name"] = "@SUM(1+1)"
+    with Store(store_url) as store:
+        store.import_inputs(MODEL, make_inputs("2026Q1", units=units))
+        store.publish("2026Q1")
+    out = tmp_path / "ranking.xlsx"
+    assert main(["export", "--db", store_url, "2026Q1", "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb["排名 ranking"]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["总排名 rank", "组内排名 group rank", "单位编码 unit id"]
+    col = {h: i for i, h in enumerate(header)}
+    names = [row[col["单位名称 unit"]] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert len(names) == 9
+    assert not any(n.startswith(("=", "@", "+", "-")) for n in names)
+    assert any("HYPERLINK" in n for n in names)
+    for row in ws.iter_rows(min_row=2):
+        assert row[col["单位名称 unit"]].data_type == "s"
+    total = ws.cell(row=2, column=col["总分 total"] + 1)
+    assert isinstance(total.value, float) and total.number_format == "0.00"
+    assert ws.cell(row=2, column=col["总排名 rank"] + 1).number_format == "0"
+    rules = [r for rng in ws.conditional_formatting for r in rng.rules]
+    assert {r.formula[0] for r in rules} == {f'"{t}"' for t in MODEL.tier_labels()}
+    assert wb["说明 about"]["B1"].value == "2026Q1"
+
+
+@pytest.mark.parametrize("twice", [False, True])
+def test_ensure_demo_fills_an_empty_store_once(store_url, twice):
+    with Store(store_url) as store:
+        if twice:
+            store.import_inputs(MODEL, make_inputs("2024Q4"))
+            assert store.ensure_demo(DEMO, MODEL) == []
+            return
+        periods = store.ensure_demo(DEMO, MODEL)
+        assert periods == ["2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+        assert store.published_periods() == periods
+        assert store.ensure_demo(DEMO, MODEL) == []
+        assert len(store.rankings("2026Q3")) == 36
+        assert store.verify() == []
