@@ -1,4 +1,4 @@
-"""The results workbook of a scored period: ranking, breakdown, survey, exclusions, warnings."""
+"""Result workbooks: the formatted ranking (one header table, one look) and a scored period's details."""
 
 from __future__ import annotations
 
@@ -8,24 +8,44 @@ from pathlib import Path
 import pandas as pd
 
 from scoring.pipeline import PeriodResult
-from scoring.safe_export import write_xlsx
+from scoring.safe_export import SheetStyle, write_xlsx
 
-RANKING_HEADERS = {
-    "rank_overall": "总排名", "rank_group": "组内排名", "unit_id": "单位编码", "unit_name": "单位名称",
-    "unit_type": "单位类型", "group": "考核组别", "total": "总分", "mass": "群众评价", "performance": "实绩数据",
-    "compliance": "过程合规", "bonus": "加分", "deduction": "扣分", "grade": "等次", "veto": "一票否决",
-    "status": "状态", "flags": "提示",
+RANKING_SHEET = "排名 ranking"
+# result column -> header, in sheet order; columns a frame lacks (e.g. the change vs last quarter) are skipped
+RANKING_COLUMNS = {
+    "rank_overall": "总排名 rank", "rank_group": "组内排名 group rank", "unit_id": "单位编码 unit id",
+    "unit_name": "单位名称 unit", "unit_type": "单位类型 type", "group": "考核组别 group", "total": "总分 total",
+    "mass": "群众评价 mass", "performance": "实绩数据 performance", "compliance": "过程合规 compliance",
+    "bonus": "加分 bonus", "deduction": "扣分 deduction", "grade": "等次 grade",
+    "delta_total": "较上季度 change", "rank_change": "名次变化 rank change", "veto": "一票否决 veto",
+    "status": "状态 status", "flags": "提示 flags",
 }
+SCORE_COLUMNS = ("total", "mass", "performance", "compliance", "bonus", "deduction")
+TIER_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE")  # best tier first; extra tiers reuse the last
+
+
+def ranking_sheet(units: pd.DataFrame, tiers: list[str]) -> tuple[pd.DataFrame, SheetStyle]:
+    """Units in rank order under bilingual headers, with number formats and grade colours."""
+    cols = [c for c in RANKING_COLUMNS if c in units.columns]
+    df = units.sort_values(["rank_overall", "unit_id"], na_position="last")[cols].copy()
+    if "flags" in df:
+        df["flags"] = ["；".join(f) for f in df["flags"]]
+    formats = {c: "0.00" for c in SCORE_COLUMNS} | {"rank_overall": "0", "rank_group": "0",
+                                                    "delta_total": "+0.00;-0.00;0.00", "rank_change": "+0;-0;0"}
+    style = SheetStyle(
+        number_formats={RANKING_COLUMNS[c]: f for c, f in formats.items() if c in cols},
+        widths={RANKING_COLUMNS[c]: w for c, w in {"unit_name": 28, "veto": 28, "flags": 60}.items() if c in cols},
+        fills={RANKING_COLUMNS["grade"]: {t: TIER_FILLS[min(k, len(TIER_FILLS) - 1)] for k, t in enumerate(tiers)}},
+        autofilter=True)
+    return df.rename(columns=RANKING_COLUMNS), style
 
 
 def result_frames(result: PeriodResult) -> dict[str, pd.DataFrame]:
-    units = result.units.sort_values(["rank_overall", "unit_id"], na_position="last").copy()
-    units["flags"] = units["flags"].map("；".join)
-    ranking = units[list(RANKING_HEADERS)].rename(columns=RANKING_HEADERS)
+    ranking, _ = ranking_sheet(result.units, result.model.tier_labels())
     survey = result.survey.reset_index().rename(columns={"index": "unit_id"})
     excluded = pd.DataFrame([e.as_json() for e in result.excluded], columns=["file", "column", "keyword", "reason", "overridden"])
     return {
-        "排名 ranking": ranking,
+        RANKING_SHEET: ranking,
         "明细 breakdown": result.breakdown,
         "群众评价 survey": survey,
         "不计分 excluded": excluded,
@@ -34,4 +54,5 @@ def result_frames(result: PeriodResult) -> dict[str, pd.DataFrame]:
 
 
 def write_result_xlsx(result: PeriodResult, out: str | Path | BytesIO) -> None:
-    write_xlsx(result_frames(result), out)
+    _, style = ranking_sheet(result.units, result.model.tier_labels())
+    write_xlsx(result_frames(result), out, {RANKING_SHEET: style})

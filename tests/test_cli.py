@@ -43,7 +43,7 @@ def test_score_demo_quarter_json_contract(tmp_path):
     wb = openpyxl.load_workbook(out, read_only=True)
     assert "排名 ranking" in wb.sheetnames
     ranking = pd.read_excel(out, sheet_name="排名 ranking", engine="calamine")
-    assert len(ranking) == 36 and ranking["总排名"].iloc[0] == 1
+    assert len(ranking) == 36 and ranking["总排名 rank"].iloc[0] == 1
 
 
 def test_score_prints_a_ranking_table():
