@@ -248,7 +248,8 @@ def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFr
 # ------------------------------------------------------------------------- survey
 
 def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: Report,
-                   excluded: list[Exclusion], keep_formalism: set[str] = frozenset()) -> dict[int, str]:
+                   excluded: list[Exclusion], keep_formalism: set[str] = frozenset(),
+                   substantive: dict[str, str] | None = None) -> dict[int, str]:
     """Match the non-fixed columns to model codes. Formalism columns are excluded (and reported);
     anything else unknown is a warning and ignored."""
     t = item.table
@@ -261,8 +262,9 @@ def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: 
         if code is not None and code not in keep_formalism:
             matched[pos] = code
             if kw is not None:  # a model indicator marked substantive despite the keyword: shown, not hidden
+                why = (substantive or {}).get(code) or ""
                 excluded.append(Exclusion(t.file, header, kw, overridden=True,
-                                          reason=f"模型已标记为实质性指标 / marked substantive in the model"))
+                                          reason=f"模型已标记为实质性指标，计分 / marked substantive in the model, scored: {why}"))
         elif kw is not None or code in keep_formalism:
             excluded.append(formalism.exclusion(t.file, header, kw or "形式主义类别"))
             if code is not None:
@@ -347,7 +349,8 @@ def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     t = item.table
     names = {i.code: i.name for i in model.indicators.values()}
     keep_formalism = {c for c in model.indicators if model.is_formalism(c)}
-    matched = _model_columns(item, names, "indicators", report, excluded, keep_formalism)
+    reasons = {c: i.substantive for c, i in model.indicators.items() if i.substantive}
+    matched = _model_columns(item, names, "indicators", report, excluded, keep_formalism, reasons)
     pos = _unit_column(item, report)
     if pos is None:
         return empty(INDICATOR_COLUMNS + ["_row", "_col"])

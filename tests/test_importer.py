@@ -123,3 +123,23 @@ def test_adding_a_formalism_column_to_a_file_changes_no_score(tmp_path):
     again = score_period(MODEL, inputs).units
     pd.testing.assert_frame_equal(base, again)
     assert {"发文数量", "工作群打卡次数"} <= {e.column for e in inputs.excluded}
+
+
+def test_substantive_override_is_scored_and_shown(tmp_path):
+    import tomllib
+
+    from scoring.model import DEFAULT_MODEL_PATH, model_from_dict
+
+    data = tomllib.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    eco01 = next(i for i in data["performance"]["indicator"] if i["code"] == "ECO01")
+    eco01["name"] = "规范性文件发文合格率"
+    eco01["substantive"] = "衡量发文质量而非数量 / measures the quality of documents, not their number"
+    model = model_from_dict(data)
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "规范性文件发文合格率": [9.0, 11.0], "发文数量": [300, 20]})
+    inputs, report = import_files(model, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "i.xlsx", ind)])
+    assert report.ok
+    assert set(inputs.indicators["code"]) == {"ECO01"}
+    shown = {e.column: e for e in inputs.excluded}
+    assert shown["规范性文件发文合格率"].overridden and "quality of documents" in shown["规范性文件发文合格率"].reason
+    assert not shown["发文数量"].overridden
