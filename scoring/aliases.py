@@ -42,6 +42,9 @@ COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {
     "fail": ("未通过", "不通过", "不合格", "否", "未落实", "fail", "failed", "no", "×", "✗"),
 }
 
+# what officers write in the 一票否决 column when there was no veto event
+NO_VETO_WORDS: tuple[str, ...] = ("无", "否", "没有", "无此情况", "不涉及", "0", "-", "—", "/", "n/a", "na", "none", "no")
+
 _SPACE = re.compile(r"\s+")
 _TRAILING_PAREN = re.compile(r"\([^()]*\)$")
 
@@ -60,6 +63,17 @@ _STATUS: dict[str, str] = {normalise(w): s for s, words in COMPLIANCE_WORDS.item
 def compliance_status(text: object) -> str | None:
     """"pass" | "partial" | "fail" for an accepted spelling, else None."""
     return _STATUS.get(normalise(text))
+
+
+_NO_VETO = {normalise(w) for w in NO_VETO_WORDS}
+
+
+def veto_reason(text: object) -> str | None:
+    """The veto reason in a 一票否决 cell, or None for a blank cell or a "no veto" word like 无."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    reason = str(text).strip()
+    return None if not reason or normalise(reason) in _NO_VETO else reason
 
 
 def canonical(header: object) -> str | None:

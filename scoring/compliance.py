@@ -2,7 +2,8 @@
 
 Points style: each item earns its points on 通过, a model-set share on 部分, 0 on 未通过 (or a
 number of points directly); the dimension is earned / possible × 100, items not assessed are
-left out of "possible". Deduction style: 100 − Σ deductions, floored at 0.
+left out of "possible". Deduction style: 100 − Σ deductions, floored at 0; a cell holds the
+deduction, or a status: 通过 deducts nothing, 未通过 the item's points, 部分 the share not earned.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def item_results(rows: pd.DataFrame, spec: Compliance) -> pd.DataFrame:
         df["earned"] = np.where(given.notna(), given, share * full)
         df["possible"] = np.where(df["earned"].notna(), full, np.nan)
     else:
-        deduction = np.where(given.notna(), given, status.map({"pass": 0.0}).astype(float))
+        lost = status.map({"pass": 0.0, "partial": 1 - spec.partial_share, "fail": 1.0}).astype(float)
+        deduction = np.where(given.notna(), given, lost * full)
         df["earned"] = -deduction
         df["possible"] = np.where(pd.notna(deduction), 0.0, np.nan)
     return df[ITEM_COLUMNS]

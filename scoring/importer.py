@@ -50,7 +50,7 @@ def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]
     inputs is None when the report holds an error."""
     report = Report()
     loaded: list[Loaded] = []
-    extra = _model_headers(model)
+    extra = model_headers(model)
     for name, source in files:
         try:
             table = read_table(source, name, extra_headers=extra, sheet_hint=SHEET_HINTS)
@@ -88,12 +88,16 @@ def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]
     if parts["survey"]:
         inputs.survey = pd.concat(parts["survey"], ignore_index=True)
     if parts["indicators"]:
-        inputs.indicators = _merge_indicators(parts["indicators"], report)
+        inputs.indicators = _merge(pd.concat(parts["indicators"], ignore_index=True), ["unit_id", "code"], ["value"],
+                                   ("指标", "indicator"), report)[INDICATOR_COLUMNS]
     if parts["compliance"]:
-        inputs.compliance = pd.concat([p[0] for p in parts["compliance"]], ignore_index=True)
-        inputs.adjustments = pd.concat([p[1] for p in parts["compliance"]], ignore_index=True)
+        comp = pd.concat([p[0] for p in parts["compliance"]], ignore_index=True)
+        inputs.compliance = _merge(comp, ["unit_id", "item"], ["status", "points"], ("合规项", "compliance item"),
+                                   report)[COMPLIANCE_COLUMNS]
+        inputs.adjustments = _adjustments(pd.concat([p[1] for p in parts["compliance"]], ignore_index=True), report)
     if parts["reverse"]:
-        inputs.reverse = pd.concat(parts["reverse"], ignore_index=True)
+        inputs.reverse = _anonymise(pd.concat(parts["reverse"], ignore_index=True))
+    _warn_missing_dimensions(model, parts, files, report)
     inputs.warnings = [i.text() for i in report.warnings]
     return (inputs if report.ok else None), report
 
@@ -113,7 +117,8 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(clean.to_numpy(dtype=object, na_value=None), index=values.index)
 
 
-def _model_headers(model: Model) -> set[str]:
+def model_headers(model: Model) -> frozenset[str]:
+    """Normalised codes and names of every model column (indicators, items, criteria)."""
     names: list[str] = []
     for i in model.indicators.values():
         names += [i.code, i.name]
@@ -124,7 +129,7 @@ def _model_headers(model: Model) -> set[str]:
             names += [q.code, q.name]
     if model.reverse:
         names += list(model.reverse.criteria)
-    return {aliases.normalise(n) for n in names}
+    return frozenset(aliases.normalise(n) for n in names)
 
 
 def detect_kind(table: Table, model: Model) -> str | None:
@@ -134,7 +139,8 @@ def detect_kind(table: Table, model: Model) -> str | None:
         return "survey"
     if "department" in canon:
         return "reverse"
-    if {"unit_type", "group"} & canon and ("unit_id" in canon or "unit_name" in canon):
+    carries_model_columns = any(aliases.normalise(h) in model_headers(model) for h in table.header)
+    if {"unit_type", "group"} & canon and ("unit_id" in canon or "unit_name" in canon) and not carries_model_columns:
         return "units"
     if not canon & {"unit_id", "unit_name"}:
         return None
@@ -242,7 +248,17 @@ def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFr
         frames.append(df.drop(columns="_row"))
     if not frames or not report.ok:
         return None
-    return pd.concat(frames, ignore_index=True)
+    roster = pd.concat(frames, ignore_index=True)
+    if roster.empty:
+        t = items[0].table
+        report.error(t.file, "单位名录没有数据行", "the roster has no rows", sheet=t.sheet)
+        return None
+    twice = roster["unit_id"][roster["unit_id"].duplicated()].unique()
+    if len(twice):
+        report.error(items[-1].table.file, "多个单位名录中重复出现单位：" + "、".join(map(str, twice[:10])),
+                     "units listed in more than one roster file: " + ", ".join(map(str, twice[:10])))
+        return None
+    return roster
 
 
 # ------------------------------------------------------------------------- survey
@@ -259,6 +275,12 @@ def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: 
             continue
         code = aliases.match_model_column(header, names)
         kw = formalism.match(header)
+        if code is not None and code in matched.values():
+            first = next(q for q, c in matched.items() if c == code)
+            report.error(t.file, f"列“{t.header[first]}”（{t.columns[first]}）与列“{header}”（{t.columns[pos]}）是同一项目 {code}",
+                         f"columns {t.header[first]!r} ({t.columns[first]}) and {header!r} ({t.columns[pos]}) are both {code}",
+                         sheet=t.sheet, column=t.columns[pos], header=header)
+            continue
         if code is not None and code not in keep_formalism:
             matched[pos] = code
             if kw is not None:  # a model indicator marked substantive despite the keyword: shown, not hidden
@@ -353,34 +375,47 @@ def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     matched = _model_columns(item, names, "indicators", report, excluded, keep_formalism, reasons)
     pos = _unit_column(item, report)
     if pos is None:
-        return empty(INDICATOR_COLUMNS + ["_row", "_col"])
+        return empty(INDICATOR_COLUMNS + WHERE)
     units = _resolve_units(item, pos, matcher, report)
     frames = []
     for p, code in matched.items():
         values = _numbers(t, p, report)
         frames.append(pd.DataFrame({"unit_id": units.to_numpy(), "code": code, "value": values.to_numpy(),
-                                    "source": t.file, "_row": t.rows, "_col": t.columns[p]}))
+                                    "source": t.file, **_where(t, p)}))
     if not frames:
         report.warning(t.file, "文件中没有模型指标列", "no model indicator columns in this file", sheet=t.sheet)
-        return empty(INDICATOR_COLUMNS + ["_row", "_col"])
+        return empty(INDICATOR_COLUMNS + WHERE)
     df = pd.concat(frames, ignore_index=True)
     return df[df["value"].notna() & df["unit_id"].notna()]
 
 
-def _merge_indicators(parts: list[pd.DataFrame], report: Report) -> pd.DataFrame:
-    """多表合一: several files merge; the same unit × indicator with two different values is an error
-    naming both files (and within one file, both rows)."""
-    df = pd.concat(parts, ignore_index=True)
-    dup = df[df.duplicated(["unit_id", "code"], keep=False)]
-    for (unit, code), g in dup.groupby(["unit_id", "code"], sort=False):
-        if g["value"].nunique() > 1:
-            a, b = g.iloc[0], g.iloc[1]
-            report.error(b["source"], f"单位 {unit} 的指标 {code} 在 {a['source']}（{a['_col']}{a['_row']}，{a['value']:g}）与 "
-                         f"{b['source']}（{b['_col']}{b['_row']}，{b['value']:g}）中数值不一致",
-                         f"unit {unit}, indicator {code}: {a['value']:g} in {a['source']} ({a['_col']}{a['_row']}) "
-                         f"but {b['value']:g} in {b['source']} ({b['_col']}{b['_row']})",
-                         row=int(b["_row"]), column=b["_col"], value=f"{b['value']:g}")
-    return df.drop_duplicates(["unit_id", "code"])[INDICATOR_COLUMNS].reset_index(drop=True)
+WHERE = ["_file", "_sheet", "_row", "_col", "_header"]
+
+
+def _shown(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _where(t: Table, pos: int) -> dict:
+    """Location columns of every cell of column `pos`, carried until the merge has checked conflicts."""
+    return {"_file": t.file, "_sheet": t.sheet, "_row": t.rows, "_col": t.columns[pos], "_header": t.header[pos]}
+
+
+def _merge(df: pd.DataFrame, keys: list[str], values: list[str], what: tuple[str, str], report: Report) -> pd.DataFrame:
+    """多表合一: rows from several files merge; the same key with two different values is an error
+    naming both cells (file, sheet, cell), whether the two rows come from two files or one."""
+    dup = df[df.duplicated(keys, keep=False)]
+    dup = dup.assign(_show=[" / ".join(_shown(v) for v in row) for row in dup[values].itertuples(index=False)])
+    for key, g in dup.groupby(keys, sort=False):
+        if g["_show"].nunique() > 1:
+            a, b = g.iloc[0], g[g["_show"] != g["_show"].iloc[0]].iloc[0]
+            cell_a, cell_b = f"{a['_file']} [{a['_sheet']}] {a['_col']}{a['_row']}", f"{b['_file']} [{b['_sheet']}] {b['_col']}{b['_row']}"
+            report.error(b["_file"], f"单位 {key[0]} 的{what[0]} {key[1]} 在 {cell_a}（{a['_show']}）与 {cell_b}（{b['_show']}）中不一致",
+                         f"unit {key[0]}, {what[1]} {key[1]}: {a['_show']} in {cell_a} but {b['_show']} in {cell_b}",
+                         sheet=b["_sheet"], row=int(b["_row"]), column=b["_col"], header=b["_header"], value=b["_show"])
+    return df.drop_duplicates(keys).drop(columns=WHERE).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------- compliance
@@ -395,19 +430,20 @@ def _levels(text: str | None, levels: dict[str, float], combine) -> float | None
 
 def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: Report,
                      excluded: list[Exclusion]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Compliance results (long, with locations) and the adjustments the file states (long:
+    unit_id, field, value) — only for the columns it has, so a second file never blanks the first."""
     t = item.table
     names = {c.code: c.name for c in model.compliance.item}
     matched = _model_columns(item, names, "compliance", report, excluded)
     pos = _unit_column(item, report)
     if pos is None:
-        return empty(COMPLIANCE_COLUMNS), empty(ADJUSTMENT_COLUMNS)
+        return empty(COMPLIANCE_COLUMNS + WHERE), empty(ADJUSTMENT_LONG + WHERE)
     units = _resolve_units(item, pos, matcher, report).to_numpy()
     frames = []
     for p, code in matched.items():
         text = _text(t.data[p])
         status = text.map(lambda v: aliases.compliance_status(v) if isinstance(v, str) else None)
-        numbers, bad_num = cells.parse_numbers(t.data[p])
-        numbers = pd.Series(np.asarray(numbers, dtype=float))
+        numbers = pd.Series(np.asarray(cells.parse_numbers(t.data[p])[0], dtype=float))
         bad = text.notna() & status.isna() & numbers.isna()
         points = next(c.points for c in model.compliance.item if c.code == code)
         over = numbers.notna() & ((numbers < 0) | (numbers > points))
@@ -415,24 +451,46 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
             report.error(t.file, f"“{text.iat[i]}”不是有效的合规结果", f"{text.iat[i]!r} is not a valid compliance result",
                          sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p], value=str(text.iat[i]),
                          expected=f"通过/部分/未通过，或 0–{points:g} 分 / pass, partial, fail, or 0–{points:g} points")
-        frames.append(pd.DataFrame({"unit_id": units, "item": code, "status": status.to_numpy(),
-                                    "points": numbers.where(status.isna()).to_numpy()}))
-    comp = pd.concat(frames, ignore_index=True) if frames else empty(COMPLIANCE_COLUMNS)
-    comp = comp[pd.notna(comp["unit_id"])]
+        frame = pd.DataFrame({"unit_id": units, "item": code, "status": status.to_numpy(),
+                              "points": numbers.where(status.isna()).to_numpy(), **_where(t, p)})
+        frames.append(frame[frame["status"].notna() | frame["points"].notna()])
+    comp = pd.concat(frames, ignore_index=True) if frames else empty(COMPLIANCE_COLUMNS + WHERE)
     cols = {canon: p for p, canon in item.columns.items()}
-    adj = pd.DataFrame({"unit_id": units})
-    adj["bonus"] = _adjustment(model.adjustments.bonus_levels, max, t, cols.get("bonus"), report)
-    adj["deduction"] = _adjustment(model.adjustments.deduction_levels, sum, t, cols.get("deduction"), report)
-    adj["veto"] = _text(t.data[cols["veto"]]).to_numpy() if "veto" in cols else None
-    adj["note"] = _text(t.data[cols["note"]]).to_numpy() if "note" in cols else None
-    return comp[COMPLIANCE_COLUMNS], adj[pd.notna(adj["unit_id"])][ADJUSTMENT_COLUMNS]
+    adjustments = []
+    for field, levels, combine in (("bonus", model.adjustments.bonus_levels, max),
+                                   ("deduction", model.adjustments.deduction_levels, sum)):
+        if field in cols:
+            value = _adjustment(levels, combine, t, cols[field], report)
+            adjustments.append(pd.DataFrame({"unit_id": units, "field": field, "value": value, **_where(t, cols[field])}))
+    for field in ("veto", "note"):
+        if field in cols:
+            adjustments.append(pd.DataFrame({"unit_id": units, "field": field, "value": _text(t.data[cols[field]]).to_numpy(),
+                                             **_where(t, cols[field])}))
+    adj = pd.concat(adjustments, ignore_index=True) if adjustments else empty(ADJUSTMENT_LONG + WHERE)
+    adj = adj[pd.notna(adj["value"])]
+    return comp[pd.notna(comp["unit_id"])], adj[pd.notna(adj["unit_id"])]
 
 
-def _adjustment(levels: dict[str, float], combine, t: Table, pos: int | None, report: Report) -> np.ndarray:
-    if pos is None:
-        return np.zeros(len(t.data))
-    numbers, _ = cells.parse_numbers(t.data[pos])
-    numbers = np.asarray(numbers, dtype=float)
+ADJUSTMENT_LONG = ["unit_id", "field", "value"]
+
+
+def _adjustments(long: pd.DataFrame, report: Report) -> pd.DataFrame:
+    """One row per unit from every file's 加分/扣分/一票否决/说明: a value stated twice differently is
+    an error naming both cells; notes from several files are kept together."""
+    notes = long[long["field"] == "note"].groupby("unit_id", sort=False)["value"].agg(lambda v: "；".join(dict.fromkeys(v)))
+    merged = _merge(long[long["field"] != "note"], ["unit_id", "field"], ["value"], ("调整项", "adjustment"), report)
+    wide = merged.pivot(index="unit_id", columns="field", values="value") if len(merged) else pd.DataFrame()
+    wide = wide.reindex(index=wide.index.union(notes.index), columns=["bonus", "deduction", "veto"])
+    wide["note"] = notes
+    wide["bonus"] = pd.to_numeric(wide["bonus"]).fillna(0.0)
+    wide["deduction"] = pd.to_numeric(wide["deduction"]).fillna(0.0)
+    wide["veto"] = wide["veto"].astype(object).where(wide["veto"].notna(), None)
+    return wide.rename_axis("unit_id").reset_index()[ADJUSTMENT_COLUMNS]
+
+
+def _adjustment(levels: dict[str, float], combine, t: Table, pos: int, report: Report) -> np.ndarray:
+    """A 加分/扣分 column as points: numbers as they are, level words (省级, 通报批评) by the model's table."""
+    numbers = np.asarray(cells.parse_numbers(t.data[pos])[0], dtype=float)
     text = _text(t.data[pos])
     out = numbers.copy()
     for i in np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy()):
@@ -442,11 +500,10 @@ def _adjustment(levels: dict[str, float], combine, t: Table, pos: int | None, re
                          sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
                          value=str(text.iat[i]), expected="、".join(levels) or "数值 / a number")
         out[i] = np.nan if value is None else value
-    bad = out < 0
-    for i in np.flatnonzero(bad):
+    for i in np.flatnonzero(out < 0):
         report.error(t.file, "分值不能为负", "points cannot be negative", sheet=t.sheet, row=int(t.rows[i]),
                      column=t.columns[pos], header=t.header[pos], value=f"{out[i]:g}")
-    return np.nan_to_num(out, nan=0.0)
+    return out
 
 
 # ------------------------------------------------------------------------- reverse
@@ -462,14 +519,33 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     pos = _unit_column(item, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    # rater identities are never kept: only an anonymous number per distinct rater in this file
-    if "rater" in cols:
+    if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in _anonymise
         raters = _text(t.data[cols["rater"]])
-        codes, _ = pd.factorize(raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None))
-        out["rater"] = np.where(codes < 0, np.nan, codes)  # a blank rater is not a distinct rater
-    else:
-        out["rater"] = np.arange(len(t.data))
+        keys = raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
+        out["rater"] = matcher.resolve(raters).fillna(keys).to_numpy()
+    else:  # no rater column: each rating is taken as a rater of its own
+        out["rater"] = [f"{t.file}#{r}" for r in t.rows]
     out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
     for p, code in matched.items():
         out[code] = _answers(model, t, p, report).to_numpy()
     return out[pd.notna(out["unit_id"])]
+
+
+def _anonymise(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Rater identities are never kept: each distinct rater of the period becomes a number
+    (a blank rater is not a distinct rater)."""
+    codes, _ = pd.factorize(ratings["rater"])
+    return ratings.assign(rater=np.where(codes < 0, np.nan, codes))
+
+
+DIMENSION_FILES = {"mass": ("survey", "群众评价问卷", "survey"), "performance": ("indicators", "实绩数据", "indicators"),
+                   "compliance": ("compliance", "过程合规", "compliance")}
+
+
+def _warn_missing_dimensions(model: Model, parts: dict[str, list], files: list, report: Report) -> None:
+    """A period without any file for a weighted dimension leaves every unit incomplete: say so now."""
+    for dim in model.required_dimensions:
+        kind, zh, en = DIMENSION_FILES[dim]
+        if not parts[kind]:
+            report.warning(files[0][0] if files else "", f"本次导入没有{zh}文件：所有单位将因缺少该维度而不排名",
+                           f"no {en} file in this import: every unit will be incomplete without that dimension")

@@ -128,6 +128,7 @@ class Answer(_Strict):
 class SurveyItem(_Strict):
     code: str
     name: str
+    substantive: str | None = None  # reason a formalism-looking name is in fact substantive
 
 
 class Survey(_Strict):
@@ -198,6 +199,8 @@ class Indicator(_Strict):
             raise ValueError(f"indicator {self.code}: lower {self.lower} > upper {self.upper}")
         if (self.method == Method.BAND) != (self.direction == Direction.BAND):
             raise ValueError(f"indicator {self.code}: method band and direction band go together")
+        if self.method == Method.TARGET and self.target <= 0:
+            raise ValueError(f"indicator {self.code}: the target must be > 0")
         if self.satisfactory is not None and self.satisfactory == self.unacceptable:
             raise ValueError(f"indicator {self.code}: satisfactory equals unacceptable")
         return self
@@ -214,6 +217,7 @@ class ComplianceItem(_Strict):
     code: str
     name: str
     points: float = Field(gt=0)
+    substantive: str | None = None  # reason a formalism-looking name is in fact substantive
 
 
 class Compliance(_Strict):
@@ -371,6 +375,12 @@ def semantic_problems(m: Model) -> list[ModelProblem]:
             p := _sum_problem("survey.respondent_groups", list(m.survey.respondent_groups.values()), "受访者类别 / respondent groups")
         ):
             add(p)
+    named = [("compliance", c) for c in m.compliance.item] + [("survey", q) for q in (m.survey.item if m.survey else ())]
+    for section, item in named:
+        if item.substantive is None and (hit := formalism.match(item.name)):
+            add(ModelProblem(where=f"{section}.{item.code}", message=(
+                f"“{item.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性内容，请写明 substantive 理由 / "
+                f"matches the formalism keyword {hit!r}: it earns no points unless marked substantive with a reason")))
     if m.weights["mass"] > 0 and m.survey is None:
         add(ModelProblem(where="survey", message="群众评价权重非零但缺少 [survey] / mass has weight but no [survey]"))
     if m.weights["performance"] > 0 and m.performance is None:
@@ -442,6 +452,8 @@ def _grade_problems(m: Model) -> list[ModelProblem]:
     mins = [t.min for t in m.grades.tier]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
         out.append(ModelProblem(where="grades.tier", message="等次下限须严格从高到低排列 / tier minimums must strictly decrease"))
+    if m.grades.tier and m.grades.tier[-1].quota is not None:
+        out.append(ModelProblem(where="grades.tier", message="最低等次不能设名额 / the lowest tier cannot have a quota"))
     if m.grades.tier and m.grades.tier[-1].min > 0:
         out.append(ModelProblem(where="grades.tier", message="最低等次下限应为 0 / the lowest tier must start at 0"))
     labels = m.tier_labels()

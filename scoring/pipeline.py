@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from scoring import aliases, methods, survey, tree
 from scoring import compliance as comp
 from scoring import grades as grading
-from scoring import methods, survey, tree
 from scoring.formalism import Exclusion
 from scoring.inputs import PeriodInputs
-from scoring.model import DIMENSIONS, MissingPolicy, Model, Scope
-from scoring.ranking import competition_rank
+from scoring.model import MissingPolicy, Model, Scope
+from scoring.ranking import competition_rank, round_half_up
 
 DIMENSION_NAMES = {"mass": ("群众评价", "mass evaluation"), "performance": ("实绩数据", "performance data"),
                    "compliance": ("过程合规", "process compliance")}
@@ -81,6 +81,14 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
         for u in idx[stats["low_sample"].fillna(False).astype(bool) & stats["n_valid"].notna()]:
             flags[u].append(f"low_sample: 有效样本 {int(stats.at[u, 'n_valid'])} 份，低于 {model.survey.min_sample} 份 / "
                             f"valid sample {int(stats.at[u, 'n_valid'])} below the minimum {model.survey.min_sample}")
+        if model.survey.respondent_groups:
+            for u in idx[stats["n_uncategorised"].fillna(0) > 0]:
+                k = int(stats.at[u, "n_uncategorised"])
+                flags[u].append(f"uncategorised: {k} 份问卷的受访者类别缺失或不在模型中，未计入类别加权均值 / "
+                                f"{k} respondents without a model respondent category left out of the weighted mean")
+            for u in idx[stats["weighted"].eq(False)]:
+                flags[u].append("unweighted: 问卷没有受访者类别，按全部受访者简单平均 / "
+                                "no respondent categories: plain mean over all respondents")
         mass = survey_mean.copy()
         mass_rows = {"MASS.SURVEY": (survey_mean, pd.Series(1.0, index=idx), "群众满意度调查", "")}
         if model.reverse is not None and not inputs.reverse.empty:
@@ -95,7 +103,7 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
             for u in idx[suppressed]:
                 flags[u].append(f"reverse_suppressed: 评议单位不足 {model.reverse.min_raters} 个，结果不显示、不计入 / "
                                 f"fewer than {model.reverse.min_raters} raters: result suppressed")
-            below = rated & (rev_score.round(model.model.rank_decimals) < model.reverse.excellent_floor)
+            below = rated & (round_half_up(rev_score, model.model.rank_decimals) < model.reverse.excellent_floor)
             grade_cap[below] = 1
             for u in idx[below]:
                 flags[u].append(f"reverse_below_floor: 基层评议 {rev_score[u]:.2f} 分，低于 {model.reverse.excellent_floor:g} 分，"
@@ -123,13 +131,14 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
     bonus_raw = pd.to_numeric(adj["bonus"], errors="coerce").fillna(0.0)
     bonus = bonus_raw.clip(upper=model.adjustments.bonus_cap)
     deduction = pd.to_numeric(adj["deduction"], errors="coerce").fillna(0.0).clip(upper=model.adjustments.deduction_cap)
-    veto = adj["veto"].where(adj["veto"].notna() & (adj["veto"].astype(str).str.strip() != ""), None)
+    veto = adj["veto"].map(aliases.veto_reason).astype(object)
     for u in idx[bonus_raw > bonus]:
         flags[u].append(f"bonus_capped: 加分 {bonus_raw[u]:g} 超过上限 {model.adjustments.bonus_cap:g} / "
                         f"bonus {bonus_raw[u]:g} capped at {model.adjustments.bonus_cap:g}")
 
     # ---- totals ----------------------------------------------------------------------------
-    breakdown = pd.concat([r for r in rows if not r.empty], ignore_index=True) if rows else pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    parts = [r for r in rows if not r.empty]
+    breakdown = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=BREAKDOWN_COLUMNS)
     contrib = breakdown.groupby("unit_id", sort=False)["contribution"].sum().reindex(idx).fillna(0.0)
     raw_total = contrib + bonus - deduction
     total = raw_total.clip(0.0, 100.0)
@@ -159,7 +168,7 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
         "rank_overall": competition_rank(score_ok, decimals),
         "veto": veto, "grade_cap": grade_cap,
     }, index=idx)
-    out["grade"] = _grades(model, score_ok.round(decimals), units["group"], ok, veto.notna(), grade_cap, flags)
+    out["grade"] = _grades(model, round_half_up(score_ok, decimals), units["group"], ok, veto.notna(), grade_cap, flags)
     out["flags"] = pd.Series(flags)
     return PeriodResult(
         period=inputs.period, model=model, units=out[UNIT_COLUMNS].reset_index(drop=True), breakdown=breakdown,
@@ -215,9 +224,11 @@ def _performance(model: Model, inputs: PeriodInputs, units: pd.DataFrame, scope:
             note[missing] = "缺失，按 0 分计 / missing: scored 0"
         elif policy == MissingPolicy.GROUP_MEAN:
             fill = s.groupby(scope[app]).transform("mean")
-            s[missing] = fill[missing]
-            note[missing] = [f"缺失，按组内平均 {v:.2f} 分计 / missing: group mean {v:.2f}" for v in fill[missing]]
-        else:
+            filled = missing & fill.notna()
+            s[filled] = fill[filled]
+            note[filled] = [f"缺失，按组内平均 {v:.2f} 分计 / missing: group mean {v:.2f}" for v in fill[filled]]
+            missing &= ~filled  # nobody in the group reported it: nothing to fill with, so reweight
+        if policy == MissingPolicy.REWEIGHT or policy == MissingPolicy.GROUP_MEAN:
             note[missing] = "缺失，权重按比例分给同级指标 / missing: its weight is shared among its siblings"
         scores.loc[app, code] = s
         notes.loc[app, code] = note

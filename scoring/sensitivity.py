@@ -8,7 +8,7 @@ Everything works on plain arrays of the ranked (`ok`) units of one period:
 
 and reproduces the pipeline's rules for any weight vector w (rows of a matrix W):
 
-    total = clip(dims @ w + adjust, 0, 100), rounded to `decimals` → integer key q = rint(total·10^decimals)
+    total = clip(dims @ w + adjust, 0, 100), rounded half up to `decimals` → integer key q (ranking.rounded_keys)
     rank  = standard competition rank on q, overall and within the comparison group
     grade = `scoring.grades.grade_rows` (thresholds, cap, veto, quota per scope) on q / 10^decimals
 
@@ -43,6 +43,7 @@ from scipy.stats import qmc
 
 from scoring.grades import grade_rows
 from scoring.model import DIMENSIONS, Grades, Model, Scope
+from scoring.ranking import ROUND_EPS
 
 CHUNK = 1000  # samples per block: ~150 MB of temporaries at 2,000 units
 
@@ -305,15 +306,16 @@ class SensitivityInput:
 # ---------------------------------------------------------------------------------------------
 
 def _keys(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | None = None) -> np.ndarray:
-    """Rounded totals as integers q = rint(clip(dims·w + adjust, 0, 100)·10^decimals), samples × units —
-    numpy's (so pandas') `round(decimals)`. int16 when it fits (radix argsort), else int32."""
+    """Rounded totals as integers q = round-half-up(clip(dims·w + adjust, 0, 100)·10^decimals), samples ×
+    units — the pipeline's own rounding (ranking.rounded_keys). int16 when it fits (radix argsort), else int32."""
     s = np.concatenate([w, np.ones((len(w), 1))], axis=1) @ inp.augmented.T  # dims·w + adjust in one pass
     if tree_factors is not None:
         j = inp.tree_dimension
         s += w[:, [j]] * (_tree_rows(inp.tree, tree_factors) - inp.dims[:, j])
     np.clip(s, 0.0, 100.0, out=s)
     s *= 10.0 ** inp.decimals
-    np.rint(s, out=s)
+    s += 0.5 + ROUND_EPS
+    np.floor(s, out=s)
     return s.astype(np.int16 if inp.decimals <= 2 else np.int32)
 
 

@@ -18,7 +18,7 @@ from scipy import stats
 from scoring.model import ScreenAction, Survey
 
 STAT_COLUMNS = ["n_respondents", "n_valid", "n_unknown", "mean", "ci_low", "ci_high", "satisfaction_rate",
-                "low_sample"]
+                "low_sample", "n_uncategorised", "weighted"]
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,10 @@ def answer_scores(labels: pd.DataFrame, scale: Survey) -> np.ndarray:
 
 
 def screen(coded: Coded, scale: Survey) -> Screened:
-    """Drop repeated response ids (the first one counts) and, if the model says so,
-    respondents who gave the same answer to every item."""
-    dup = coded.ids["response_id"].duplicated(keep="first").to_numpy()
+    """Drop repeated response ids within a unit (the first one counts; firms often number each
+    unit's questionnaires from 001) and, if the model says so, respondents who gave the same
+    answer to every item."""
+    dup = coded.ids.duplicated(["unit_id", "response_id"], keep="first").to_numpy()
     straight = np.zeros(len(dup), dtype=bool)
     if scale.straight_lining != ScreenAction.OFF and len(coded.items) >= scale.straight_lining_min_items:
         scores = _score_table(scale)[coded.codes]
@@ -83,7 +84,12 @@ def screen(coded: Coded, scale: Survey) -> Screened:
 
 
 def unit_statistics(coded: Coded, scale: Survey) -> pd.DataFrame:
-    """Per unit: respondents, valid respondents, 不了解 count, mean, CI, 满意率, low-sample flag."""
+    """Per unit: respondents, valid respondents, 不了解 count, mean, CI, 满意率, low-sample flag.
+
+    With respondent-group weights, a unit's respondents without a weighted category are left out
+    of everything (counted in `n_uncategorised`) so the valid n is the n behind the mean; a unit
+    none of whose respondents has a category is scored by the plain mean (`weighted` False).
+    """
     scores = _score_table(scale)[coded.codes]
     unknown_idx = [i for i, a in enumerate(scale.answer) if a.unknown]
     satisfied_idx = [i for i, a in enumerate(scale.answer) if a.label in scale.satisfied]
@@ -99,6 +105,12 @@ def unit_statistics(coded: Coded, scale: Survey) -> pd.DataFrame:
         "unknown": np.isin(coded.codes, unknown_idx).sum(axis=1),
         "satisfied": (np.isin(coded.codes, satisfied_idx) & valid).sum(axis=1),
     })
+    weights = pd.Series(scale.respondent_groups, dtype=float)
+    known = frame["respondent_group"].map(weights).fillna(0.0).to_numpy() > 0
+    weighted_unit = pd.Series(known).groupby(frame["unit_id"].to_numpy()).transform("any").to_numpy()
+    use = known | ~weighted_unit
+    uncategorised = pd.Series(~use).groupby(frame["unit_id"].to_numpy()).sum()
+    frame = frame[use]
     g = frame.groupby("unit_id", sort=False)
     out = pd.DataFrame({
         "n_respondents": g.size(),
@@ -107,22 +119,25 @@ def unit_statistics(coded: Coded, scale: Survey) -> pd.DataFrame:
         "valid_answers": g["valid_answers"].sum(),
         "satisfied": g["satisfied"].sum(),
     })
+    out["n_uncategorised"] = uncategorised.reindex(out.index).fillna(0).astype(int)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["satisfaction_rate"] = np.where(out["valid_answers"] > 0, out["satisfied"] / out["valid_answers"], np.nan)
     z = (1 + scale.ci_level) / 2
-    if scale.respondent_groups:
-        mean, se, crit = _group_weighted(frame, scale, z)
-    else:
-        mean = g["score"].mean()
-        sd = g["score"].std(ddof=1)
-        n = out["n_valid"]
-        se = sd / np.sqrt(n)
-        crit = pd.Series(stats.t.ppf(z, np.maximum(n - 1, 1)), index=n.index)
-    out["mean"] = mean
-    half = (se * crit).where(out["n_valid"] > 1)
+    n = out["n_valid"]
+    out["mean"] = g["score"].mean()
+    se = g["score"].std(ddof=1) / np.sqrt(n)
+    crit = pd.Series(stats.t.ppf(z, np.maximum(n - 1, 1)), index=n.index)
+    weighted = pd.Series(known[use]).groupby(frame["unit_id"].to_numpy()).any().reindex(out.index).fillna(False)
+    out["weighted"] = weighted.astype(bool)
+    if weighted.any():
+        wmean, wse, wcrit = _group_weighted(frame[known[use]], scale, z)
+        out.loc[wmean.index, "mean"] = wmean
+        se.loc[wse.index] = wse
+        crit.loc[wse.index] = wcrit
+    half = (se * crit).where(n > 1)
     out["ci_low"] = (out["mean"] - half).clip(lower=0)
     out["ci_high"] = (out["mean"] + half).clip(upper=100)
-    out["low_sample"] = out["n_valid"] < scale.min_sample
+    out["low_sample"] = n < scale.min_sample
     return out[STAT_COLUMNS]
 
 
