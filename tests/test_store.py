@@ -220,3 +220,20 @@ def test_unknown_period_and_version_say_so_in_both_languages(store):
     with pytest.raises(NotFound, match="2026Q1 has no version 7"):
         store.publish("2026Q1", 7)
     assert store.audit()["action"].tolist().count("publish") == 0
+
+
+def test_saved_model_versions_are_kept_and_the_last_one_is_active(store):
+    assert store.active_model(MODEL) is MODEL
+    changed = MODEL.model_copy(update={
+        "model": MODEL.model.model_copy(update={"version": "v2"}),
+        "dimensions": MODEL.dimensions.model_copy(update={"mass": 0.5, "compliance": 0.1})})
+    first = store.save_model(changed, who="analyst")
+    assert store.active_model(MODEL).weights == {"mass": 0.5, "performance": 0.4, "compliance": 0.1}
+    assert store.save_model(MODEL) != first
+    assert store.active_model(MODEL) == MODEL  # saving the official model again makes it active again
+    versions = store.model_versions()
+    assert list(versions["label"]) == ["v2", MODEL.model.version] and versions["active"].tolist() == [False, True]
+    assert store.stored_model(first).weights["mass"] == 0.5
+    assert "save_model" in set(store.audit()["action"])
+    with pytest.raises(NotFound):
+        store.stored_model(999)

@@ -31,6 +31,7 @@ from scoring.store import schema as s
 from scoring.store.db import NotFound
 from scoring.store.io import dumps, frame, insert_inputs, load_inputs, results_frame
 
+ACTIVE_MODEL_KEY = "active_model_id"
 Version = int | str | None  # a number, "latest", or None for the published version
 RESULT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group_name", "status", "mass", "performance", "compliance",
                   "bonus", "deduction", "total", "total_unclipped", "rank_group", "rank_overall", "grade", "veto",
@@ -206,13 +207,56 @@ class Store:
             return [p.period for p in prepared]
         return db.write(self.engine, tx)
 
-    def _import_tx(self, conn: Connection, p: _Prepared, who: str) -> VersionInfo:
-        now = _now()
-        model_id = conn.execute(select(s.model_versions.c.id).where(s.model_versions.c.sha256 == p.model_sha)).scalar()
+    @staticmethod
+    def _model_id(conn: Connection, sha: str, name: str, label: str, toml: str, now: str) -> int:
+        """The id of this exact model text, stored once however often it is used."""
+        model_id = conn.execute(select(s.model_versions.c.id).where(s.model_versions.c.sha256 == sha)).scalar()
         if model_id is None:
             model_id = conn.execute(s.model_versions.insert().values(
-                sha256=p.model_sha, name=p.model_name, label=p.model_label, toml=p.model_toml, created_at=now,
-            )).inserted_primary_key[0]
+                sha256=sha, name=name, label=label, toml=toml, created_at=now)).inserted_primary_key[0]
+        return model_id
+
+    def save_model(self, model: Model, who: str | None = None) -> int:
+        """Keep a model version (never overwriting one) and make it the model new imports use.
+        Lives in the store, so every dashboard process behind a load balancer sees it."""
+        toml = model.to_toml()
+
+        def tx(conn: Connection) -> int:
+            model_id = self._model_id(conn, codec.sha256_text(toml), model.model.name, model.model.version, toml, _now())
+            key = s.meta.c.key == ACTIVE_MODEL_KEY
+            if conn.execute(select(s.meta.c.value).where(key)).first() is None:
+                conn.execute(s.meta.insert().values(key=ACTIVE_MODEL_KEY, value=str(model_id)))
+            else:
+                conn.execute(s.meta.update().where(key).values(value=str(model_id)))
+            self._audit(conn, who or self.who, "save_model", None, None, {"model_id": model_id,
+                                                                           "label": model.model.version})
+            return model_id
+        return db.write(self.engine, tx)
+
+    def model_versions(self) -> pd.DataFrame:
+        """Every stored model version (saved ones and those imports used): id, name, label, created_at, active."""
+        def read(conn: Connection) -> pd.DataFrame:
+            m = s.model_versions
+            df = frame(conn.execute(select(m.c.id, m.c.name, m.c.label, m.c.created_at).order_by(m.c.id)))
+            active = conn.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar()
+            return df.assign(active=df["id"].astype(str) == (active or ""))
+        return self._read(read)
+
+    def stored_model(self, model_id: int) -> Model:
+        toml = self._read(lambda c: c.execute(select(s.model_versions.c.toml)
+                                              .where(s.model_versions.c.id == model_id)).scalar())
+        if toml is None:
+            raise NotFound(f"没有第 {model_id} 号模型 / no model {model_id}")
+        return model_from_dict(tomllib.loads(toml), f"model #{model_id}")
+
+    def active_model(self, default: Model) -> Model:
+        """The model last saved with save_model, else `default` (the official model file)."""
+        active = self._read(lambda c: c.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar())
+        return default if active is None else self.stored_model(int(active))
+
+    def _import_tx(self, conn: Connection, p: _Prepared, who: str) -> VersionInfo:
+        now = _now()
+        model_id = self._model_id(conn, p.model_sha, p.model_name, p.model_label, p.model_toml, now)
         number = self._next_number(conn, p.period)
         vid = conn.execute(s.versions.insert().values(
             period=p.period, number=number, model_id=model_id, checksum=p.checksum,
