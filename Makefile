@@ -18,10 +18,10 @@ run: install
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n 3
 
 lint: install
-	$(VENV)/bin/ruff check scoring tests bench app.py pages
+	$(VENV)/bin/ruff check scoring tests bench app.py ui.py app_pages
 
 bench: install
 	$(PY) bench/import --quick

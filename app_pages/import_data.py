@@ -1,0 +1,118 @@
+"""数据导入 Import: upload a quarter's spreadsheets, see what they hold and what is wrong, store, publish."""
+
+import streamlit as st
+
+import ui
+from scoring import views
+from scoring.importer import import_files
+from scoring.store import FileRecord
+from scoring.templates import KINDS, SHEET_NAMES, template_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+L = ui.lang()
+store = ui.store()
+model = ui.active_model()
+st.title(ui.tr("imp.title"))
+st.caption(ui.tr("imp.caption", name=model.model.name, version=model.model.version))
+if msg := st.session_state.pop("imp_flash", None):
+    st.success(msg, icon=":material/check_circle:")
+
+stored = list(store.periods()["period"])
+c = st.columns([1, 3])
+period = c[0].text_input(ui.tr("imp.period"), value=views.next_period(stored[-1] if stored else None), key="imp_period")
+uploads = c[1].file_uploader(ui.tr("imp.files"), type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
+                             key="imp_files", help=ui.tr("imp.files_help"))
+files = [(u.name, u.getvalue()) for u in uploads or []]
+period_ok = views.valid_period(period)
+if not period_ok:
+    st.error(ui.tr("imp.bad_period"))
+
+if st.button(ui.tr("imp.validate"), type="primary", disabled=not (files and period_ok), key="imp_validate",
+             icon=":material/fact_check:"):
+    with st.status(ui.tr("imp.reading"), expanded=True) as status:
+        bar = st.progress(0.0)
+        previews = []
+        for i, (name, data) in enumerate(files):
+            bar.progress(i / (len(files) + 1), text=ui.tr("imp.reading_file", name=name, i=i + 1, n=len(files)))
+            previews.append(views.preview(name, data, model))
+        bar.progress(len(files) / (len(files) + 1), text=ui.tr("imp.checking"))
+        has_units = any(p["kind"] == "units" for p in previews)
+        inputs, report = import_files(model, period, files, None if has_units else store.roster(period))
+        bar.progress(1.0, text=ui.tr("imp.done"))
+        status.update(label=ui.tr("imp.checked", e=len(report.errors), w=len(report.warnings)),
+                      state="complete" if report.ok else "error", expanded=False)
+    st.session_state["imp"] = {"period": period, "previews": previews, "inputs": inputs, "report": report,
+                               "records": [FileRecord.of(n, d) for n, d in files]}
+
+imp = st.session_state.get("imp")
+if imp:
+    st.subheader(ui.tr("imp.preview"))
+    tabs = st.tabs([p["name"] for p in imp["previews"]])
+    for tab, p in zip(tabs, imp["previews"], strict=True):
+        with tab:
+            if p["error"] is not None:
+                st.error(ui.tr("imp.unreadable"))
+                continue
+            kind = ui.tr(f"kind.{p['kind']}") if p["kind"] else ui.tr("kind.unknown")
+            st.caption(ui.tr("imp.preview_caption", kind=kind, sheet=p["sheet"] or "", rows=p["rows"]))
+            st.dataframe(p["head"], key=f"imp_head_{p['name']}")
+
+    rep = imp["report"].to_frame()
+    st.subheader(ui.tr("imp.report"))
+    m = st.columns(3)
+    m[0].metric(ui.tr("imp.errors"), len(imp["report"].errors))
+    m[1].metric(ui.tr("imp.warnings"), len(imp["report"].warnings))
+    m[2].metric(ui.tr("imp.files_n"), len(imp["previews"]))
+    if rep.empty:
+        st.success(ui.tr("imp.clean"))
+    else:
+        f = st.columns(2)
+        sev = f[0].multiselect(ui.tr("imp.severity"), ["error", "warning"], key="imp_sev",
+                               format_func=lambda s: ui.tr(f"sev.{s}"), placeholder=ui.tr("rank.all"))
+        fl = f[1].multiselect(ui.tr("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.tr("rank.all"))
+        view = views.report_view(rep, sev, fl, L)
+        view["severity"] = view["severity"].map(lambda s: ui.tr(f"sev.{s}"))
+        show = ui.cols("severity", "file", "sheet", "cell", "header", "value", "expected", "message", "suggestions")
+        st.dataframe(view.rename(columns=show), hide_index=True, key="imp_report")
+        sheet = ui.tr("imp.report")  # the download callable runs outside the script: capture the name
+        st.download_button(ui.tr("imp.report_download"), lambda: ui.xlsx_bytes({sheet: rep}),
+                           file_name=f"sanwei_{imp['period']}_report.xlsx", mime=XLSX, on_click="ignore",
+                           key="imp_report_dl", icon=":material/download:")
+    if imp["inputs"] is None:
+        st.error(ui.tr("imp.blocked"))
+    elif st.button(ui.tr("imp.store"), type="primary", key="imp_store", icon=":material/save:"):
+        v = store.import_inputs(model, imp["inputs"], imp["records"], imp["report"])
+        st.session_state["imp_flash"] = ui.tr("imp.stored", period=v.period, version=v.number)
+        st.session_state["imp_pub_period"] = v.period
+        st.session_state[f"imp_pub_version_{v.period}"] = v.number  # offer the new draft for publishing
+        del st.session_state["imp"]
+        st.rerun()
+
+st.divider()
+known = list(store.periods()["period"])[::-1]
+if known:
+    st.subheader(ui.tr("imp.versions"))
+    pp = st.session_state.pop("imp_pub_period", None)
+    if pp in known:
+        st.session_state["imp_hist_period"] = pp
+    hp = st.selectbox(ui.tr("imp.period"), known, key="imp_hist_period")
+    versions = store.versions(hp)
+    vt = views.version_rows(versions)
+    vt["published"] = vt["published"].map(lambda b: "✓" if b else "")
+    st.dataframe(vt.rename(columns=ui.cols(*vt.columns)), hide_index=True, key="imp_versions")
+    c = st.columns([1, 1, 3])
+    number = c[0].selectbox(ui.tr("imp.pick_version"), [v.number for v in versions][::-1], key=f"imp_pub_version_{hp}")
+    if c[1].button(ui.tr("imp.publish"), key="imp_publish", icon=":material/publish:"):
+        store.publish(hp, number)
+        st.session_state["imp_flash"] = ui.tr("imp.published", period=hp, version=number)
+        st.session_state["period_next"] = hp
+        st.rerun()
+    hist = views.import_rows(store.imports(hp))
+    st.markdown(f"**{ui.tr('imp.history')}**")
+    st.dataframe(hist.rename(columns=ui.cols(*hist.columns)), hide_index=True, key="imp_history")
+
+st.subheader(ui.tr("imp.templates"))
+t = st.columns(len(KINDS))
+for col, kind in zip(t, KINDS, strict=True):
+    col.download_button(ui.tr(f"kind.{kind}"), lambda kind=kind: template_bytes(kind, model), file_name=f"{SHEET_NAMES[kind]}_template.xlsx",
+                        mime=XLSX, key=f"tpl_{kind}", icon=":material/download:", on_click="ignore")

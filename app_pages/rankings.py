@@ -1,0 +1,70 @@
+"""排名总览 Rankings: the published quarter ranked, filtered, charted and downloadable."""
+
+import streamlit as st
+
+import ui
+from scoring import charts, views
+from scoring.export import result_frames
+
+period = ui.need_period()
+res = ui.result(period)
+model = res.model
+L = ui.lang()
+rk = ui.rankings(period)
+tiers = model.tier_labels()
+labels = {t: views.grade_label(model, t, L) for t in tiers}
+
+st.title(ui.tr("rank.title", period=period))
+prev = rk.attrs.get("previous_period")
+st.caption(ui.tr("rank.caption", prev=prev) if prev else ui.tr("rank.caption_first"))
+
+ALL = "__all__"
+groups = [g.name for g in model.group] or sorted(rk["group"].unique())
+f = st.columns([4, 2.5, 2, 1.3])
+group = f[0].segmented_control(ui.tr("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
+                               format_func=lambda g: ui.tr("rank.all") if g == ALL else g)
+grades = f[1].multiselect(ui.tr("rank.grades"), tiers, format_func=labels.get, key="rank_grades",
+                          placeholder=ui.tr("rank.all"))
+query = f[2].text_input(ui.tr("rank.search"), key="rank_query", placeholder=ui.tr("rank.search_hint"))
+flagged = f[3].toggle(ui.tr("rank.flagged"), key="rank_flagged")
+group = None if group in (None, ALL) else group
+
+view = views.ranking_view(rk, group, grades, query, flagged)
+view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
+view["flag_codes"] = view["flag_codes"].map(
+    lambda s: "、".join(ui.tr(f"flag.{k}") for k in s.split(", ")) if s else "")
+show = ui.cols("rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
+               "delta_total", "veto", "flag_codes")
+show["rank"] = ui.tr("col.rank_group" if group else "col.rank_overall")
+table = view[list(show)].rename(columns=show)
+progress = {show[d]: st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)
+            for d in ("mass", "performance", "compliance")}
+event = st.dataframe(
+    ui.grade_styler(table, show["grade"], model), hide_index=True, key="rank_table", on_select="rerun",
+    selection_mode="single-row", height=min(38 + 35 * len(table), 720),
+    column_config={**progress, show["total"]: st.column_config.NumberColumn(format="%.2f"),
+                   show["delta_total"]: st.column_config.NumberColumn(format="%+.2f"),
+                   show["change"]: st.column_config.TextColumn(help=ui.tr("rank.change_help"))})
+st.caption(ui.tr("rank.click_hint", n=len(table)))
+if event.selection.rows:
+    st.session_state["unit_id"] = view.iloc[event.selection.rows[0]]["unit_id"]
+    st.switch_page("app_pages/unit.py")
+
+c1, c2 = st.columns([3, 1.3])
+sub = rk[rk["unit_id"].isin(view["unit_id"])]
+c1.plotly_chart(charts.contribution_bar(views.contributions(sub, model.weights), L), key="contrib")
+counts = views.grade_counts(sub, tiers)
+c2.plotly_chart(charts.grade_bar(counts, tiers, labels, L), key="grade_dist")
+
+
+sheet = ui.tr("rank.sheet")
+
+
+def workbook() -> bytes:
+    """Built on click, outside the script run: it may only use values captured here, not session state."""
+    return ui.xlsx_bytes({sheet: table, **{k: v for k, v in result_frames(res).items() if not k.startswith("排名")}})
+
+
+st.download_button(ui.tr("rank.download"), workbook, file_name=f"sanwei_{period}_ranking.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   icon=":material/download:", on_click="ignore", key="rank_download")

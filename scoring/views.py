@@ -1,0 +1,450 @@
+"""Data shaping for the dashboard: every table and chart input a page shows, as plain pandas.
+
+Pages only lay these out; keeping the logic here lets it be unit-tested without Streamlit
+(tests/test_views.py). Labels that users read come from `scoring.i18n`; this module returns
+codes (dimension keys, status codes) and data values (unit and indicator names) only.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring import methods, sensitivity
+from scoring.model import DIMENSIONS, Model
+
+ROBUST_P = 0.9  # P(same grade) at or above this, and a settled top-k status, is 稳健 (robust)
+PERIOD = re.compile(r"^\d{4}Q[1-4]$")
+
+
+# ------------------------------------------------------------------------------- periods
+def next_period(period: str | None) -> str:
+    """The quarter after `period` (the natural default for a new import); this quarter if None."""
+    if not period:
+        now = datetime.now()
+        return f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    year, q = int(period[:4]), int(period[-1])
+    return f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}"
+
+
+def valid_period(text: str) -> bool:
+    return bool(PERIOD.match(text or ""))
+
+
+# ------------------------------------------------------------------------------- grades
+def grade_label(model: Model, label: Any, lang: str) -> str:
+    """A grade in the UI language (the model carries both names); '' for none."""
+    if not isinstance(label, str):
+        return ""
+    if lang == "en":
+        for t in model.grades.tier:
+            if t.label == label:
+                return t.label_en or t.label
+    return label
+
+
+def grade_counts(units: pd.DataFrame, tiers: list[str], by: str | None = None) -> pd.DataFrame:
+    """Units per grade (tiers in model order, zeros kept), optionally per `by` column."""
+    graded = units[units["grade"].isin(tiers)]
+    keys = [by, "grade"] if by else ["grade"]
+    counts = graded.groupby(keys, sort=False).size().rename("count").reset_index()
+    full = pd.MultiIndex.from_product([pd.unique(units[by]), tiers], names=keys) if by else pd.Index(tiers, name="grade")
+    return counts.set_index(keys).reindex(full, fill_value=0).reset_index()
+
+
+# ------------------------------------------------------------------------------- home
+def flag_kinds(flags: Any) -> list[str]:
+    """The machine codes of a unit's flags ("veto", "low_sample", ...): text before the first colon."""
+    if not isinstance(flags, (list, tuple, np.ndarray)):
+        return []
+    return [str(f).split(":", 1)[0] for f in flags]
+
+
+def headline(rankings: pd.DataFrame) -> dict[str, Any]:
+    ok = rankings["status"] == "ok"
+    return {"n_units": len(rankings), "n_ranked": int(ok.sum()), "n_incomplete": int((~ok).sum()),
+            "n_veto": int(rankings["veto"].notna().sum()),
+            "mean_total": float(rankings.loc[ok, "total"].mean()) if ok.any() else float("nan"),
+            "previous_period": rankings.attrs.get("previous_period")}
+
+
+def movers(rankings: pd.DataFrame, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Biggest risers and fallers in overall rank vs the previous published quarter (ties: score change)."""
+    cols = ["unit_id", "unit_name", "group", "rank_overall", "prev_rank_overall", "rank_change", "total", "delta_total"]
+    df = rankings[rankings["rank_change"].notna()][cols].copy()
+    df["rank_change"] = df["rank_change"].astype(int)
+    up = df[df["rank_change"] > 0].sort_values(["rank_change", "delta_total"], ascending=False).head(n)
+    down = df[df["rank_change"] < 0].sort_values(["rank_change", "delta_total"]).head(n)
+    return up.reset_index(drop=True), down.reset_index(drop=True)
+
+
+def veto_cases(units: pd.DataFrame) -> pd.DataFrame:
+    return units.loc[units["veto"].notna(), ["unit_id", "unit_name", "group", "total", "grade", "veto"]].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------- rankings
+def change_arrow(change: Any) -> str:
+    """▲3 moved up three places, ▼2 down two, — unchanged, '' no previous rank."""
+    if change is None or pd.isna(change):
+        return ""
+    change = int(change)
+    return f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "—"
+
+
+def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[str] | None = None,
+                 query: str = "", flagged_only: bool = False) -> pd.DataFrame:
+    """The rankings filtered for display, with a change arrow and the flag codes as text."""
+    df = rankings.copy()
+    if group:
+        df = df[df["group"] == group]
+    if grades:
+        df = df[df["grade"].isin(grades)]
+    if query:
+        q = query.strip().lower()
+        df = df[df["unit_name"].str.lower().str.contains(q, regex=False) | df["unit_id"].str.lower().str.contains(q, regex=False)]
+    kinds = df["flags"].map(flag_kinds)
+    if flagged_only:
+        df, kinds = df[kinds.map(bool)], kinds[kinds.map(bool)]
+    df["change"] = df["rank_change"].map(change_arrow)
+    df["veto"] = df["veto"].where(df["veto"].notna(), "")
+    df["flag_codes"] = kinds.map(", ".join)
+    df["rank"] = df["rank_group"] if group else df["rank_overall"]
+    return df.sort_values(["rank", "unit_id"], na_position="last").reset_index(drop=True)
+
+
+def contributions(units: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """Long frame (unit_name, part, value) of each ranked unit's total split into weighted dimension
+    scores, bonus and (negative) deduction, in rank order: the stacked bar of the rankings page."""
+    ok = units[units["status"] == "ok"].sort_values("rank_overall")
+    parts = {d: ok[d].astype(float) * weights[d] for d in DIMENSIONS}
+    parts["bonus"] = ok["bonus"].astype(float)
+    parts["deduction"] = -ok["deduction"].astype(float)
+    wide = pd.DataFrame({"unit_id": ok["unit_id"], "unit_name": ok["unit_name"], **parts})
+    long = wide.melt(id_vars=["unit_id", "unit_name"], var_name="part", value_name="value")
+    return long[long["value"] != 0].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------- unit detail
+def dimension_vs_group(units: pd.DataFrame, unit_id: str) -> pd.DataFrame:
+    """dimension, unit, group_mean for the unit's three dimension scores and its group's averages."""
+    row = units.set_index("unit_id").loc[unit_id]
+    peers = units[(units["group"] == row["group"]) & (units["status"] == "ok")]
+    return pd.DataFrame({"dimension": list(DIMENSIONS), "unit": [float(row[d]) for d in DIMENSIONS],
+                         "group_mean": [float(peers[d].mean()) for d in DIMENSIONS]})
+
+
+def _category(model: Model, code: str) -> str:
+    chain = model.ancestors(code) if code in model.indicators else []
+    return model.nodes[chain[0]].name if chain else ""
+
+
+def waterfall_steps(breakdown: pd.DataFrame, unit: pd.Series, model: Model, detail: bool = False) -> pd.DataFrame:
+    """Steps from 0 to the unit's total: kind (dimension/category/item/bonus/deduction/clip/total),
+    dimension, name, value. Aggregated: mass, each top-level performance category, compliance;
+    with `detail`, every row of the breakdown."""
+    b = breakdown[breakdown["unit_id"] == unit["unit_id"]]
+    rows: list[dict] = []
+    for d in DIMENSIONS:
+        part = b[b["dimension"] == d]
+        if part.empty:
+            continue
+        if detail:
+            rows += [{"kind": "item", "dimension": d, "name": r.name or r.code, "value": r.contribution}
+                     for r in part.itertuples() if r.contribution]
+        elif d == "performance":
+            cats = part.assign(cat=part["code"].map(lambda c: _category(model, c)))
+            for cat, g in cats.groupby("cat", sort=False):
+                rows.append({"kind": "category", "dimension": d, "name": cat, "value": g["contribution"].sum()})
+        else:
+            rows.append({"kind": "dimension", "dimension": d, "name": "", "value": part["contribution"].sum()})
+    for kind, value in (("bonus", unit["bonus"]), ("deduction", -unit["deduction"])):
+        if value:
+            rows.append({"kind": kind, "dimension": "", "name": "", "value": float(value)})
+    total = float(unit["total"]) if pd.notna(unit["total"]) else float("nan")
+    reached = sum(r["value"] for r in rows)
+    if pd.notna(total) and abs(reached - total) > 1e-9:
+        rows.append({"kind": "clip", "dimension": "", "name": "", "value": total - reached})
+    rows.append({"kind": "total", "dimension": "", "name": "", "value": total})
+    return pd.DataFrame(rows, columns=["kind", "dimension", "name", "value"])
+
+
+def indicator_rows(breakdown: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+    """The unit's performance indicators: category, name, raw value, unit, score, effective weight
+    in the total, contribution, the scoring rule in words (zh, en) and any note."""
+    b = breakdown[(breakdown["unit_id"] == unit_id) & (breakdown["dimension"] == "performance")]
+    rules = {c: methods.describe(i) for c, i in model.indicators.items()}
+    return pd.DataFrame({
+        "category": b["code"].map(lambda c: _category(model, c)), "code": b["code"], "name": b["name"],
+        "raw": pd.to_numeric(b["raw"], errors="coerce"), "unit": b["code"].map(lambda c: model.indicators[c].unit),
+        "score": b["score"], "weight": b["weight"], "contribution": b["contribution"],
+        "rule_zh": b["code"].map(lambda c: rules[c][0]), "rule_en": b["code"].map(lambda c: rules[c][1]),
+        "note": b["note"].fillna(""),
+    }).reset_index(drop=True)
+
+
+def strengths_weaknesses(breakdown: pd.DataFrame, units: pd.DataFrame, unit_id: str,
+                         n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The unit's indicators furthest above and below its comparison group's mean score."""
+    group = units.set_index("unit_id").at[unit_id, "group"]
+    peers = set(units.loc[units["group"] == group, "unit_id"])
+    perf = breakdown[(breakdown["dimension"] == "performance") & breakdown["unit_id"].isin(peers)
+                     & breakdown["score"].notna()]
+    mean = perf.groupby("code")["score"].mean()
+    mine = perf[perf["unit_id"] == unit_id].set_index("code")
+    gap = pd.DataFrame({"name": mine["name"], "score": mine["score"], "group_mean": mean.reindex(mine.index)})
+    gap["gap"] = gap["score"] - gap["group_mean"]
+    gap = gap.reset_index().sort_values("gap", ascending=False)
+    return gap[gap["gap"] > 0].head(n).reset_index(drop=True), \
+        gap[gap["gap"] < 0].sort_values("gap").head(n).reset_index(drop=True)
+
+
+def survey_stats(survey: pd.DataFrame, unit_id: str) -> dict[str, float] | None:
+    if unit_id not in survey.index or pd.isna(survey.at[unit_id, "n_valid"]):
+        return None
+    row = survey.loc[unit_id]
+    return {k: float(row[k]) for k in ("n_valid", "n_unknown", "mean", "ci_low", "ci_high", "satisfaction_rate")}
+
+
+def answer_shares(answers: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+    """Long frame item, answer, count, share: each survey item's answers in scale order, shares of all answers."""
+    a = answers[answers["unit_id"] == unit_id]
+    names = {q.code: q.name for q in model.survey.item} if model.survey else {}
+    order = [x.label for x in model.survey.answer] if model.survey else sorted(a["answer"].unique())
+    items = list(dict.fromkeys(a["item"]))
+    full = a.groupby(["item", "answer"])["count"].sum().reindex(
+        pd.MultiIndex.from_product([items, order], names=["item", "answer"]), fill_value=0).reset_index()
+    full["share"] = full["count"] / full.groupby("item")["count"].transform("sum").replace(0, np.nan)
+    full["item"] = full["item"].map(lambda c: names.get(c, c))
+    return full
+
+
+def compliance_rows(compliance: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+    c = compliance[compliance["unit_id"] == unit_id]
+    names = {i.code: i.name for i in model.compliance.item}
+    return pd.DataFrame({"item": c["item"].map(lambda x: names.get(x, x)), "status": c["status"],
+                         "earned": c["earned"], "possible": c["possible"]}).reset_index(drop=True)
+
+
+def excluded_rows(excluded: list) -> pd.DataFrame:
+    """The columns kept out of every score (formalism screen), one row per column name, with the rule."""
+    df = pd.DataFrame([e.as_json() for e in excluded], columns=["file", "column", "keyword", "reason", "overridden"])
+    return df.drop_duplicates("column").reset_index(drop=True)
+
+
+def trend(history: pd.DataFrame) -> pd.DataFrame:
+    cols = ["period", "total", "rank_overall", "rank_group", "grade", "delta_total", "rank_change"]
+    return history[cols].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------- reverse evaluation
+def reverse_rows(reverse: pd.DataFrame, units: pd.DataFrame, floor: float) -> pd.DataFrame:
+    """Departments with their rater count; the score is withheld (NaN) when suppressed."""
+    names = units.set_index("unit_id")["unit_name"]
+    df = reverse.reset_index().rename(columns={"index": "unit_id"})
+    df["unit_name"] = df["unit_id"].map(names)
+    df["suppressed"] = df["suppressed"].astype(bool)
+    df["score"] = df["score"].where(~df["suppressed"])
+    df["below_floor"] = df["score"] < floor
+    return df[["unit_id", "unit_name", "n_raters", "score", "suppressed", "below_floor"]] \
+        .sort_values(["suppressed", "score"], ascending=[True, False]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------- weights
+def weights_from_percent(mass: int, performance: int) -> np.ndarray:
+    """Two slider percentages → the three weights; compliance takes the rest (never negative)."""
+    mass = min(max(int(mass), 0), 100)
+    performance = min(max(int(performance), 0), 100 - mass)
+    return np.array([mass, performance, 100 - mass - performance]) / 100.0
+
+
+def what_if(inp: sensitivity.SensitivityInput, weights) -> pd.DataFrame:
+    """Every ranked unit under `weights` next to the official result; rank_change > 0 = moves up."""
+    base = inp.frame()
+    ev = sensitivity.evaluate(inp, weights)
+    labels = np.array(inp.tier_labels, dtype=object)
+    out = pd.DataFrame({
+        "unit_id": base["unit_id"], "unit_name": base["unit_name"], "group": base["group"],
+        "rank": ev.rank, "official_rank": base["rank"], "rank_change": base["rank"] - ev.rank,
+        "group_rank": ev.group_rank, "score": ev.score, "official_score": base["score"],
+        "grade": labels[ev.tier], "official_grade": base["grade"]})
+    out["change"] = out["rank_change"].map(change_arrow)
+    out["grade_changed"] = out["grade"] != out["official_grade"]
+    return out.sort_values(["rank", "unit_id"]).reset_index(drop=True)
+
+
+def robustness(mc: sensitivity.MonteCarloResult) -> pd.DataFrame:
+    """Monte Carlo per-unit table with a badge: robust when P(same grade) ≥ ROBUST_P and the top-k
+    status is settled (P(top-k) ≥ ROBUST_P or ≤ 1 − ROBUST_P), else sensitive."""
+    df = mc.to_frames()["mc_units"]
+    p_top = df[f"p_top{mc.top_k}"]
+    settled = (p_top >= ROBUST_P) | (p_top <= 1 - ROBUST_P)
+    df["robust"] = (df["p_same_grade"] >= ROBUST_P) & settled
+    return df.sort_values("rank").reset_index(drop=True)
+
+
+def sweep_long(sw: sensitivity.SweepResult, unit_ids: list[str] | None = None) -> pd.DataFrame:
+    """Rank along the sweep for the chosen units (all if None), with names."""
+    long = sw.to_frames()[f"sweep_{sw.dimension}"]
+    if unit_ids:
+        long = long[long["unit_id"].isin(unit_ids)]
+    return long.reset_index(drop=True)
+
+
+def crossings_for(sw: sensitivity.SweepResult, unit_ids: list[str] | None = None) -> pd.DataFrame:
+    """Exact rank swaps along the sweep among the chosen units, sorted by weight."""
+    c = sw.crossings
+    if unit_ids:
+        c = c[c["up_id"].isin(unit_ids) & c["down_id"].isin(unit_ids)]
+    return c.reset_index(drop=True)
+
+
+def ternary_points(tr: sensitivity.TernaryResult, unit_id: str | None = None) -> pd.DataFrame:
+    """Grid points of the weight simplex with the leader (or, for a unit, its rank and grade)."""
+    frames = tr.to_frames(unit_id)
+    return frames["ternary_unit"] if unit_id else frames["ternary"]
+
+
+def analysis_frames(parts: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Sheets for the analysis workbook: Excel sheet names are at most 31 characters."""
+    return {name[:31]: df for name, df in parts.items()}
+
+
+# ------------------------------------------------------------------------------- model settings
+TREE_FIELDS = ["unit", "direction", "method", "satisfactory", "unacceptable", "target", "cap", "floor", "lower",
+               "upper", "tolerance"]
+
+
+def model_tree(model: Model, unit_type: str | None = None) -> pd.DataFrame:
+    """The performance tree in display order (depth-first), one row per node or indicator, with the
+    weight relative to siblings, the effective weight within the dimension and the method parameters.
+    With `unit_type`, only what applies to that type (so effective weights add up to 1)."""
+    rows: list[dict] = []
+
+    def visit(parent: str, depth: int, share: float) -> None:
+        for code in model.children.get(parent, []):
+            if unit_type is not None and not model.applies(code, unit_type):
+                continue
+            item = model.nodes.get(code) or model.indicators[code]
+            is_node = code in model.nodes
+            formal = model.is_formalism(code)
+            eff = 0.0 if formal else share * item.weight
+            row = {"code": code, "name": item.name, "parent": parent, "kind": "node" if is_node else "indicator",
+                   "depth": depth, "tree": "\u3000" * depth + item.name, "weight": item.weight, "effective": eff,
+                   "formalism": formal, "applies_to": "、".join(item.applies_to)}
+            for f in TREE_FIELDS:
+                v = getattr(item, f, None)
+                row[f] = v.value if hasattr(v, "value") else v
+            rows.append(row)
+            if is_node:
+                visit(code, depth + 1, eff)
+
+    visit("", 0, 1.0)
+    return pd.DataFrame(rows, columns=["code", "name", "parent", "kind", "depth", "tree", "weight", "effective",
+                                       "formalism", "applies_to", *TREE_FIELDS])
+
+
+def _clean(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or (isinstance(v, str) and not v.strip()):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def edited_model_data(model: Model, dimensions: pd.DataFrame, tree: pd.DataFrame, tiers: pd.DataFrame,
+                      answers: pd.DataFrame) -> dict:
+    """The model as a dict with the edited tables applied, ready for `model_from_dict` (which
+    validates it with the same located errors as the model file)."""
+    data = model.model_dump(mode="json", exclude_none=True)
+    data["dimensions"] = {r.dimension: _clean(r.weight) for r in dimensions.itertuples()}
+    if "performance" in data:
+        by_code = tree.set_index("code")
+        for kind, fields in (("node", ["name", "weight"]), ("indicator", ["name", "weight", *TREE_FIELDS])):
+            for item in data["performance"][kind]:
+                row = by_code.loc[item["code"]]
+                for f in fields:
+                    v = _clean(row[f])
+                    if v is None:
+                        item.pop(f, None)
+                    else:
+                        item[f] = v
+    data["grades"]["tier"] = [{k: v for k, v in ((k, _clean(getattr(r, k))) for k in ("label", "label_en", "min", "quota"))
+                               if v is not None} for r in tiers.itertuples()]
+    if "survey" in data:
+        old = {a["label"]: a for a in data["survey"]["answer"]}
+        data["survey"]["answer"] = [{
+            **{k: v for k, v in old.get(r.label, {}).items() if k == "codes"},
+            "label": _clean(r.label), "aliases": [s.strip() for s in re.split(r"[,，、]", r.aliases or "") if s.strip()],
+            **({"unknown": True} if bool(r.unknown) else {"score": _clean(r.score)})}
+            for r in answers.itertuples() if _clean(r.label)]
+    return data
+
+
+def model_tables(model: Model) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The editable small tables: dimension weights, grade tiers, the survey answer scale."""
+    dims = pd.DataFrame({"dimension": list(DIMENSIONS), "weight": [model.weights[d] for d in DIMENSIONS]})
+    tiers = pd.DataFrame([t.model_dump() for t in model.grades.tier], columns=["label", "label_en", "min", "quota"])
+    scale = pd.DataFrame([{"label": a.label, "score": a.score, "unknown": a.unknown, "aliases": "、".join(a.aliases)}
+                          for a in (model.survey.answer if model.survey else ())],
+                         columns=["label", "score", "unknown", "aliases"])
+    return dims, tiers, scale
+
+
+def problems_frame(err) -> pd.DataFrame:
+    """A ModelError's located problems as a table."""
+    return pd.DataFrame([{"where": p.where, "message": p.message} for p in err.problems], columns=["where", "message"])
+
+
+# ------------------------------------------------------------------------------- import
+def report_view(report: pd.DataFrame, severities: list[str] | None, files: list[str] | None, lang: str) -> pd.DataFrame:
+    """The validation report filtered, with the message in the UI language and the cell address."""
+    df = report
+    if severities:
+        df = df[df["severity"].isin(severities)]
+    if files:
+        df = df[df["file"].isin(files)]
+    msg = df["message_zh" if lang == "zh" else "message_en"]
+    cell = df["column"].fillna("").astype(str) + df["row"].map(lambda r: "" if pd.isna(r) else str(int(r)))
+    return pd.DataFrame({"severity": df["severity"], "file": df["file"], "sheet": df["sheet"], "cell": cell,
+                         "header": df["header"], "value": df["value"], "expected": df["expected"], "message": msg,
+                         "suggestions": df["suggestions"]}).reset_index(drop=True)
+
+
+def version_rows(versions: list) -> pd.DataFrame:
+    return pd.DataFrame([{"version": v.number, "published": v.published, "created_by": v.created_by,
+                          "created_at": v.created_at[:19].replace("T", " "), "model": v.model_label,
+                          "rows": sum(v.row_counts.values()),
+                          "published_at": (v.published_at or "")[:19].replace("T", " ")} for v in versions],
+                        columns=["version", "published", "created_by", "created_at", "model", "rows", "published_at"])
+
+
+def import_rows(imports: pd.DataFrame) -> pd.DataFrame:
+    """Import history: one row per import, its files named, row counts summed."""
+    if imports.empty:
+        return pd.DataFrame(columns=["period", "version", "who", "at", "files", "rows", "warnings"])
+    return pd.DataFrame({
+        "period": imports["period"], "version": imports["version"], "who": imports["who"],
+        "at": imports["at"].str[:19].str.replace("T", " "),
+        "files": imports["files"].map(lambda fs: "、".join(f["file_name"] for f in fs)),
+        "rows": imports["row_counts"].map(lambda r: sum(r.values())), "warnings": imports["warnings"],
+    }).iloc[::-1].reset_index(drop=True)
+
+
+def preview(name: str, data: bytes, model: Model, rows: int = 20) -> dict[str, Any]:
+    """What one uploaded file holds, as the importer will read it: kind, row count, first rows with
+    their headers, or the reason it cannot be read (the full report comes from `import_files`)."""
+    from scoring import importer, reader
+    from scoring.report import InputError
+
+    try:
+        table = reader.read_table(data, name, extra_headers=importer.model_headers(model), sheet_hint=importer.SHEET_HINTS)
+    except InputError as err:
+        return {"name": name, "kind": None, "rows": 0, "sheet": None, "head": pd.DataFrame(),
+                "error": err.report.to_frame()}
+    head = table.data.head(rows).copy()
+    head.columns = [h or c for h, c in zip(table.header, table.columns, strict=True)]
+    head.index = table.rows[: len(head)]
+    return {"name": name, "kind": importer.detect_kind(table, model), "rows": len(table.data), "sheet": table.sheet,
+            "head": head, "error": None}

@@ -1,0 +1,240 @@
+"""The dashboard in a real headless Chromium, started the way Streamlit's own e2e_playwright does:
+`streamlit run` on a free port, wait for /_stcore/health, then drive the pages as a user would.
+
+Writes a screenshot of every page to docs/screenshots/ (the ones shown in README).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "demo"
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+pytestmark = pytest.mark.e2e
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("SANWEI_REQUIRE_CHROMIUM") == "1":
+        pytest.fail(f"Chromium is required (SANWEI_REQUIRE_CHROMIUM=1) but {CHROMIUM} is missing")
+    pytest.skip(f"browser tests skipped: {CHROMIUM} not installed (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A dashboard server on a fresh SQLite store (filled with the demo quarters on first page load)."""
+    _require_chromium()
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = {**os.environ, "SANWEI_DATABASE_URL": f"sqlite:///{tmp}/sanwei.db",
+           "SANWEI_USER": "e2e"}
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"streamlit did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True, locale="zh-CN")
+        pg = ctx.new_page()
+        pg.set_default_timeout(90_000)
+        pg.base = server
+        yield pg
+        browser.close()
+
+
+def idle(pg, settle: float = 0.6) -> None:
+    """Wait until the script run the last action started has finished."""
+    time.sleep(settle)
+    pg.wait_for_selector(IDLE)
+    time.sleep(0.3)
+
+
+def goto(pg, path: str) -> None:
+    pg.goto(f"{pg.base}/{path}")
+    pg.wait_for_selector("h1")
+    idle(pg)
+
+
+def shoot(pg, name: str) -> None:
+    """A full-length PNG of the page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = pg.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    pg.set_viewport_size({"width": 1440, "height": min(max(1000, height), 6000)})
+    time.sleep(1.2)  # plotly re-lays out to the new size
+    pg.screenshot(path=str(SHOTS / f"{name}.png"))
+    pg.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_deep_link_first_then_home(page):
+    """The first request after start is a deep link: it must go through app.py's router too."""
+    goto(page, "reverse")
+    page.get_by_role("link", name="首页").wait_for()
+    goto(page, "")
+    assert "2026Q3" in page.locator("h1").first.inner_text()
+    page.get_by_text("台账厚度、会议次数不得分").wait_for()
+    shoot(page, "home")
+
+
+def test_upload_validate_store_and_publish(page):
+    goto(page, "import")
+    period = page.get_by_label("季度", exact=True).first
+    period.fill("2026Q3")
+    period.press("Enter")
+    idle(page)
+    files = [DEMO / "units.xlsx", *sorted(DEMO.glob("2026Q3_*.xlsx"))]
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files([str(f) for f in files])
+    page.locator("[data-testid='stFileChip']").first.wait_for()
+    idle(page, 1.5)
+    button = page.get_by_role("button", name="读取并校验")
+    page.wait_for_function("b => !b.disabled", arg=button.element_handle())
+    button.click()
+    page.get_by_text(re.compile(r"校验完成：0 个错误")).wait_for()
+    idle(page)
+    page.get_by_role("tab", name="2026Q3_survey.xlsx").wait_for()
+    shoot(page, "import")
+    page.get_by_role("button", name="保存为草稿").click()
+    page.get_by_text("已保存 2026Q3 第 2 版（草稿）").wait_for()
+    idle(page)
+    page.get_by_role("button", name="发布此版本").click()
+    page.get_by_text("已发布 2026Q3 第 2 版。").wait_for()
+    idle(page)
+
+
+def test_rankings_download_and_click_through(page, tmp_path):
+    goto(page, "rankings")
+    assert "2026Q3" in page.locator("h1").inner_text()
+    page.get_by_text("共 36 个单位").wait_for()
+    shoot(page, "rankings")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载排名（Excel）").click()
+    path = tmp_path / "ranking.xlsx"
+    dl.value.save_as(path)
+    ws = openpyxl.load_workbook(path, read_only=True)["排名"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:2] == ("总排名", "单位") and len(rows) == 37
+    assert [r[0] for r in rows[1:4]] == [1, 2, 3]
+    # select the first row of the table (a canvas grid): the row-selection cell at its left edge
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    page.wait_for_function("() => location.pathname.endsWith('/unit')")
+    page.locator("h1").filter(has_text="市市场监督管理局").wait_for()  # rank 1 of 2026Q3
+    idle(page)
+
+
+def test_unit_breakdown(page):
+    goto(page, "unit?unit=XZ03")
+    assert page.locator("h1").inner_text().startswith("石桥镇")
+    page.get_by_text("从 0 到总分").first.wait_for()
+    shoot(page, "unit")
+    page.get_by_role("tab", name="群众评价").click()
+    page.get_by_text("95% 置信区间").wait_for()
+    shoot(page, "unit_survey")
+
+
+def test_weight_slider_changes_the_ranking(page, tmp_path):
+    goto(page, "weights")
+    page.get_by_text("当前为正式权重").wait_for()
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowRight")
+    idle(page, 1.5)
+    banner = page.get_by_text("假设分析，不是正式结果").locator("xpath=..")
+    moved = int(re.search(r"(\d+) 个单位名次变化", banner.inner_text()).group(1))
+    assert moved > 0
+    shoot(page, "weights_live")
+    page.get_by_role("button", name="恢复正式权重").click()
+    page.get_by_text("当前为正式权重").wait_for()
+    page.get_by_role("tab", name="敏感性分析").click()
+    page.get_by_text("蒙特卡洛名次区间").first.wait_for()
+    page.get_by_text("Sobol 敏感性指数").first.wait_for()
+    idle(page, 2)
+    shoot(page, "weights_analysis")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载完整分析（Excel）").click()
+    dl.value.save_as(tmp_path / "analysis.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "analysis.xlsx", read_only=True)
+    assert {"mc_units", "sobol_mean_abs_shift", "ternary", "sweep_mass", "crossings_compliance"} <= set(book.sheetnames)
+    assert book["mc_units"].max_row == 37
+
+
+def test_reverse_and_model_pages(page):
+    goto(page, "reverse")
+    page.get_by_text("评议单位身份只用于统计数量").wait_for()
+    shoot(page, "reverse")
+    goto(page, "model")
+    page.get_by_text("模型校验通过").wait_for()
+    shoot(page, "model")
+
+
+def test_switch_to_english(page, tmp_path):
+    goto(page, "rankings")
+    page.get_by_text("English").click()
+    page.locator("h1").filter(has_text="rankings").wait_for()
+    idle(page)
+    shoot(page, "rankings_en")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download rankings (Excel)").click()
+    dl.value.save_as(tmp_path / "ranking_en.xlsx")
+    header = next(openpyxl.load_workbook(tmp_path / "ranking_en.xlsx", read_only=True)["Ranking"].iter_rows(values_only=True))
+    assert header[:3] == ("Overall rank", "Unit", "Group")
+    page.get_by_role("link", name="Home").click()  # in-app navigation keeps the session's language
+    page.get_by_text("Ledger thickness and meeting counts earn no points").wait_for()
+
+
+def teardown_module(module):
+    """Leave no partial screenshot set behind if a browser was never started."""
+    if SHOTS.exists() and not any(SHOTS.iterdir()):
+        shutil.rmtree(SHOTS)

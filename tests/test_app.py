@@ -1,0 +1,204 @@
+"""Every dashboard page in Streamlit's AppTest on the demo quarters in a temporary SQLite store:
+it renders without an exception, and its key widgets change what is shown."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scoring.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGES = ["home", "import_data", "rankings", "unit", "weights", "reverse", "model_settings"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def store_env(tmp_path_factory):
+    """One demo store for the module (the first page run fills it)."""
+    tmp = tmp_path_factory.mktemp("app")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SANWEI_DATABASE_URL", f"sqlite:///{tmp}/sanwei.db")
+    mp.setenv("SANWEI_USER", "apptest")
+    yield tmp
+    mp.undo()
+
+
+def run(page: str = "home", lang: str = "zh", **state) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["lang"] = lang
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    if page != "home":
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def again(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "success")
+                     for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders(page, lang):
+    at = run(page, lang)
+    assert at.title, f"{page} has no title"
+
+
+def test_home_follows_the_period_and_language():
+    at = run()
+    assert at.title[0].value == "2026Q3 三维考评结果"
+    at.sidebar.selectbox(key="period").select("2026Q2")
+    again(at)
+    assert at.title[0].value.startswith("2026Q2")
+    assert any("发生较大生产安全事故" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    at.sidebar.radio(key="lang").set_value("en")
+    again(at)
+    assert at.title[0].value == "2026Q2 three-dimension assessment"
+    assert "Ledger thickness and meeting counts earn no points" in texts(at)
+
+
+def test_rankings_filters_change_the_table():
+    at = run("rankings")
+    table = at.dataframe[0].value
+    assert len(table) == 36 and list(table["总排名"][:3]) == [1, 2, 3]
+    at.segmented_control(key="rank_group").set_value("农业乡镇")
+    again(at)
+    table = at.dataframe[0].value
+    assert len(table) == 12 and set(table["考核组别"]) == {"农业乡镇"} and "组内排名" in table
+    at.text_input(key="rank_query").input("镇")
+    again(at)
+    assert all("镇" in n for n in at.dataframe[0].value["单位"])
+    at.multiselect(key="rank_grades").set_value(["优秀"])
+    again(at)
+    assert set(at.dataframe[0].value["等次"]) <= {"优秀"}
+    assert len(at.download_button) == 1
+
+
+def test_unit_page_picks_a_unit_and_toggles_detail():
+    at = run("unit", unit_pick="XZ03")
+    assert at.title[0].value == "石桥镇 · 2026Q3"
+    steps = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["x"]
+    at.toggle(key="wf_detail").set_value(True)
+    again(at)
+    detail = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["x"]
+    assert len(detail) > len(steps) and "一般公共预算收入增速" in detail
+    frames = [df.value for df in at.dataframe]
+    assert any("计分规则" in df for df in frames)
+    assert any("不计分" in set(df.get("计分", [])) for df in frames)
+    at.selectbox(key="unit_pick").select("BM12")
+    again(at)
+    assert at.title[0].value == "市生态环境局 · 2026Q3"
+
+
+def test_weight_sliders_rerank_against_the_official_weights():
+    at = run("weights")
+    assert any("当前为正式权重" in i.value for i in at.info)
+    official = at.dataframe[0].value
+    at.slider(key="w_mass").set_value(70)
+    again(at)
+    assert at.slider(key="w_perf").value == 30  # the other slider gave way: the weights still sum to 1
+    banner = next(w.value for w in at.warning if "假设分析" in w.value)
+    assert int(re.search(r"(\d+) 个单位名次变化", banner).group(1)) > 0
+    assert not official["排名"].equals(at.dataframe[0].value["排名"]) or \
+        not official["单位"].equals(at.dataframe[0].value["单位"])
+    at.button(key="w_reset").click()
+    again(at)
+    assert (at.slider(key="w_mass").value, at.slider(key="w_perf").value) == (40, 40)
+    assert any("当前为正式权重" in i.value for i in at.info)
+
+
+def test_sensitivity_controls_change_the_analysis():
+    at = run("weights")
+    kinds = [c["data"][0]["type"] for c in charts(at)]
+    assert {"scatter", "scatterternary", "bar"} <= set(kinds)
+    robust = next(m.value for m in at.metric if m.label == "稳健单位")
+    at.slider(key="s_delta").set_value(20)
+    again(at)
+    assert next(m.value for m in at.metric if m.label == "稳健单位") != robust
+    at.radio(key="s_dim").set_value("compliance")
+    again(at)
+    sweep = next(c for c in charts(at) if "sweep" in json.dumps(c.get("layout", {}).get("title", "")) or
+                 "扫描" in json.dumps(c.get("layout", {}).get("title", ""), ensure_ascii=False))
+    assert "过程合规" in json.dumps(sweep["layout"]["xaxis"]["title"], ensure_ascii=False)
+
+
+def test_reverse_page_suppresses_small_samples():
+    at = run("reverse", period="2025Q4")
+    table = at.dataframe[0].value
+    hidden = table[table["评议得分"].str.startswith("样本不足，不显示")]
+    assert list(hidden["单位"]) == ["市生态环境局"]
+    assert (table.loc[table["单位"] == "市生态环境局", "评议单位数"] == 4).all()
+
+
+def test_model_settings_saves_a_new_version(store_env):
+    at = run("model_settings")
+    assert any("模型校验通过" in s.value for s in at.success)
+    before = len(at.selectbox(key="model_file").options)  # the official file + every stored version
+    at.button(key="model_save").click()
+    again(at)
+    with Store() as store:
+        versions = store.model_versions()
+    assert len(versions) == before and versions["active"].iloc[-1]
+    assert len(at.selectbox(key="model_file").options) == before + 1
+
+
+def test_model_upload_reports_located_problems():
+    at = run("model_settings")
+    bad = (ROOT / "data" / "model.toml").read_text(encoding="utf-8").replace("mass = 0.40", "mass = 0.50", 1)
+    at.file_uploader(key="model_upload").upload("bad.toml", bad.encode(), "application/toml")
+    again(at)
+    assert any("模型有" in e.value for e in at.error)
+    problems = at.dataframe[-1].value
+    assert "dimensions" in set(problems["位置"])
+
+
+def test_import_validates_stores_and_publishes():
+    at = run("import_data")
+    assert len(at.download_button) == 5  # a template for every file kind
+    at.text_input(key="imp_period").input("2026Q3")
+    files = [DEMO / "units.xlsx", *sorted(DEMO.glob("2026Q3_*.xlsx"))]
+    at.file_uploader(key="imp_files").set_value([(f.name, f.read_bytes(), XLSX) for f in files])
+    again(at)
+    at.button(key="imp_validate").click()
+    again(at)
+    assert len(at.tabs) >= len(files)
+    at.button(key="imp_store").click()
+    again(at)
+    assert any("已保存 2026Q3 第 2 版" in s.value for s in at.success)
+    assert at.selectbox(key="imp_pub_version_2026Q3").value == 2
+    at.button(key="imp_publish").click()
+    again(at)
+    assert any("已发布 2026Q3 第 2 版" in s.value for s in at.success)
+
+
+def test_import_with_errors_stores_nothing():
+    at = run("import_data")
+    at.text_input(key="imp_period").input("2027Q1")
+    survey = (DEMO / "2026Q3_survey.xlsx").read_bytes()
+    at.file_uploader(key="imp_files").set_value([("survey.xlsx", survey, XLSX), ("broken.xlsx", b"not a workbook", XLSX)])
+    again(at)
+    at.button(key="imp_validate").click()
+    again(at)
+    assert any("存在错误" in e.value for e in at.error)
+    assert not [b for b in at.button if b.key == "imp_store"]
+    report = next(df.value for df in at.dataframe if "级别" in df.value)
+    assert "错误" in set(report["级别"]) and "broken.xlsx" in set(report["文件"])
