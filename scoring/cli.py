@@ -136,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"无法读写文件 / cannot read or write a file: {err}", file=sys.stderr)
         return EXIT_INPUT
+    except Exception as err:  # a bug of ours must still not greet the user with a traceback
+        print(f"内部错误，请将此信息告知维护人员 / internal error, please report it: {type(err).__name__}: {err}",
+              file=sys.stderr)
+        return EXIT_INPUT
 
 
 if __name__ == "__main__":
