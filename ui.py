@@ -31,6 +31,14 @@ def tr(key: str, **kw) -> str:
     return i18n.t(key, lang(), **kw)
 
 
+def flag(code: str) -> str:
+    return i18n.flag(code, lang())
+
+
+def join(items) -> str:
+    return i18n.join(items, lang())
+
+
 def cols(*keys: str) -> dict[str, str]:
     """Column headers in the UI language, for `DataFrame.rename`."""
     return {k: tr(f"col.{k}") for k in keys}
@@ -113,8 +121,11 @@ def _result(url: str, period: str, version: int):
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _sens_input(url: str, period: str, version: int) -> sensitivity.SensitivityInput:
-    return sensitivity.SensitivityInput.from_result(_result(url, period, version))
+def _sens_input(url: str, period: str, version: int) -> sensitivity.SensitivityInput | None:
+    result = _result(url, period, version)
+    if not (result.units["status"] == "ok").any():
+        return None  # nothing ranked: nothing to re-weight
+    return sensitivity.SensitivityInput.from_result(result)
 
 
 def published_version(period: str) -> int:
@@ -140,7 +151,7 @@ def result(period: str):
     return _result(db(), period, published_version(period))
 
 
-def sens_input(period: str) -> sensitivity.SensitivityInput:
+def sens_input(period: str) -> sensitivity.SensitivityInput | None:
     return _sens_input(db(), period, published_version(period))
 
 
@@ -173,11 +184,11 @@ def need_period() -> str:
 
 
 # ---------------------------------------------------------------- output helpers
-def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+def xlsx_bytes(frames: dict[str, pd.DataFrame], styles: dict | None = None) -> bytes:
     from scoring.safe_export import write_xlsx
 
     buf = BytesIO()
-    write_xlsx(frames, buf)
+    write_xlsx(frames, buf, styles)
     return buf.getvalue()
 
 

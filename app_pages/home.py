@@ -20,7 +20,7 @@ c = st.columns(4)
 c[0].metric(ui.tr("home.units"), head["n_units"], border=True)
 c[1].metric(ui.tr("home.ranked"), head["n_ranked"], border=True,
             help=ui.tr("home.incomplete_help", n=head["n_incomplete"]))
-c[2].metric(ui.tr("home.mean_total"), f"{head['mean_total']:.2f}", border=True)
+c[2].metric(ui.tr("home.mean_total"), f"{head['mean_total']:.2f}" if head["n_ranked"] else "—", border=True)
 c[3].metric(ui.tr("home.veto"), head["n_veto"], border=True)
 
 left, right = st.columns([1.1, 1])
@@ -52,7 +52,7 @@ else:
 
 st.divider()
 w = {d: round(v * 100) for d, v in model.weights.items()}
-tiers = "、".join(f"{labels[t.label]} ≥ {t.min:g}" for t in model.grades.tier)
+tiers = ui.join(f"{labels[t.label]} ≥ {t.min:g}" for t in model.grades.tier)
 st.subheader(ui.tr("home.model_title"))
 st.markdown(ui.tr("home.model_text", mass=w["mass"], performance=w["performance"], compliance=w["compliance"],
                   tiers=tiers))

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from scoring import views
 from scoring.importer import import_files
+from scoring.inputs import is_period
 from scoring.store import FileRecord
 from scoring.templates import KINDS, SHEET_NAMES, template_bytes
 
@@ -23,7 +24,7 @@ period = c[0].text_input(ui.tr("imp.period"), value=views.next_period(stored[-1]
 uploads = c[1].file_uploader(ui.tr("imp.files"), type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
                              key="imp_files", help=ui.tr("imp.files_help"))
 files = [(u.name, u.getvalue()) for u in uploads or []]
-period_ok = views.valid_period(period)
+period_ok = is_period(period)
 if not period_ok:
     st.error(ui.tr("imp.bad_period"))
 
@@ -107,7 +108,7 @@ if known:
         st.session_state["imp_flash"] = ui.tr("imp.published", period=hp, version=number)
         st.session_state["period_next"] = hp
         st.rerun()
-    hist = views.import_rows(store.imports(hp))
+    hist = views.import_rows(store.imports(hp), ui.lang())
     st.markdown(f"**{ui.tr('imp.history')}**")
     st.dataframe(hist.rename(columns=ui.cols(*hist.columns)), hide_index=True, key="imp_history")
 

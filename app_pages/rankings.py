@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from scoring import charts, views
-from scoring.export import result_frames
+from scoring.export import RANKING_SHEET, ranking_style, result_frames
 
 period = ui.need_period()
 res = ui.result(period)
@@ -32,7 +32,7 @@ group = None if group in (None, ALL) else group
 view = views.ranking_view(rk, group, grades, query, flagged)
 view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
 view["flag_codes"] = view["flag_codes"].map(
-    lambda s: "、".join(ui.tr(f"flag.{k}") for k in s.split(", ")) if s else "")
+    lambda s: ui.join(ui.flag(k) for k in s.split(", ")) if s else "")
 show = ui.cols("rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
                "delta_total", "veto", "flag_codes")
 show["rank"] = ui.tr("col.rank_group" if group else "col.rank_overall")
@@ -58,11 +58,13 @@ c2.plotly_chart(charts.grade_bar(counts, tiers, labels, L), key="grade_dist")
 
 
 sheet = ui.tr("rank.sheet")
+style = ranking_style(show, [labels[t] for t in tiers])
 
 
 def workbook() -> bytes:
     """Built on click, outside the script run: it may only use values captured here, not session state."""
-    return ui.xlsx_bytes({sheet: table, **{k: v for k, v in result_frames(res).items() if not k.startswith("排名")}})
+    details = {k: v for k, v in result_frames(res).items() if k != RANKING_SHEET}
+    return ui.xlsx_bytes({sheet: table, **details}, {sheet: style})
 
 
 st.download_button(ui.tr("rank.download"), workbook, file_name=f"sanwei_{period}_ranking.xlsx",

@@ -16,7 +16,7 @@ if model.reverse is None or res.reverse.empty:
     st.stop()
 rv = model.reverse
 st.caption(ui.tr("rev.caption", k=rv.min_raters, share=rv.share, floor=rv.excellent_floor,
-                 criteria="、".join(rv.criteria)))
+                 criteria=ui.join(rv.criteria)))
 df = views.reverse_rows(res.reverse, res.units, rv.excellent_floor)
 c = st.columns(3)
 c[0].metric(ui.tr("rev.departments"), len(df), border=True)

@@ -20,7 +20,7 @@ if wanted in names:
     st.session_state["unit_pick"] = wanted
 if st.session_state.get("unit_pick") not in names:
     st.session_state["unit_pick"] = units.sort_values("rank_overall")["unit_id"].iloc[0]
-uid = st.selectbox(ui.tr("unit.pick"), list(names), key="unit_pick", format_func=lambda u: f"{names[u]}（{u}）")
+uid = st.selectbox(ui.tr("unit.pick"), list(names), key="unit_pick", format_func=lambda u: f"{names[u]} ({u})")
 st.query_params["unit"] = st.session_state["unit_qp"] = uid
 row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
@@ -39,7 +39,7 @@ c[4].metric(ui.tr("col.group"), row["group"], border=True)
 for flag in row["flags"]:
     kind, _, text = flag.partition(": ")
     zh, _, en = text.partition(" / ")
-    (st.error if kind == "veto" else st.warning)(f"**{ui.tr(f'flag.{kind}')}** — {zh if L == 'zh' else en or zh}")
+    (st.error if kind == "veto" else st.warning)(f"**{ui.flag(kind)}** — {zh if L == 'zh' else en or zh}")
 
 left, right = st.columns(2)
 left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(units, uid), L), key="dims")

@@ -8,23 +8,32 @@ from scoring import charts, sensitivity, views
 
 period = ui.need_period()
 inp = ui.sens_input(period)
+if inp is None:
+    st.info(ui.tr("w.no_ranked"))
+    st.stop()
 model = ui.result(period).model
 version = ui.published_version(period)
 L = ui.lang()
-official = [round(model.weights[d] * 100) for d in ("mass", "performance")]
+KEYS = {"mass": "w_mass", "performance": "w_perf", "compliance": "w_comp"}
 
 
 def reset() -> None:
-    st.session_state["w_mass"], st.session_state["w_perf"] = official
+    for d, p in views.official_percents(inp.weights).items():
+        st.session_state[KEYS[d]] = p
 
 
-def clamp(changed: str, other: str) -> None:
-    """Keep the three weights summing to 100%: the moved slider wins, the other gives way."""
-    st.session_state[other] = min(st.session_state[other], 100 - st.session_state[changed])
+def percents() -> dict[str, int]:
+    return {d: st.session_state[k] for d, k in KEYS.items()}
 
 
-if st.session_state.get("w_period") != period or "w_mass" not in st.session_state:  # start from the official weights
-    st.session_state["w_period"] = period
+def rebalance(changed: str) -> None:
+    """Keep the three weights summing to 100%: the moved slider wins, the other two share the rest."""
+    for d, p in views.rebalance(percents(), changed).items():
+        st.session_state[KEYS[d]] = p
+
+
+if st.session_state.get("w_period") != period or any(k not in st.session_state for k in KEYS.values()):
+    st.session_state["w_period"] = period  # start from the official weights
     reset()
 
 st.title(ui.tr("w.title", period=period))
@@ -34,11 +43,10 @@ live, analysis = st.tabs([ui.tr("w.tab_live"), ui.tr("w.tab_analysis")])
 @st.fragment
 def live_panel() -> None:
     """Only this part reruns when a slider moves: the re-ranking is all that changes."""
-    s = st.columns([3, 3, 1.6, 2])
-    s[0].slider(ui.tr("dim.mass"), 0, 100, key="w_mass", format="%d%%", on_change=clamp, args=("w_mass", "w_perf"))
-    s[1].slider(ui.tr("dim.performance"), 0, 100, key="w_perf", format="%d%%", on_change=clamp, args=("w_perf", "w_mass"))
-    w = views.weights_from_percent(st.session_state["w_mass"], st.session_state["w_perf"])
-    s[2].metric(ui.tr("dim.compliance"), f"{w[2]:.0%}", help=ui.tr("w.derived"))
+    s = st.columns([3, 3, 3, 2])
+    for col, (d, key) in zip(s, KEYS.items(), strict=False):
+        col.slider(ui.tr(f"dim.{d}"), 0, 100, key=key, format="%d%%", on_change=rebalance, args=(d,))
+    w = views.slider_weights(percents(), inp.weights)
     s[3].button(ui.tr("w.reset"), on_click=reset, icon=":material/restart_alt:", key="w_reset")
     df = views.what_if(inp, w)
     moved = int((df["rank_change"] != 0).sum())
@@ -118,7 +126,7 @@ with analysis:
     who = st.selectbox(ui.tr("sens.ternary_unit"), list(names), key="s_tern_unit", format_func=names.get)
     a, b = st.columns(2)
     a.plotly_chart(charts.ternary_map(views.ternary_points(tern), inp.weights, L), key="s_tern")
-    b.plotly_chart(charts.ternary_map(views.ternary_points(tern, who), inp.weights, L, unit=True), key="s_tern_u")
+    b.plotly_chart(charts.ternary_map(views.ternary_points(tern, who, model, L), inp.weights, L, unit=True), key="s_tern_u")
 
     st.subheader(ui.tr("sens.sobol"))
     sob = ui.memo((*key, "sobol", tuple(mc_args.values())),

@@ -24,20 +24,29 @@ SCORE_COLUMNS = ("total", "mass", "performance", "compliance", "bonus", "deducti
 TIER_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE")  # best tier first; extra tiers reuse the last
 
 
+NUMBER_FORMATS = {c: "0.00" for c in SCORE_COLUMNS} | {
+    "rank": "0", "rank_overall": "0", "rank_group": "0", "delta_total": "+0.00;-0.00;0.00", "rank_change": "+0;-0;0"}
+WIDTHS = {"unit_name": 28, "veto": 28, "flags": 60, "flag_codes": 40}
+
+
+def ranking_style(headers: dict[str, str], grade_labels: list[str]) -> SheetStyle:
+    """Number formats, widths and grade colours for a ranking table whose columns are shown under
+    `headers` (result column -> header); `grade_labels` are the tiers as written in the table, best first."""
+    return SheetStyle(
+        number_formats={h: NUMBER_FORMATS[c] for c, h in headers.items() if c in NUMBER_FORMATS},
+        widths={h: WIDTHS[c] for c, h in headers.items() if c in WIDTHS},
+        fills={headers["grade"]: {t: TIER_FILLS[min(k, len(TIER_FILLS) - 1)] for k, t in enumerate(grade_labels)}}
+        if "grade" in headers else {},
+        autofilter=True)
+
+
 def ranking_sheet(units: pd.DataFrame, tiers: list[str]) -> tuple[pd.DataFrame, SheetStyle]:
     """Units in rank order under bilingual headers, with number formats and grade colours."""
     cols = [c for c in RANKING_COLUMNS if c in units.columns]
     df = units.sort_values(["rank_overall", "unit_id"], na_position="last")[cols].copy()
     if "flags" in df:
         df["flags"] = ["；".join(f) for f in df["flags"]]
-    formats = {c: "0.00" for c in SCORE_COLUMNS} | {"rank_overall": "0", "rank_group": "0",
-                                                    "delta_total": "+0.00;-0.00;0.00", "rank_change": "+0;-0;0"}
-    style = SheetStyle(
-        number_formats={RANKING_COLUMNS[c]: f for c, f in formats.items() if c in cols},
-        widths={RANKING_COLUMNS[c]: w for c, w in {"unit_name": 28, "veto": 28, "flags": 60}.items() if c in cols},
-        fills={RANKING_COLUMNS["grade"]: {t: TIER_FILLS[min(k, len(TIER_FILLS) - 1)] for k, t in enumerate(tiers)}},
-        autofilter=True)
-    return df.rename(columns=RANKING_COLUMNS), style
+    return df.rename(columns=RANKING_COLUMNS), ranking_style({c: RANKING_COLUMNS[c] for c in cols}, tiers)
 
 
 def result_frames(result: PeriodResult) -> dict[str, pd.DataFrame]:

@@ -43,6 +43,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "flag.clipped": ("总分截取", "Total clipped"),
     "flag.incomplete": ("数据不全", "Incomplete"),
     "flag.quota": ("等次名额调整", "Grade quota applied"),
+    "flag.uncategorised": ("部分问卷无受访者类别", "Respondents without a category"),
+    "flag.unweighted": ("未按受访者类别加权", "Not weighted by respondent category"),
+    "list.sep": ("、", ", "),
+    "w.no_ranked": ("本季度没有完整参评的单位，无法进行权重分析。", "No unit of this quarter is complete: there is nothing to re-rank."),
     "status.pass": ("通过", "Pass"),
     "status.partial": ("部分", "Partial"),
     "status.fail": ("未通过", "Fail"),
@@ -278,7 +282,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "w.title": ("{period} 权重分析", "{period} weight analysis"),
     "w.tab_live": ("实时调整权重", "Live re-weighting"),
     "w.tab_analysis": ("敏感性分析", "Sensitivity analysis"),
-    "w.derived": ("三项权重之和始终为 100%：过程合规取其余部分。", "The three weights always sum to 100%: compliance takes the rest."),
     "w.reset": ("恢复正式权重", "Reset to official"),
     "w.official_banner": ("当前为正式权重，排名与已发布结果一致。", "Official weights: the ranking equals the published result."),
     "w.whatif_banner": (
@@ -356,6 +359,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.upload_ok": ("模型“{name}”校验通过。", "Model “{name}” is valid."),
     "model.save_upload": ("保存为新版本", "Save as a new version"),
 }
+
+
+def flag(code: str, lang: str = "zh") -> str:
+    """A flag's short label; an unknown code (from a newer library) shows as itself, never an error."""
+    entry = TEXT.get(f"flag.{code}")
+    return entry[1 if lang == "en" else 0] if entry else code
+
+
+def join(items, lang: str = "zh") -> str:
+    """A list in running text: 、 in Chinese, a comma in English."""
+    return t("list.sep", lang).join(map(str, items))
 
 
 def t(key: str, lang: str = "zh", **values) -> str:

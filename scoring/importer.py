@@ -25,6 +25,7 @@ from scoring.inputs import (
     UNIT_COLUMNS,
     PeriodInputs,
     empty,
+    is_period,
 )
 from scoring.model import Model, ScreenAction
 from scoring.reader import Table, read_table
@@ -46,9 +47,13 @@ class Loaded:
 
 def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]],
                  roster: pd.DataFrame | None = None) -> tuple[PeriodInputs | None, Report]:
-    """Read, recognise and validate every file of one period. Returns (inputs, report);
-    inputs is None when the report holds an error."""
+    """Read, recognise and validate every file of one period (`period` like 2026Q3; "" only to
+    validate files without storing them). Returns (inputs, report); inputs is None on any error."""
     report = Report()
+    if period and not is_period(period):
+        report.error("", f"期次“{period}”格式不对，应为“2026Q3”这样的年份加季度", f"period {period!r} must look like 2026Q3",
+                     value=period, expected="YYYYQ1–YYYYQ4")
+        return None, report
     loaded: list[Loaded] = []
     extra = model_headers(model)
     for name, source in files:

@@ -14,6 +14,7 @@ the tests all speak the same shapes:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -28,6 +29,11 @@ ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
 REVERSE_ID_COLUMNS = ["rater", "unit_id"]
 
 COMPLIANCE_STATUSES = ("pass", "partial", "fail")
+PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
+
+
+def is_period(text: object) -> bool:
+    return isinstance(text, str) and bool(PERIOD.match(text))
 
 
 def empty(columns: list[str]) -> pd.DataFrame:

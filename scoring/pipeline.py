@@ -22,6 +22,9 @@ from scoring.ranking import competition_rank, round_half_up
 
 DIMENSION_NAMES = {"mass": ("群众评价", "mass evaluation"), "performance": ("实绩数据", "performance data"),
                    "compliance": ("过程合规", "process compliance")}
+# every flag a unit can carry, as "code: 中文 / English"; the dashboard labels them by code
+FLAG_CODES = ("low_sample", "uncategorised", "unweighted", "reverse_suppressed", "reverse_below_floor",
+              "bonus_capped", "clipped", "incomplete", "veto", "quota")
 BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note"]
 
 

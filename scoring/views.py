@@ -14,11 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring import methods, sensitivity
+from scoring import i18n, methods, sensitivity
 from scoring.model import DIMENSIONS, Model
 
 ROBUST_P = 0.9  # P(same grade) at or above this, and a settled top-k status, is 稳健 (robust)
-PERIOD = re.compile(r"^\d{4}Q[1-4]$")
 
 
 # ------------------------------------------------------------------------------- periods
@@ -29,10 +28,6 @@ def next_period(period: str | None) -> str:
         return f"{now.year}Q{(now.month - 1) // 3 + 1}"
     year, q = int(period[:4]), int(period[-1])
     return f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}"
-
-
-def valid_period(text: str) -> bool:
-    return bool(PERIOD.match(text or ""))
 
 
 # ------------------------------------------------------------------------------- grades
@@ -109,7 +104,7 @@ def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[
     kinds = df["flags"].map(flag_kinds)
     if flagged_only:
         df, kinds = df[kinds.map(bool)], kinds[kinds.map(bool)]
-    df["change"] = df["rank_change"].map(change_arrow)
+    df["change"] = df["rank_group_change" if group else "rank_change"].map(change_arrow)  # beside the rank shown
     df["veto"] = df["veto"].where(df["veto"].notna(), "")
     df["flag_codes"] = kinds.map(", ".join)
     df["rank"] = df["rank_group"] if group else df["rank_overall"]
@@ -254,11 +249,35 @@ def reverse_rows(reverse: pd.DataFrame, units: pd.DataFrame, floor: float) -> pd
 
 
 # ------------------------------------------------------------------------------- weights
-def weights_from_percent(mass: int, performance: int) -> np.ndarray:
-    """Two slider percentages → the three weights; compliance takes the rest (never negative)."""
-    mass = min(max(int(mass), 0), 100)
-    performance = min(max(int(performance), 0), 100 - mass)
-    return np.array([mass, performance, 100 - mass - performance]) / 100.0
+SLIDERS = ("mass", "performance", "compliance")
+
+
+def official_percents(weights) -> dict[str, int]:
+    """The official weights as whole slider percents summing to 100 (largest remainder)."""
+    raw = np.asarray(weights, dtype=float) * 100
+    pct = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - pct), kind="stable")[: 100 - pct.sum()]:
+        pct[i] += 1
+    return dict(zip(SLIDERS, map(int, pct), strict=True))
+
+
+def rebalance(percents: dict[str, int], changed: str) -> dict[str, int]:
+    """After one slider moved, the other two share what is left in proportion to their values
+    (equally when both are 0), so the three weights always sum to 100%."""
+    fixed = min(max(int(percents[changed]), 0), 100)
+    others = [d for d in SLIDERS if d != changed]
+    current = np.array([max(int(percents[d]), 0) for d in others], dtype=float)
+    share = current / current.sum() if current.sum() > 0 else np.full(2, 0.5)
+    first = int(round((100 - fixed) * share[0]))
+    return {changed: fixed, others[0]: first, others[1]: 100 - fixed - first}
+
+
+def slider_weights(percents: dict[str, int], official) -> np.ndarray:
+    """The weights the sliders stand for: exactly the official ones while the sliders sit on their
+    rounded positions (42.5% shows as 42% or 43% but must not turn the published result into a what-if)."""
+    if percents == official_percents(official):
+        return np.asarray(official, dtype=float)
+    return np.array([percents[d] for d in SLIDERS], dtype=float) / 100.0
 
 
 def what_if(inp: sensitivity.SensitivityInput, weights) -> pd.DataFrame:
@@ -302,10 +321,15 @@ def crossings_for(sw: sensitivity.SweepResult, unit_ids: list[str] | None = None
     return c.reset_index(drop=True)
 
 
-def ternary_points(tr: sensitivity.TernaryResult, unit_id: str | None = None) -> pd.DataFrame:
-    """Grid points of the weight simplex with the leader (or, for a unit, its rank and grade)."""
-    frames = tr.to_frames(unit_id)
-    return frames["ternary_unit"] if unit_id else frames["ternary"]
+def ternary_points(tr: sensitivity.TernaryResult, unit_id: str | None = None, model: Model | None = None,
+                   lang: str = "zh") -> pd.DataFrame:
+    """Grid points of the weight simplex with the leader (or, for a unit, its rank and grade in `lang`)."""
+    if not unit_id:
+        return tr.to_frames()["ternary"]
+    points = tr.to_frames(unit_id)["ternary_unit"]
+    if model is not None:
+        points["grade"] = points["grade"].map(lambda g: grade_label(model, g, lang))
+    return points
 
 
 def analysis_frames(parts: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -420,14 +444,14 @@ def version_rows(versions: list) -> pd.DataFrame:
                         columns=["version", "published", "created_by", "created_at", "model", "rows", "published_at"])
 
 
-def import_rows(imports: pd.DataFrame) -> pd.DataFrame:
+def import_rows(imports: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Import history: one row per import, its files named, row counts summed."""
     if imports.empty:
         return pd.DataFrame(columns=["period", "version", "who", "at", "files", "rows", "warnings"])
     return pd.DataFrame({
         "period": imports["period"], "version": imports["version"], "who": imports["who"],
         "at": imports["at"].str[:19].str.replace("T", " "),
-        "files": imports["files"].map(lambda fs: "、".join(f["file_name"] for f in fs)),
+        "files": imports["files"].map(lambda fs: i18n.join((f["file_name"] for f in fs), lang)),
         "rows": imports["row_counts"].map(lambda r: sum(r.values())), "warnings": imports["warnings"],
     }).iloc[::-1].reset_index(drop=True)
 

@@ -115,14 +115,15 @@ def test_weight_sliders_rerank_against_the_official_weights():
     official = at.dataframe[0].value
     at.slider(key="w_mass").set_value(70)
     again(at)
-    assert at.slider(key="w_perf").value == 30  # the other slider gave way: the weights still sum to 1
+    # the other two gave way in proportion (40 : 20): the weights still sum to 1
+    assert (at.slider(key="w_perf").value, at.slider(key="w_comp").value) == (20, 10)
     banner = next(w.value for w in at.warning if "假设分析" in w.value)
     assert int(re.search(r"(\d+) 个单位名次变化", banner).group(1)) > 0
     assert not official["排名"].equals(at.dataframe[0].value["排名"]) or \
         not official["单位"].equals(at.dataframe[0].value["单位"])
     at.button(key="w_reset").click()
     again(at)
-    assert (at.slider(key="w_mass").value, at.slider(key="w_perf").value) == (40, 40)
+    assert [at.slider(key=k).value for k in ("w_mass", "w_perf", "w_comp")] == [40, 40, 20]
     assert any("当前为正式权重" in i.value for i in at.info)
 
 

@@ -41,6 +41,10 @@ def test_import_publish_versions_history_on_the_demo_files(store_url, capsys):
     assert [ln.split()[0] for ln in lines[1:]] == ["2026Q2", "2026Q3"]
     assert main(["history", "--db", store_url, "NOPE"]) == 1
     assert "has no published result" in capsys.readouterr().err
+    assert main(["annual", "--db", store_url, "2026"]) == 0
+    annual = capsys.readouterr().out
+    assert "Q2,Q3" in annual and "JD01" in annual
+    assert main(["annual", "--db", store_url, "2019"]) == 1
     with Store(store_url) as store:
         assert store.reproduces("2026Q3", 1) and store.reproduces("2026Q3", 2)
         assert store.imports("2026Q2").iloc[0]["who"] == "officer"

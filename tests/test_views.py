@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 from scoring import charts, i18n, sensitivity, views
+from scoring.inputs import is_period
 from scoring.model import DIMENSIONS, ModelError, load_model, model_from_dict
 from scoring.report import Report
 from scoring.store import Store
@@ -43,8 +44,8 @@ def rk(store):
 def test_periods():
     assert views.next_period("2026Q3") == "2026Q4"
     assert views.next_period("2026Q4") == "2027Q1"
-    assert views.valid_period(views.next_period(None))
-    assert views.valid_period("2026Q1") and not views.valid_period("2026Q5") and not views.valid_period("26Q1")
+    assert is_period(views.next_period(None))
+    assert is_period("2026Q1") and not is_period("2026Q5") and not is_period("26Q1") and not is_period("2026q1")
 
 
 def test_grade_label_and_counts(rk):
@@ -182,11 +183,22 @@ def test_reverse_rows_suppress_small_samples(store):
 
 
 # ------------------------------------------------------------------ weights
-@pytest.mark.parametrize(("m", "p", "expect"), [(40, 40, [0.4, 0.4, 0.2]), (70, 50, [0.7, 0.3, 0.0]),
-                                                (0, 0, [0, 0, 1]), (120, -5, [1, 0, 0])])
-def test_weights_from_percent(m, p, expect):
-    w = views.weights_from_percent(m, p)
-    assert np.allclose(w, expect) and np.isclose(w.sum(), 1) and (w >= 0).all()
+def test_sliders_rebalance_and_keep_the_official_weights_exact():
+    official = [0.425, 0.375, 0.2]
+    pct = views.official_percents(official)
+    assert sum(pct.values()) == 100 and abs(pct["mass"] - 42.5) <= 0.5
+    assert np.array_equal(views.slider_weights(pct, official), official)  # not a what-if by rounding
+    moved = views.rebalance({**pct, "mass": 70}, "mass")
+    assert moved["mass"] == 70 and sum(moved.values()) == 100
+    assert moved["performance"] > moved["compliance"]  # shared in proportion (37.5 : 20)
+    assert views.rebalance({"mass": 50, "performance": 50, "compliance": 0}, "compliance") == \
+        {"compliance": 0, "mass": 50, "performance": 50}
+    assert views.rebalance({"mass": 100, "performance": 0, "compliance": 0}, "mass") == \
+        {"mass": 100, "performance": 0, "compliance": 0}
+    assert views.rebalance({"mass": 20, "performance": 0, "compliance": 0}, "mass") == \
+        {"mass": 20, "performance": 40, "compliance": 40}
+    w = views.slider_weights({"mass": 70, "performance": 20, "compliance": 10}, official)
+    assert np.allclose(w, [0.7, 0.2, 0.1])
 
 
 def test_what_if(res):
@@ -344,3 +356,12 @@ def test_every_key_the_ui_uses_exists():
         used |= {f"col.{c}" for call in re.findall(r"cols\(([^)]*)\)", text) for c in re.findall(r'"([a-z_0-9]+)"', call)}
     missing = sorted(k for k in used if k not in i18n.TEXT)
     assert not missing and len(used) > 150
+
+
+def test_every_pipeline_flag_has_a_label_in_both_languages():
+    from scoring import i18n
+    from scoring.pipeline import FLAG_CODES
+
+    for code in FLAG_CODES:
+        assert i18n.flag(code, "zh") != code and i18n.flag(code, "en") != code, code
+    assert i18n.flag("something_new", "en") == "something_new"

@@ -104,6 +104,16 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 @_guarded
+def cmd_annual(args: argparse.Namespace) -> int:
+    with Store(args.db) as store:
+        df = store.annual(args.year)
+    if df.empty:
+        raise NotFound(f"{args.year} 年没有已发布的季度 / no published quarter in {args.year}")
+    print(_table(df.round(2)))
+    return EXIT_OK
+
+
+@_guarded
 def cmd_export(args: argparse.Namespace) -> int:
     with Store(args.db) as store:
         write_ranking_xlsx(store, args.period, args.out)
@@ -142,6 +152,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("unit")
     p.add_argument("--db", **db)
     p.set_defaults(func=cmd_history)
+
+    p = subparsers.add_parser("annual", help="the annual roll-up of a year's published quarters")
+    p.add_argument("year")
+    p.add_argument("--db", **db)
+    p.set_defaults(func=cmd_annual)
 
     p = subparsers.add_parser("export", help="the published ranking of a period as a formatted .xlsx")
     p.add_argument("period")

@@ -39,23 +39,36 @@ def rankings(conn: Connection, period: str) -> pd.DataFrame:
     cur = results_frame(conn.execute(_published().where(_V.c.period == period)
                                      .order_by(_R.c.rank_overall.nulls_last(), _R.c.unit_id)))
     prev_period = _previous_published(conn, period)
-    cols = ["unit_id", "total", "rank_overall", "grade"]
+    cols = ["unit_id", "total", "rank_overall", "rank_group", "grade"]
     prev = frame(conn.execute(select(*(_R.c[c] for c in cols)).join(_V, _V.c.id == _R.c.version_id).join(
         _P, and_(_P.c.period == _V.c.period, _P.c.published_version == _V.c.number)).where(_V.c.period == prev_period)))
-    prev = prev[cols].rename(columns={"total": "prev_total", "rank_overall": "prev_rank_overall", "grade": "prev_grade"})
-    out = cur.merge(prev, on="unit_id", how="left")
-    out["delta_total"] = out["total"].astype(float) - out["prev_total"].astype(float)
-    out["rank_change"] = out["prev_rank_overall"].astype("Int64") - out["rank_overall"]
+    out = _with_change(cur, prev[cols])
     out.attrs["previous_period"] = prev_period
     return out
 
 
+def _with_change(cur: pd.DataFrame, prev: pd.DataFrame, on: str = "unit_id") -> pd.DataFrame:
+    """`cur` with prev_total, delta_total, prev_rank_overall, rank_change, prev_rank_group,
+    rank_group_change (positive = moved up) and prev_grade from the matching rows of `prev`."""
+    prev = prev.rename(columns={"total": "prev_total", "rank_overall": "prev_rank_overall",
+                                "rank_group": "prev_rank_group", "grade": "prev_grade"})
+    out = cur.merge(prev, on=on, how="left")
+    out["delta_total"] = out["total"].astype(float) - out["prev_total"].astype(float)
+    out["rank_change"] = out["prev_rank_overall"].astype("Int64") - out["rank_overall"].astype("Int64")
+    out["rank_group_change"] = out["prev_rank_group"].astype("Int64") - out["rank_group"].astype("Int64")
+    return out
+
+
 def unit_history(conn: Connection, unit_id: str) -> pd.DataFrame:
-    """One unit per published quarter, with delta_total and rank_change vs the previous row."""
+    """One unit per published quarter, with the change vs the previous *published quarter* (empty
+    when the unit was not in it — never vs an older quarter of its own)."""
     df = results_frame(conn.execute(_published().where(_R.c.unit_id == unit_id).order_by(_V.c.period)))
-    df["delta_total"] = df["total"].astype(float).diff()
-    df["rank_change"] = (df["rank_overall"].shift(1) - df["rank_overall"]).astype("Int64")
-    return df
+    periods = [p for (p,) in conn.execute(select(_P.c.period).where(_P.c.published_version.isnot(None))
+                                          .order_by(_P.c.period))]
+    following = dict(zip(periods[:-1], periods[1:], strict=True))
+    prev = df[["period", "total", "rank_overall", "rank_group", "grade"]].copy()
+    prev["period"] = prev["period"].map(following)  # this row is the previous quarter of that one
+    return _with_change(df, prev.dropna(subset=["period"]), on="period")
 
 
 def annual(conn: Connection, year: str, weights: dict[str, float]) -> pd.DataFrame:

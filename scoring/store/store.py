@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select, text
 
 from scoring.importer import import_files
-from scoring.inputs import PeriodInputs
+from scoring.inputs import PeriodInputs, is_period
 from scoring.model import Model, model_from_dict
 from scoring.pipeline import PeriodResult, score_period
 from scoring.report import InputError, Report
@@ -112,6 +112,8 @@ def _result_rows(units: pd.DataFrame) -> list[tuple]:
 def prepare(model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
             report: Report | None = None) -> _Prepared:
     """Score and encode an import outside any transaction (the CPU work holds no lock)."""
+    if not is_period(inputs.period):  # periods sort as text: a malformed one would never be "previous"
+        raise ValueError(f"期次格式应为 2026Q3 / a period must look like 2026Q3, not {inputs.period!r}")
     result = score_period(model, inputs)
     toml = model.to_toml()
     msha = codec.sha256_text(toml)
