@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoring.store import Store
+from tests.apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -30,13 +31,7 @@ def store_env(tmp_path_factory):
 
 
 def run(page: str = "home", lang: str = "zh", **state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.session_state["lang"] = lang
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    if page != "home":
-        at.switch_page(f"app_pages/{page}.py").run()
+    at = open_page(page, lang, **state)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoring.store import Store
+from tests.apptest import open_page
 from tests.store_fixtures import MODEL, make_inputs, units_frame
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,14 +29,7 @@ def _publish(store: Store, inputs) -> None:
 def _app(monkeypatch, url: str, page: str = "home", lang: str = "zh", **state) -> AppTest:
     monkeypatch.setenv("SANWEI_DATABASE_URL", url)
     monkeypatch.setenv("SANWEI_USER", "review")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.session_state["lang"] = lang
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    if page != "home":
-        at.switch_page(f"app_pages/{page}.py").run()
-    return at
+    return open_page(page, lang, **state)
 
 
 def _errors(at: AppTest) -> list[str]:
