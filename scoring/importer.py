@@ -24,6 +24,7 @@ from scoring.inputs import (
     SURVEY_ID_COLUMNS,
     UNIT_COLUMNS,
     PeriodInputs,
+    anonymise_raters,
     empty,
     is_period,
 )
@@ -101,7 +102,8 @@ def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]
                                    report)[COMPLIANCE_COLUMNS]
         inputs.adjustments = _adjustments(pd.concat([p[1] for p in parts["compliance"]], ignore_index=True), report)
     if parts["reverse"]:
-        inputs.reverse = _anonymise(pd.concat(parts["reverse"], ignore_index=True))
+        reverse = pd.concat(parts["reverse"], ignore_index=True)  # raters numbered over the whole period
+        inputs.reverse = reverse.assign(rater=anonymise_raters(reverse["rater"]))
     _warn_missing_dimensions(model, parts, files, report)
     inputs.warnings = [i.text() for i in report.warnings]
     return (inputs if report.ok else None), report
@@ -524,7 +526,7 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     pos = _unit_column(item, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in _anonymise
+    if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in import_files
         raters = _text(t.data[cols["rater"]])
         keys = raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
         out["rater"] = matcher.resolve(raters).fillna(keys).to_numpy()
@@ -534,13 +536,6 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     for p, code in matched.items():
         out[code] = _answers(model, t, p, report).to_numpy()
     return out[pd.notna(out["unit_id"])]
-
-
-def _anonymise(ratings: pd.DataFrame) -> pd.DataFrame:
-    """Rater identities are never kept: each distinct rater of the period becomes a number
-    (a blank rater is not a distinct rater)."""
-    codes, _ = pd.factorize(ratings["rater"])
-    return ratings.assign(rater=np.where(codes < 0, np.nan, codes))
 
 
 DIMENSION_FILES = {"mass": ("survey", "群众评价问卷", "survey"), "performance": ("indicators", "实绩数据", "indicators"),

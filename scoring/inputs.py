@@ -32,6 +32,13 @@ COMPLIANCE_STATUSES = ("pass", "partial", "fail")
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
 
 
+def anonymise_raters(raters: pd.Series) -> list[int | None]:
+    """Rater identities replaced by 1, 2, … in order of appearance (a blank rater is no rater):
+    distinctness is all the k-rater threshold needs, so nothing more is ever kept."""
+    codes, _ = pd.factorize(raters, use_na_sentinel=True)
+    return [int(c) + 1 if c >= 0 else None for c in codes]
+
+
 def is_period(text: object) -> bool:
     return isinstance(text, str) and bool(PERIOD.match(text))
 

@@ -22,6 +22,7 @@ from scoring.inputs import (
     SURVEY_ID_COLUMNS,
     UNIT_COLUMNS,
     PeriodInputs,
+    anonymise_raters,
 )
 
 # Column order of the rows of each input table (after version_id, seq).
@@ -77,13 +78,6 @@ def _typed(table: str, rows: list[tuple]) -> list[tuple]:
             row[i] = _real(row[i])
         out.append(tuple(row))
     return out
-
-
-def anonymise_raters(raters: pd.Series) -> list[int | None]:
-    """Replace rater identities by 1, 2, ... in order of appearance: distinctness is all the
-    k-rater threshold needs, so nothing more is stored."""
-    codes, _ = pd.factorize(raters, use_na_sentinel=True)
-    return [int(c) + 1 if c >= 0 else None for c in codes]
 
 
 def encode(inputs: PeriodInputs) -> dict[str, list[tuple]]:
