@@ -70,7 +70,8 @@ def model_version(model_id: int) -> Model:
 
 def active_model() -> Model:
     """The model last saved on 模型设置 (kept in the store, so every server process agrees), else the official file."""
-    return store().active_model(official_model())
+    model_id = store().active_model_id()
+    return official_model() if model_id is None else _stored_model(db(), model_id)
 
 
 def save_model(model: Model) -> str:
@@ -167,7 +168,8 @@ def sidebar() -> None:
             if st.session_state.get("period") not in periods:
                 st.session_state["period"] = periods[0]
             st.selectbox(tr("sidebar.period"), periods, key="period")
-        st.caption(tr("sidebar.model", name=active_model().model.name, version=active_model().model.version))
+        model = active_model().model
+        st.caption(tr("sidebar.model", name=model.name, version=model.version))
 
 
 def period() -> str | None:

@@ -4,7 +4,6 @@ import streamlit as st
 
 import ui
 from scoring import views
-from scoring.importer import import_files
 from scoring.inputs import is_period
 from scoring.store import FileRecord
 from scoring.templates import KINDS, SHEET_NAMES, template_bytes
@@ -37,8 +36,7 @@ if st.button(ui.tr("imp.validate"), type="primary", disabled=not (files and peri
             bar.progress(i / (len(files) + 1), text=ui.tr("imp.reading_file", name=name, i=i + 1, n=len(files)))
             previews.append(views.preview(name, data, model))
         bar.progress(len(files) / (len(files) + 1), text=ui.tr("imp.checking"))
-        has_units = any(p["kind"] == "units" for p in previews)
-        inputs, report = import_files(model, period, files, None if has_units else store.roster(period))
+        inputs, report = store.validate(model, period, files)
         bar.progress(1.0, text=ui.tr("imp.done"))
         status.update(label=ui.tr("imp.checked", e=len(report.errors), w=len(report.warnings)),
                       state="complete" if report.ok else "error", expanded=False)

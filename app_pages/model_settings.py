@@ -1,12 +1,10 @@
 """模型设置 Model: the indicator tree with weights; edit, validate, save as a new version, download, upload."""
 
-import tomllib
-
 import streamlit as st
 
 import ui
 from scoring import charts, views
-from scoring.model import ModelError, model_from_dict
+from scoring.model import Direction, Method, ModelError, model_from_dict, model_from_toml
 
 L = ui.lang()
 st.title(ui.tr("model.title"))
@@ -37,7 +35,7 @@ with right:
 
 st.markdown(f"**{ui.tr('model.tree')}**")
 st.caption(ui.tr("model.tree_caption"))
-methods = ["efficacy", "target", "minmax", "zscore", "rank", "threshold", "band"]
+methods = [m.value for m in Method]
 tree = st.data_editor(
     tree, hide_index=True, key=f"ed_tree_{path}", height=min(38 + 35 * len(tree), 640),
     column_order=["tree", "code", "weight", "effective", "method", "direction", "unit", "satisfactory", "unacceptable",
@@ -47,7 +45,7 @@ tree = st.data_editor(
                    "code": ui.tr("col.code"), "weight": st.column_config.NumberColumn(ui.tr("col.weight"), min_value=0.0, format="%.3f"),
                    "effective": st.column_config.NumberColumn(ui.tr("col.effective"), format="percent"),
                    "method": st.column_config.SelectboxColumn(ui.tr("col.method"), options=methods),
-                   "direction": st.column_config.SelectboxColumn(ui.tr("col.direction"), options=["higher", "lower", "band"]),
+                   "direction": st.column_config.SelectboxColumn(ui.tr("col.direction"), options=[d.value for d in Direction]),
                    "unit": ui.tr("col.unit"), "satisfactory": ui.tr("col.satisfactory"),
                    "unacceptable": ui.tr("col.unacceptable"), "target": ui.tr("col.target"),
                    "applies_to": ui.tr("col.applies_to"), "formalism": ui.tr("col.formalism")})
@@ -76,9 +74,7 @@ with c[2].popover(ui.tr("model.upload"), icon=":material/upload:"):
     up = st.file_uploader(ui.tr("model.upload"), type=["toml"], key="model_upload", label_visibility="collapsed")
     if up is not None:
         try:
-            new = model_from_dict(tomllib.loads(up.getvalue().decode("utf-8-sig")), up.name)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            st.error(ui.tr("model.toml_error", err=err))
+            new = model_from_toml(up.getvalue(), up.name)
         except ModelError as err:
             st.error(ui.tr("model.invalid", n=len(err.problems)))
             st.dataframe(views.problems_frame(err).rename(columns=ui.cols("where", "message")), hide_index=True)

@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from scoring import charts, views
+from scoring.pipeline import parse_flag
 
 period = ui.need_period()
 res = ui.result(period)
@@ -36,10 +37,8 @@ c[1].metric(ui.tr("col.rank_overall"), "—" if row["status"] != "ok" else int(r
 c[2].metric(ui.tr("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
 c[3].metric(ui.tr("col.grade"), views.grade_label(model, row["grade"], L) or "—", border=True)
 c[4].metric(ui.tr("col.group"), row["group"], border=True)
-for flag in row["flags"]:
-    kind, _, text = flag.partition(": ")
-    zh, _, en = text.partition(" / ")
-    (st.error if kind == "veto" else st.warning)(f"**{ui.flag(kind)}** — {zh if L == 'zh' else en or zh}")
+for kind, zh, en in map(parse_flag, row["flags"]):
+    (st.error if kind == "veto" else st.warning)(f"**{ui.flag(kind)}** — {zh if L == 'zh' else en}")
 
 left, right = st.columns(2)
 left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(units, uid), L), key="dims")

@@ -26,15 +26,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "department": ("被评部门", "被评议部门", "被评单位", "department", "rated department"),
 }
 
-# fixed columns of each file kind: (required, optional). "unit" means unit_id or unit_name.
-KIND_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "units": (("unit_id", "unit_name", "unit_type", "group"), ()),
-    "survey": (("response_id", "unit"), ("respondent_group", "channel")),
-    "indicators": (("unit",), ()),
-    "compliance": (("unit",), ("bonus", "deduction", "veto", "note")),
-    "reverse": (("department",), ("rater",)),
-}
-
 # accepted spellings of a compliance result
 COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {
     "pass": ("通过", "合格", "是", "达标", "已落实", "pass", "passed", "yes", "√", "✓"),

@@ -90,20 +90,8 @@ def exclusion(file: str, column: str, keyword: str) -> Exclusion:
                      reason=f"不计分：{RULE_ZH}（命中“{keyword}”） / earns no points: {RULE_EN} (matched {keyword!r})")
 
 
-def screen(file: str, columns: list[str], overrides: dict[str, str] | None = None) -> tuple[list[str], list[Exclusion]]:
-    """Split `columns` into (kept, excluded). `overrides` maps a column to the reason it is substantive;
-    an overridden column is kept and its override reported, so nobody can do it silently."""
-    overrides = overrides or {}
-    kept: list[str] = []
-    excluded: list[Exclusion] = []
-    for col in columns:
-        kw = match(col)
-        if kw is None:
-            kept.append(col)
-        elif col in overrides:
-            kept.append(col)
-            excluded.append(Exclusion(file=file, column=col, keyword=kw, overridden=True,
-                                      reason=f"已标记为实质性指标 / marked substantive: {overrides[col]}"))
-        else:
-            excluded.append(exclusion(file, col, kw))
-    return kept, excluded
+def substantive(file: str, column: str, keyword: str, reason: str) -> Exclusion:
+    """A column that matches a keyword but is scored, because the model marks it substantive:
+    reported beside the exclusions, so nobody can do it silently."""
+    return Exclusion(file=file, column=column, keyword=keyword, overridden=True,
+                     reason=f"模型已标记为实质性指标，计分 / marked substantive in the model, scored: {reason}")

@@ -6,8 +6,6 @@ Data (unit, indicator and item names) stays as the user entered it and is not tr
 
 from __future__ import annotations
 
-LANGS = ("zh", "en")
-
 TEXT: dict[str, tuple[str, str]] = {
     # ---- navigation and sidebar
     "nav.home": ("首页", "Home"),
@@ -62,7 +60,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.rank": ("排名", "Rank"),
     "col.rank_overall": ("总排名", "Overall rank"),
     "col.rank_group": ("组内排名", "Rank in group"),
-    "col.prev_rank_overall": ("上季排名", "Previous rank"),
     "col.rank_change": ("名次变化", "Rank change"),
     "col.unit_name": ("单位", "Unit"),
     "col.group": ("考核组别", "Group"),
@@ -355,7 +352,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.saved": ("已保存新版本 {name}", "Saved new version {name}"),
     "model.download": ("下载模型文件", "Download the model file"),
     "model.upload": ("上传模型文件", "Upload a model file"),
-    "model.toml_error": ("无法解析 TOML：{err}", "Cannot parse the TOML: {err}"),
     "model.upload_ok": ("模型“{name}”校验通过。", "Model “{name}” is valid."),
     "model.save_upload": ("保存为新版本", "Save as a new version"),
 }

@@ -146,7 +146,8 @@ def detect_kind(table: Table, model: Model) -> str | None:
         return "survey"
     if "department" in canon:
         return "reverse"
-    carries_model_columns = any(aliases.normalise(h) in model_headers(model) for h in table.header)
+    known = model_headers(model)
+    carries_model_columns = any(aliases.normalise(h) in known for h in table.header)
     if {"unit_type", "group"} & canon and ("unit_id" in canon or "unit_name" in canon) and not carries_model_columns:
         return "units"
     if not canon & {"unit_id", "unit_name"}:
@@ -291,9 +292,7 @@ def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: 
         if code is not None and code not in keep_formalism:
             matched[pos] = code
             if kw is not None:  # a model indicator marked substantive despite the keyword: shown, not hidden
-                why = (substantive or {}).get(code) or ""
-                excluded.append(Exclusion(t.file, header, kw, overridden=True,
-                                          reason=f"模型已标记为实质性指标，计分 / marked substantive in the model, scored: {why}"))
+                excluded.append(formalism.substantive(t.file, header, kw, (substantive or {}).get(code) or ""))
         elif kw is not None or code in keep_formalism:
             excluded.append(formalism.exclusion(t.file, header, kw or "形式主义类别"))
             if code is not None:

@@ -28,7 +28,6 @@ COMPLIANCE_COLUMNS = ["unit_id", "item", "status", "points"]
 ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
 REVERSE_ID_COLUMNS = ["rater", "unit_id"]
 
-COMPLIANCE_STATUSES = ("pass", "partial", "fail")
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
 
 

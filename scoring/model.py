@@ -485,12 +485,19 @@ def model_from_dict(data: dict[str, Any], source: str = "<model>") -> Model:
     return m
 
 
+def model_from_toml(text: str | bytes, source: str = "<model>") -> Model:
+    """A model from TOML text (bytes may carry a UTF-8 BOM); syntax errors are ModelErrors too."""
+    try:
+        data = tomllib.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text.removeprefix("\ufeff"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ModelError(source, [ModelProblem(where="", message=f"TOML 语法错误 / TOML syntax error: {err}")]) from None
+    return model_from_dict(data, source)
+
+
 def load_model(path: str | Path = DEFAULT_MODEL_PATH) -> Model:
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_bytes()
     except FileNotFoundError:
         raise ModelError(str(path), [ModelProblem(where="", message="文件不存在 / file not found")]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ModelError(str(path), [ModelProblem(where="", message=f"TOML 语法错误 / TOML syntax error: {err}")]) from None
-    return model_from_dict(data, str(path))
+    return model_from_toml(text, str(path))

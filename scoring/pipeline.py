@@ -25,6 +25,15 @@ DIMENSION_NAMES = {"mass": ("群众评价", "mass evaluation"), "performance": (
 # every flag a unit can carry, as "code: 中文 / English"; the dashboard labels them by code
 FLAG_CODES = ("low_sample", "uncategorised", "unweighted", "reverse_suppressed", "reverse_below_floor",
               "bonus_capped", "clipped", "incomplete", "veto", "quota")
+
+
+def parse_flag(flag: str) -> tuple[str, str, str]:
+    """(code, Chinese text, English text) of a flag written as "code: 中文 / English"."""
+    code, _, text = str(flag).partition(": ")
+    zh, _, en = text.partition(" / ")
+    return code, zh, en or zh
+
+
 BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note"]
 
 
@@ -287,10 +296,7 @@ def _grades(model: Model, scores: pd.Series, groups: pd.Series, ok: pd.Series, v
     tiers = pd.Series(grading.tier_index(scores.fillna(0).to_numpy(), g), index=scores.index)
     capped = ok & (tiers < cap)
     tiers = tiers.where(~capped, cap)
-    if g.veto_grade is not None:
-        tiers[vetoed & ok] = model.tier_labels().index(g.veto_grade)
-    else:
-        tiers[vetoed & ok] = len(g.tier) - 1
+    tiers[vetoed & ok] = grading.veto_tier(g)
     tiers, demoted = grading.apply_quota(tiers, scores, groups, g, ok)
     for u in scores.index[demoted & ok]:
         flags[u].append(f"quota: 超出等次名额，调整为{g.tier[tiers[u]].label} / beyond the tier quota: "

@@ -43,6 +43,7 @@ from scipy.stats import qmc
 
 from scoring.grades import grade_rows
 from scoring.model import DIMENSIONS, Grades, Model, Scope
+from scoring.pipeline import parse_flag
 from scoring.ranking import ROUND_EPS
 
 CHUNK = 1000  # samples per block: ~150 MB of temporaries at 2,000 units
@@ -223,7 +224,7 @@ class SensitivityInput:
         names += [g for g in pd.unique(kept["group"]) if g not in names]
         code = {g: i for i, g in enumerate(names)}
         excluded = pd.DataFrame({"unit_id": u.loc[~ok, "unit_id"], "unit_name": u.loc[~ok, "unit_name"],
-                                 "reason": u.loc[~ok, "flags"].map(lambda f: "; ".join(x for x in f if x.startswith("incomplete")))})
+                                 "reason": u.loc[~ok, "flags"].map(lambda f: "; ".join(x for x in f if parse_flag(x)[0] == "incomplete"))})
         tr = None
         if tree and model.performance is not None and model.scored_indicators and model.weights["performance"] > 0:
             ind = result.indicators

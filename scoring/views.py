@@ -16,6 +16,7 @@ import pandas as pd
 
 from scoring import i18n, methods, sensitivity
 from scoring.model import DIMENSIONS, Model
+from scoring.pipeline import parse_flag
 
 ROBUST_P = 0.9  # P(same grade) at or above this, and a settled top-k status, is 稳健 (robust)
 
@@ -53,10 +54,10 @@ def grade_counts(units: pd.DataFrame, tiers: list[str], by: str | None = None) -
 
 # ------------------------------------------------------------------------------- home
 def flag_kinds(flags: Any) -> list[str]:
-    """The machine codes of a unit's flags ("veto", "low_sample", ...): text before the first colon."""
+    """The machine codes of a unit's flags ("veto", "low_sample", ...)."""
     if not isinstance(flags, (list, tuple, np.ndarray)):
         return []
-    return [str(f).split(":", 1)[0] for f in flags]
+    return [parse_flag(f)[0] for f in flags]
 
 
 def headline(rankings: pd.DataFrame) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def headline(rankings: pd.DataFrame) -> dict[str, Any]:
 
 def movers(rankings: pd.DataFrame, n: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Biggest risers and fallers in overall rank vs the previous published quarter (ties: score change)."""
-    cols = ["unit_id", "unit_name", "group", "rank_overall", "prev_rank_overall", "rank_change", "total", "delta_total"]
+    cols = ["unit_id", "unit_name", "group", "rank_overall", "rank_change", "total", "delta_total"]
     df = rankings[rankings["rank_change"].notna()][cols].copy()
     df["rank_change"] = df["rank_change"].astype(int)
     up = df[df["rank_change"] > 0].sort_values(["rank_change", "delta_total"], ascending=False).head(n)

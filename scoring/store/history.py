@@ -71,7 +71,7 @@ def unit_history(conn: Connection, unit_id: str) -> pd.DataFrame:
     return _with_change(df, prev.dropna(subset=["period"]), on="period")
 
 
-def annual(conn: Connection, year: str, weights: dict[str, float]) -> pd.DataFrame:
+def annual(conn: Connection, year: str, weights: dict[str, float], decimals: int = 2) -> pd.DataFrame:
     """Weighted mean of each unit's published quarters of `year` (weights by "Q1".."Q4",
     renormalised over the quarters the unit has), ranked overall and within its latest group."""
     df = results_frame(conn.execute(_published().where(_V.c.period.like(f"{year}Q%"), _R.c.status == "ok")
@@ -90,8 +90,8 @@ def annual(conn: Connection, year: str, weights: dict[str, float]) -> pd.DataFra
     for c in ("group", "unit_type", "unit_name"):
         out.insert(0, c, latest[c])
     out = out.reset_index()
-    out["rank_group"] = competition_rank(out["total"], 2, by=out["group"])
-    out["rank_overall"] = competition_rank(out["total"], 2)
+    out["rank_group"] = competition_rank(out["total"], decimals, by=out["group"])
+    out["rank_overall"] = competition_rank(out["total"], decimals)
     return out[columns].sort_values(["rank_overall", "unit_id"], ignore_index=True)
 
 

@@ -11,7 +11,6 @@ import getpass
 import hashlib
 import json
 import os
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from sqlalchemy import Connection, func, select, text
 
 from scoring.importer import import_files
 from scoring.inputs import PeriodInputs, is_period
-from scoring.model import Model, model_from_dict
+from scoring.model import Model, model_from_toml
 from scoring.pipeline import PeriodResult, score_period
 from scoring.report import InputError, Report
 from scoring.store import codec, db, diff, history
@@ -159,13 +158,16 @@ class Store:
         self.close()
 
     # ------------------------------------------------------------------ writing
+    def validate(self, model: Model, period: str, files: list[tuple[str, bytes | Path]]) -> tuple[PeriodInputs | None, Report]:
+        """Read and check spreadsheets, storing nothing. Without a units file among `files`, the
+        roster in effect for `period` is used."""
+        roster = self.roster(period)
+        return import_files(model, period, files, roster if len(roster) else None)
+
     def import_files(self, model: Model, period: str, files: list[tuple[str, bytes | Path]],
-                     roster: pd.DataFrame | None = None, who: str | None = None) -> tuple[VersionInfo | None, Report]:
-        """Read and validate spreadsheets; with no errors store them as a new draft version.
-        Without a units file in `files`, the roster in effect for `period` is used."""
-        if roster is None:
-            roster = self.roster(period)
-        inputs, report = import_files(model, period, files, roster if len(roster) else None)
+                     who: str | None = None) -> tuple[VersionInfo | None, Report]:
+        """Validate spreadsheets; with no errors store them as a new draft version."""
+        inputs, report = self.validate(model, period, files)
         if inputs is None:
             return None, report
         records = [FileRecord.of(name, data) for name, data in files]
@@ -249,12 +251,17 @@ class Store:
                                               .where(s.model_versions.c.id == model_id)).scalar())
         if toml is None:
             raise NotFound(f"没有第 {model_id} 号模型 / no model {model_id}")
-        return model_from_dict(tomllib.loads(toml), f"model #{model_id}")
+        return model_from_toml(toml, f"model #{model_id}")
+
+    def active_model_id(self) -> int | None:
+        """The id of the model last saved with save_model, or None (the official model file)."""
+        active = self._read(lambda c: c.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar())
+        return None if active is None else int(active)
 
     def active_model(self, default: Model) -> Model:
         """The model last saved with save_model, else `default` (the official model file)."""
-        active = self._read(lambda c: c.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar())
-        return default if active is None else self.stored_model(int(active))
+        model_id = self.active_model_id()
+        return default if model_id is None else self.stored_model(model_id)
 
     def _import_tx(self, conn: Connection, p: _Prepared, who: str) -> VersionInfo:
         now = _now()
@@ -374,7 +381,7 @@ class Store:
         def read(conn: Connection) -> str:
             v = self._version_row(conn, period, version)
             return conn.execute(select(s.model_versions.c.toml).where(s.model_versions.c.id == v.model_id)).scalar_one()
-        return model_from_dict(tomllib.loads(self._read(read)), f"{period} model")
+        return model_from_toml(self._read(read), f"{period} model")
 
     def results(self, period: str, version: Version = None) -> pd.DataFrame:
         """The units table of a version's result (PeriodResult.units shape); the published one by default."""
@@ -415,12 +422,12 @@ class Store:
         """The year's published quarters rolled up per unit; weights default to the model's
         `annual.quarter_weights` (of the year's latest published model)."""
         year = str(year)
-        if weights is None:
-            quarters = [p for p in self.published_periods() if p.startswith(year)]
-            if not quarters:
-                raise NotFound(f"{year} 年没有已发布的季度 / no published quarter in {year}")
-            weights = dict(self.model(quarters[-1]).annual.quarter_weights)
-        return self._read(lambda c: history.annual(c, year, weights))
+        quarters = [p for p in self.published_periods() if p.startswith(year)]
+        if not quarters:
+            raise NotFound(f"{year} 年没有已发布的季度 / no published quarter in {year}")
+        model = self.model(quarters[-1])
+        weights = dict(model.annual.quarter_weights) if weights is None else weights
+        return self._read(lambda c: history.annual(c, year, weights, model.model.rank_decimals))
 
     def roster(self, period: str | None = None) -> pd.DataFrame:
         """Units of the latest published version at or before `period`, named as valid at `period`."""
