@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from scoring import i18n, sensitivity
-from scoring.charts import GRADE_COLOURS
+from scoring.charts import grade_colour
 from scoring.model import DEFAULT_MODEL_PATH, Model, load_model, model_from_dict
 from scoring.store import Store, resolve_url
 
@@ -198,8 +198,7 @@ def grade_styler(df: pd.DataFrame, columns: str | list[str], model: Model):
     """Colour the grade column by tier (best green → lowest red); works on labels in either language."""
     colour = {}
     for i, tier in enumerate(model.grades.tier):
-        c = GRADE_COLOURS[min(i, len(GRADE_COLOURS) - 1)]
-        colour[tier.label] = colour[tier.label_en or tier.label] = c
+        colour[tier.label] = colour[tier.label_en or tier.label] = grade_colour(i)
     return df.style.map(lambda v: f"color: {colour[v]}; font-weight: 600" if v in colour else "", subset=[columns] if isinstance(columns, str) else columns)
 
 

@@ -90,8 +90,15 @@ def match_model_column(header: object, names: dict[str, str]) -> str | None:
     return table.get(_TRAILING_PAREN.sub("", key))
 
 
-def header_score(cells: list[object], extra: set[str] = frozenset()) -> int:
-    """How many cells of a candidate header row are recognised headers; used to find the header row.
-    `extra` holds normalised model codes/names that also count."""
-    return sum(1 for c in cells if c is not None and str(c).strip()
-               and (canonical(c) is not None or normalise(c) in extra))
+def recognised(cell: object, extra: frozenset[str] | set[str] = frozenset()) -> bool:
+    """A known fixed column, or one of `extra` (normalised model codes/names), also with a
+    trailing unit such as "(页)"."""
+    if cell is None or not str(cell).strip():
+        return False
+    key = normalise(cell)
+    return canonical(cell) is not None or key in extra or _TRAILING_PAREN.sub("", key) in extra
+
+
+def header_score(cells: list[object], extra: frozenset[str] | set[str] = frozenset()) -> int:
+    """How many cells of a candidate header row are recognised headers; used to find the header row."""
+    return sum(1 for c in cells if recognised(c, extra))

@@ -17,7 +17,6 @@ import codecs
 import csv
 import io
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from scoring.aliases import canonical, header_score, normalise
+from scoring.aliases import header_score, normalise, recognised
 from scoring.cells import clean_text, parse_numbers
 from scoring.limits import Limits
 from scoring.report import Report
@@ -48,9 +47,6 @@ FOOTER_STARTS = tuple(normalise(s) for s in (
     "审核人", "负责人", "联系人", "total", "note"))
 MAX_LOCATED_WARNINGS = 20
 DEFAULT_LIMITS = Limits()
-_TRAILING_PAREN = re.compile(r"\([^()]*\)$")
-
-
 @dataclass
 class Table:
     """A sheet's data as text, with where each row and column sits in the original file.
@@ -221,14 +217,6 @@ def _cells(row) -> list[str | None]:
     return [None if (isinstance(v, float) or v is None) else v for v in row]
 
 
-def _recognised(cell: str | None, extra: frozenset[str]) -> bool:
-    """A known fixed column, or a model code/name (also with a trailing unit such as "(页)")."""
-    if cell is None:
-        return False
-    key = normalise(cell)
-    return canonical(cell) is not None or key in extra or _TRAILING_PAREN.sub("", key) in extra
-
-
 def _textual(cells: list[str | None]) -> bool:
     floats, _ = parse_numbers(pd.Series(cells, dtype="str"))
     return not floats.notna().any()
@@ -247,16 +235,16 @@ def _header_band(top: list[list[str | None]], extra: frozenset[str]) -> list[int
         counts = [sum(c is not None for c in r) for r in top]
         h = counts.index(max(counts))
     band = [h]
-    known = {j for j, c in enumerate(top[h]) if _recognised(c, extra)}
+    known = {j for j, c in enumerate(top[h]) if recognised(c, extra)}
     for k in (h + 1, h - 1):
         if not (0 <= k < len(top)) or not _textual(top[k]):
             continue
         filled = {j for j, c in enumerate(top[k]) if c is not None}
-        adds = any(_recognised(top[k][j], extra) for j in filled - known)
+        adds = any(recognised(top[k][j], extra) for j in filled - known)
         splits = k == h + 1 and known and filled and not filled & known
         if adds or splits:
             band = sorted(band + [k])
-            known |= {j for j in filled if _recognised(top[k][j], extra)}
+            known |= {j for j in filled if recognised(top[k][j], extra)}
     return band
 
 
@@ -273,7 +261,7 @@ def _header_texts(band_rows: list[list[str | None]], extra: frozenset[str]) -> l
     texts = []
     for j in range(len(band_rows[0])):
         parts = [r[j] for r in filled if r[j] is not None]
-        known = [p for p in parts if _recognised(p, extra)]
+        known = [p for p in parts if recognised(p, extra)]
         if known:
             texts.append(known[-1])
         else:
