@@ -303,6 +303,16 @@ class Model(_Strict):
         return bool(own and own.formalism) or any(self.nodes[a].formalism for a in self.ancestors(code))
 
     @cached_property
+    def scored_children(self) -> dict[str, list[str]]:
+        """The tree as it is scored: formalism nodes and indicators left out."""
+        return {p: [k for k in ks if not self.is_formalism(k)] for p, ks in self.children.items()}
+
+    @cached_property
+    def tree_weights(self) -> dict[str, float]:
+        """Every node's and indicator's weight relative to its siblings."""
+        return {n.code: n.weight for n in self.nodes.values()} | {i.code: i.weight for i in self.indicators.values()}
+
+    @cached_property
     def scored_indicators(self) -> tuple[Indicator, ...]:
         """Indicators that can earn points: formalism ones never do."""
         return tuple(i for i in self.indicators.values() if not self.is_formalism(i.code))

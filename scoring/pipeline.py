@@ -244,9 +244,7 @@ def _performance(model: Model, inputs: PeriodInputs, units: pd.DataFrame, scope:
             note[missing] = "缺失，权重按比例分给同级指标 / missing: its weight is shared among its siblings"
         scores.loc[app, code] = s
         notes.loc[app, code] = note
-    weights = {i.code: i.weight for i in model.scored_indicators} | {n.code: n.weight for n in model.nodes.values()}
-    children = {p: [k for k in ks if not model.is_formalism(k)] for p, ks in model.children.items()}
-    agg = tree.aggregate(scores, children, weights)
+    agg = tree.aggregate(scores, model.scored_children, model.tree_weights)
     perf = agg.node_scores[""] if "" in agg.node_scores else pd.Series(np.nan, index=idx)
     perf = perf.where(any_value)
     w_perf = model.weights["performance"]

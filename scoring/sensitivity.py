@@ -113,7 +113,7 @@ def _tree_rows(tree: Tree, factors: np.ndarray) -> np.ndarray:
 def tree_from_model(model: Model, leaf_scores: pd.DataFrame) -> Tree:
     """Flatten the model's performance tree (formalism subtrees left out, as in the pipeline)."""
     leaves = [i.code for i in model.scored_indicators]
-    children = {p: [k for k in ks if not model.is_formalism(k)] for p, ks in model.children.items()}
+    children = model.scored_children
     edge = {c: j for j, c in enumerate(leaves)}
     nodes: list[np.ndarray] = []
     codes = list(leaves)
