@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from scoring.cli import build_parser, main
+from scoring.model import DEFAULT_MODEL_PATH
 from scoring.store import Store
 from tests.store_fixtures import MODEL, make_inputs, units_frame
 from tests.test_store import counts
@@ -117,3 +118,18 @@ def test_ensure_demo_fills_an_empty_store_once(store_url, twice):
         assert store.ensure_demo(DEMO, MODEL) == []
         assert len(store.rankings("2026Q3")) == 36
         assert store.verify() == []
+
+
+def test_cli_import_uses_the_model_saved_on_the_dashboard(store_url, capsys):
+    changed = MODEL.model_copy(update={
+        "model": MODEL.model.model_copy(update={"version": "saved-on-dashboard"}),
+        "dimensions": MODEL.dimensions.model_copy(update={"mass": 0.5, "compliance": 0.1})})
+    with Store(store_url) as store:
+        store.save_model(changed)
+    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")]) == 0
+    with Store(store_url) as store:
+        assert store.model("2026Q3", "latest").weights["mass"] == 0.5
+    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3"),
+                 "--model", str(DEFAULT_MODEL_PATH)]) == 0
+    with Store(store_url) as store:
+        assert store.model("2026Q3", "latest").weights["mass"] == 0.4

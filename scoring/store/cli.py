@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.exc import DBAPIError
 
-from scoring.model import DEFAULT_MODEL_PATH, load_model
+from scoring.model import load_model
 from scoring.store.db import DEFAULT_URL, NotFound
 from scoring.store.export import write_ranking_xlsx
 from scoring.store.schema import SchemaError
@@ -51,9 +51,10 @@ def _table(df: pd.DataFrame) -> str:
 
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
     files = [(Path(p).name, Path(p)) for p in args.files]
     with Store(args.db) as store:
+        # the model saved on the dashboard's model page, unless a file is named: one model for both
+        model = load_model(args.model) if args.model else store.active_model(load_model())
         version, report = store.import_files(model, args.period, files, who=args.who)
     lang = getattr(args, "lang", "zh")
     print(report.to_text(lang))
@@ -130,7 +131,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("import", help="validate spreadsheets and store them as a new draft version")
     p.add_argument("files", nargs="+")
     p.add_argument("--period", required=True)
-    p.add_argument("--model", default=str(DEFAULT_MODEL_PATH), help="model file (TOML)")
+    p.add_argument("--model", help="model file (TOML); default: the store's active model (模型设置), else the bundled one")
     p.add_argument("--db", **db)
     p.add_argument("--who", **who)
     p.set_defaults(func=cmd_import)
