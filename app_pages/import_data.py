@@ -36,7 +36,8 @@ if st.button(ui.tr("imp.validate"), type="primary", disabled=not (files and peri
             bar.progress(i / (len(files) + 1), text=ui.tr("imp.reading_file", name=name, i=i + 1, n=len(files)))
             previews.append(views.preview(name, data, model))
         bar.progress(len(files) / (len(files) + 1), text=ui.tr("imp.checking"))
-        inputs, report = store.validate(model, period, files)
+        tables = {p["name"]: p.pop("table") for p in previews}  # read once: previewed, then validated
+        inputs, report = store.validate(model, period, files, {n: t for n, t in tables.items() if t is not None})
         bar.progress(1.0, text=ui.tr("imp.done"))
         status.update(label=ui.tr("imp.checked", e=len(report.errors), w=len(report.warnings)),
                       state="complete" if report.ok else "error", expanded=False)

@@ -47,9 +47,11 @@ class Loaded:
 
 
 def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]],
-                 roster: pd.DataFrame | None = None) -> tuple[PeriodInputs | None, Report]:
+                 roster: pd.DataFrame | None = None, tables: dict[str, Table] | None = None
+                 ) -> tuple[PeriodInputs | None, Report]:
     """Read, recognise and validate every file of one period (`period` like 2026Q3; "" only to
-    validate files without storing them). Returns (inputs, report); inputs is None on any error."""
+    validate files without storing them). `tables` holds files already read (by name) so an
+    upload previewed first is not read twice. Returns (inputs, report); inputs is None on any error."""
     report = Report()
     if period and not is_period(period):
         report.error("", f"期次“{period}”格式不对，应为“2026Q3”这样的年份加季度", f"period {period!r} must look like 2026Q3",
@@ -59,7 +61,7 @@ def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]
     extra = model_headers(model)
     for name, source in files:
         try:
-            table = read_table(source, name, extra_headers=extra, sheet_hint=SHEET_HINTS)
+            table = (tables or {}).get(name) or read_table(source, name, extra_headers=extra, sheet_hint=SHEET_HINTS)
         except InputError as err:
             report.extend(err.report)
             continue

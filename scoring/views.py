@@ -459,7 +459,8 @@ def import_rows(imports: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def preview(name: str, data: bytes, model: Model, rows: int = 20) -> dict[str, Any]:
     """What one uploaded file holds, as the importer will read it: kind, row count, first rows with
-    their headers, or the reason it cannot be read (the full report comes from `import_files`)."""
+    their headers, or the reason it cannot be read (the full report comes from `import_files`,
+    which is handed the `table` read here so the file is read once)."""
     from scoring import importer, reader
     from scoring.report import InputError
 
@@ -467,9 +468,9 @@ def preview(name: str, data: bytes, model: Model, rows: int = 20) -> dict[str, A
         table = reader.read_table(data, name, extra_headers=importer.model_headers(model), sheet_hint=importer.SHEET_HINTS)
     except InputError as err:
         return {"name": name, "kind": None, "rows": 0, "sheet": None, "head": pd.DataFrame(),
-                "error": err.report.to_frame()}
+                "error": err.report.to_frame(), "table": None}
     head = table.data.head(rows).copy()
     head.columns = [h or c for h, c in zip(table.header, table.columns, strict=True)]
     head.index = table.rows[: len(head)]
     return {"name": name, "kind": importer.detect_kind(table, model), "rows": len(table.data), "sheet": table.sheet,
-            "head": head, "error": None}
+            "head": head, "error": None, "table": table}

@@ -143,3 +143,16 @@ def test_substantive_override_is_scored_and_shown(tmp_path):
     shown = {e.column: e for e in inputs.excluded}
     assert shown["规范性文件发文合格率"].overridden and "quality of documents" in shown["规范性文件发文合格率"].reason
     assert not shown["发文数量"].overridden
+
+
+def test_tables_already_read_are_not_read_again(monkeypatch):
+    from scoring import importer, views
+
+    files = demo_files()
+    previews = [views.preview(n, p.read_bytes(), MODEL) for n, p in files]
+    tables = {p["name"]: p["table"] for p in previews}
+    calls = []
+    monkeypatch.setattr(importer, "read_table", lambda *a, **k: calls.append(a[1]))
+    inputs, report = import_files(MODEL, PERIOD, files, tables=tables)
+    assert report.ok and calls == []
+    assert len(inputs.units) == 36

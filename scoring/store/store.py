@@ -158,11 +158,12 @@ class Store:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def validate(self, model: Model, period: str, files: list[tuple[str, bytes | Path]]) -> tuple[PeriodInputs | None, Report]:
+    def validate(self, model: Model, period: str, files: list[tuple[str, bytes | Path]],
+                 tables: dict | None = None) -> tuple[PeriodInputs | None, Report]:
         """Read and check spreadsheets, storing nothing. Without a units file among `files`, the
-        roster in effect for `period` is used."""
+        roster in effect for `period` is used; `tables` are files already read (see import_files)."""
         roster = self.roster(period)
-        return import_files(model, period, files, roster if len(roster) else None)
+        return import_files(model, period, files, roster if len(roster) else None, tables)
 
     def import_files(self, model: Model, period: str, files: list[tuple[str, bytes | Path]],
                      who: str | None = None) -> tuple[VersionInfo | None, Report]:
