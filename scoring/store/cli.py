@@ -1,4 +1,4 @@
-"""`sanwei import | publish | versions | history | export`: the store on the command line.
+"""`sanwei import | publish | versions | history | annual | export`: the store on the command line.
 
 `register(subparsers)` adds them to the main `sanwei` parser. Exit codes follow it:
 0 ok, 1 input errors or nothing to show (message printed, nothing stored).
