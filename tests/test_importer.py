@@ -156,3 +156,21 @@ def test_tables_already_read_are_not_read_again(monkeypatch):
     inputs, report = import_files(MODEL, PERIOD, files, tables=tables)
     assert report.ok and calls == []
     assert len(inputs.units) == 36
+
+
+def test_numeric_answer_codes_only_when_the_model_maps_them(tmp_path):
+    import tomllib
+
+    from scoring.model import DEFAULT_MODEL_PATH, model_from_dict
+
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": [1, 4]})
+    files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.xlsx", survey)]
+    inputs, report = import_files(MODEL, PERIOD, files)
+    assert {w.value for w in report.warnings if w.header == "总体满意度"} == {"1", "4"}  # not on the default scale
+    data = tomllib.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    for answer, code in zip(data["survey"]["answer"], [1, 2, 3, 4, 9], strict=True):
+        answer["codes"] = [code]
+    coded = model_from_dict(data)
+    inputs, report = import_files(coded, PERIOD, files)
+    assert report.ok and inputs.survey["Q1"].tolist() == ["满意", "不满意"]
