@@ -1,9 +1,17 @@
-"""The quarterly data store: SQLite by default, PostgreSQL by URL, versioned, never losing data."""
+"""The quarterly data store: SQLite by default, PostgreSQL by URL, versioned, never losing data.
 
-from scoring.store.db import DEFAULT_URL, NotFound, resolve_url
-from scoring.store.diff import VersionDiff
-from scoring.store.schema import SCHEMA_VERSION, SchemaError
-from scoring.store.store import FileRecord, Store, VersionInfo
+Names are imported on first use, so `sanwei --help` does not pay for the scoring pipeline.
+"""
 
-__all__ = ["DEFAULT_URL", "SCHEMA_VERSION", "FileRecord", "NotFound", "SchemaError", "Store", "VersionDiff",
-           "VersionInfo", "resolve_url"]
+from importlib import import_module
+
+_HOME = {"DEFAULT_URL": "db", "NotFound": "db", "resolve_url": "db", "VersionDiff": "diff",
+         "SCHEMA_VERSION": "schema", "SchemaError": "schema", "FileRecord": "store", "Store": "store",
+         "VersionInfo": "store"}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(import_module(f"scoring.store.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'scoring.store' has no attribute {name!r}")

@@ -18,11 +18,16 @@ from sqlalchemy.exc import DBAPIError
 
 from scoring.model import load_model
 from scoring.store.db import DEFAULT_URL, NotFound
-from scoring.store.export import write_ranking_xlsx
 from scoring.store.schema import SchemaError
-from scoring.store.store import Store
 
 EXIT_OK, EXIT_INPUT = 0, 1
+
+
+def _open(url: str):
+    """The store, imported only when a command runs (building the parser stays cheap)."""
+    from scoring.store.store import Store
+
+    return Store(url)
 
 
 def _zh(args: argparse.Namespace) -> bool:
@@ -52,7 +57,7 @@ def _table(df: pd.DataFrame) -> str:
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
     files = [(Path(p).name, Path(p)) for p in args.files]
-    with Store(args.db) as store:
+    with _open(args.db) as store:
         # the model saved on the dashboard's model page, unless a file is named: one model for both
         model = load_model(args.model) if args.model else store.active_model(load_model())
         version, report = store.import_files(model, args.period, files, who=args.who)
@@ -69,7 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_publish(args: argparse.Namespace) -> int:
-    with Store(args.db) as store:
+    with _open(args.db) as store:
         v = store.publish(args.period, args.version, who=args.who)
     print(f"已发布 {v.period} 第 {v.number} 版 / published {v.period} version {v.number}")
     return EXIT_OK
@@ -77,7 +82,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_versions(args: argparse.Namespace) -> int:
-    with Store(args.db) as store:
+    with _open(args.db) as store:
         if args.diff:
             print(store.diff(args.period, *args.diff).to_text())
             return EXIT_OK
@@ -94,7 +99,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_history(args: argparse.Namespace) -> int:
-    with Store(args.db) as store:
+    with _open(args.db) as store:
         df = store.history(args.unit)
     if df.empty:
         raise NotFound(f"单位 {args.unit} 没有已发布的结果 / unit {args.unit} has no published result")
@@ -106,7 +111,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_annual(args: argparse.Namespace) -> int:
-    with Store(args.db) as store:
+    with _open(args.db) as store:
         df = store.annual(args.year)
     if df.empty:
         raise NotFound(f"{args.year} 年没有已发布的季度 / no published quarter in {args.year}")
@@ -116,7 +121,9 @@ def cmd_annual(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_export(args: argparse.Namespace) -> int:
-    with Store(args.db) as store:
+    with _open(args.db) as store:
+        from scoring.store.export import write_ranking_xlsx
+
         write_ranking_xlsx(store, args.period, args.out)
     print(f"已导出 / written: {args.out}")
     return EXIT_OK
