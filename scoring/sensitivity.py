@@ -17,7 +17,8 @@ and in float32 about 1 total in 2,000 (measured on uniform 50–100 scores) roun
 cent. Speed comes from elsewhere: one matrix product per block, int16 rounded scores sorted by a
 radix argsort, ties resolved by one flat cumsum, rank histograms filled by blocks of units that
 fit in cache (percentiles, P(top-k), P(grade) then come from the histograms, no column sorts),
-blocks of samples spread over a thread pool (numpy releases the GIL in the heavy calls).
+blocks of samples spread over a thread pool (numpy releases the GIL in the heavy calls), each
+worker reusing its scratch arrays and no BLAS call whose spinning threads would take the other core.
 
 Public API: `SensitivityInput` (`from_result`, `from_arrays`), `evaluate`, `sweep`, `crossings`,
 `monte_carlo`, `ternary`, `sobol_weights`, `sobol_indices`, the samplers, `model_with_weights`.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import math
 import os
 import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +48,7 @@ from scoring.model import DIMENSIONS, Grades, Model, Scope
 from scoring.pipeline import parse_flag
 from scoring.ranking import ROUND_EPS
 
-CHUNK = 1000  # samples per block: ~150 MB of temporaries at 2,000 units
+CHUNK = 500  # samples per block: ~75 MB of scratch per worker at 2,000 units
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,8 +266,8 @@ class SensitivityInput:
 
     @cached_property
     def augmented(self) -> np.ndarray:
-        """[dims | adjust]: one matrix product gives dims·w + adjust."""
-        return np.column_stack([self.dims, self.adjust])
+        """[dims | adjust]ᵀ, contiguous by row: one product with [w, 1] gives dims·w + adjust."""
+        return np.ascontiguousarray(np.column_stack([self.dims, self.adjust]).T)
 
     @cached_property
     def members(self) -> list[slice]:
@@ -306,10 +308,38 @@ class SensitivityInput:
 # kernel: score, rank and grade many weight vectors at once
 # ---------------------------------------------------------------------------------------------
 
-def _keys(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | None = None) -> np.ndarray:
+class _Scratch:
+    """Named work arrays, kept from one block of samples to the next.
+
+    A block's temporaries come to ~80 bytes per sample and unit; allocated afresh each time, glibc
+    hands them back to the kernel and every block faults new zeroed pages in, which cost up to ~40%
+    of the kernel's time on this machine. Results returned by the kernel functions are views into
+    these arrays, valid until the next call that uses the same name.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        size = math.prod(shape)
+        a = self._arrays.get(name)
+        if a is None or a.size < size or a.dtype != dtype:
+            a = self._arrays[name] = np.empty(size, dtype)
+        return a[:size].reshape(shape)
+
+
+def _keys(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | None = None,
+          sc: _Scratch | None = None) -> np.ndarray:
     """Rounded totals as integers q = round-half-up(clip(dims·w + adjust, 0, 100)·10^decimals), samples ×
-    units — the pipeline's own rounding (ranking.rounded_keys). int16 when it fits (radix argsort), else int32."""
-    s = np.concatenate([w, np.ones((len(w), 1))], axis=1) @ inp.augmented.T  # dims·w + adjust in one pass
+    units — the pipeline's own rounding (ranking.rounded_keys). int16 when it fits (radix argsort), else int32.
+
+    The product is an einsum, not `@`: with 4 columns BLAS saves only ~2 ms per 1,000 samples, and
+    OpenBLAS threads then spin for tens of ms after every call, taking the core the other worker needs.
+    """
+    sc = sc or _Scratch()
+    shape = (len(w), inp.n_units)
+    s = np.einsum("ij,jk->ik", np.column_stack([w, np.ones(len(w))]), inp.augmented,
+                  out=sc.get("total", shape, np.float64))  # dims·w + adjust
     if tree_factors is not None:
         j = inp.tree_dimension
         s += w[:, [j]] * (_tree_rows(inp.tree, tree_factors) - inp.dims[:, j])
@@ -317,100 +347,113 @@ def _keys(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | None 
     s *= 10.0 ** inp.decimals
     s += 0.5 + ROUND_EPS
     np.floor(s, out=s)
-    return s.astype(np.int16 if inp.decimals <= 2 else np.int32)
+    q = sc.get("q", shape, np.int16 if inp.decimals <= 2 else np.int32)
+    np.copyto(q, s, casting="unsafe")
+    return q
 
 
-def _sort(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the units in ascending key order (best first) and the sorted keys.
+def _sort(keys: np.ndarray, sc: _Scratch | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the units in ascending key order (best first, as intp: it is used as an index) and
+    the sorted keys.
 
     Keys below 2^16 and up to 2^16 units: key and unit index are packed into one uint32 and
     sorted by value (a SIMD sort, about twice as fast as argsort + gather), ties by unit index.
     """
+    sc = sc or _Scratch()
     rows, n = keys.shape
     if keys.dtype == np.uint16 and n <= 2 ** 16:
-        packed = keys.astype(np.uint32)
-        packed <<= 16
+        packed = np.left_shift(keys, 16, out=sc.get("packed", keys.shape, np.uint32), dtype=np.uint32)
         packed |= np.arange(n, dtype=np.uint32)
         packed.sort(axis=1)
-        sk = packed >> 16
-        packed &= 0xFFFF
-        return packed.view(np.int32), sk
+        order = np.bitwise_and(packed, 0xFFFF, out=sc.get("order", keys.shape, np.intp))
+        packed >>= 16
+        return order, packed
     order = np.argsort(keys, axis=1)
     return order, np.take_along_axis(keys, order, axis=1)
 
 
-def _rank_keys(inp: SensitivityInput, q: np.ndarray) -> np.ndarray:
+def _rank_keys(inp: SensitivityInput, q: np.ndarray, sc: _Scratch | None = None) -> np.ndarray:
     """Ascending sort keys, best first: uint16 (top − q) when the rounded scores fit, else −q."""
     top = 100 * 10 ** inp.decimals
-    return (top - q).astype(np.uint16) if top < 2 ** 16 else -q
+    if top >= 2 ** 16:
+        return -q
+    return np.subtract(top, q, out=(sc or _Scratch()).get("keys", q.shape, np.uint16), casting="unsafe")
 
 
-def _competition(sk: np.ndarray, mid: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def _competition(sk: np.ndarray, mid: bool = False, sc: _Scratch | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Competition rank (and mid-rank of the tie, if asked) at each sorted position.
 
-    Runs of equal keys are numbered by one flat cumsum (a maximum.accumulate along rows is several
-    times slower); a rank is its run's start position within the row + 1.
+    A run of equal keys ranks at its start's position in the row + 1: the runs' ranks are picked
+    out in one `compress` and spread over the runs by a flat cumsum numbering them (a
+    maximum.accumulate along rows is several times slower). A mid-rank adds half the run's
+    length − 1, computed per run, not per position.
     """
+    sc = sc or _Scratch()
     rows, n = sk.shape
     flat = sk.ravel()
-    row0 = _row_starts(rows, n)
-    new = np.empty(flat.size, dtype=bool)
+    new = sc.get("new", flat.shape, bool)
     new[0] = True
     np.not_equal(flat[1:], flat[:-1], out=new[1:])
     new[::n] = True
-    starts = np.flatnonzero(new).astype(np.int32)
-    run = np.cumsum(new, dtype=np.int32)
+    runs = np.compress(new, _positions(rows, n), out=sc.get("runs", (np.count_nonzero(new),), np.int32))
+    run = np.cumsum(new, dtype=np.intp, out=sc.get("run", flat.shape, np.intp))
     run -= 1
-    first = starts[run]
-    first -= row0
+    first = runs.take(run, out=sc.get("first", flat.shape, np.int32)).reshape(rows, n)
     if not mid:
-        return first.reshape(rows, n), None
-    ends = np.empty_like(starts)
-    ends[:-1] = starts[1:] - 1
-    ends[-1] = flat.size - 1
-    centre = (starts + ends.astype(float)) * 0.5
-    return first.reshape(rows, n), (centre[run] - row0).reshape(rows, n)
+        return first, None
+    half = sc.get("half", runs.shape, np.float64)
+    np.subtract(runs[1:], runs[:-1], out=half[:-1])  # a run's length: the next run's rank − its own,
+    row_last = run[n - 1::n]
+    half[row_last] = n + 1 - runs[row_last]  # or n + 1 − its own for the last run of a row
+    half -= 1
+    half *= 0.5
+    centre = half.take(run, out=sc.get("mid", flat.shape, np.float64)).reshape(rows, n)
+    centre += first
+    return first, centre
 
 
 @lru_cache(maxsize=8)
-def _row_starts(rows: int, n: int) -> np.ndarray:
-    """Flat index of each element's row start, minus 1 (so position p in a row gives rank p + 1)."""
-    return np.repeat(np.arange(rows, dtype=np.int32) * n - 1, n)
+def _positions(rows: int, n: int) -> np.ndarray:
+    """Position within its row + 1 of every element of a flat rows × n array (the rank it would have)."""
+    return np.tile(np.arange(1, n + 1, dtype=np.int32), rows)
 
 
-def _to_units(order: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    """Scatter values from sorted positions back to unit order, through one flat index."""
+def _to_units(order: np.ndarray, sorted_values: np.ndarray, sc: _Scratch | None = None,
+              name: str = "units") -> np.ndarray:
+    """Scatter values from sorted positions back to unit order (into `name`), through one flat intp index."""
+    sc = sc or _Scratch()
     rows, n = order.shape
-    flat = order + _row_offsets(rows, n)
-    out = np.empty_like(sorted_values)
+    flat = np.add(order, _row_offsets(rows, n), out=sc.get("flat", order.shape, np.intp))
+    out = sc.get(name, order.shape, sorted_values.dtype)
     out.ravel()[flat.ravel()] = sorted_values.ravel()
     return out
 
 
 @lru_cache(maxsize=8)
 def _row_offsets(rows: int, n: int) -> np.ndarray:
-    dtype = np.int32 if rows * n < 2 ** 31 else np.int64
-    return (np.arange(rows, dtype=dtype) * n)[:, None]
+    return (np.arange(rows, dtype=np.intp) * n)[:, None]
 
 
-def _ranks(inp: SensitivityInput, q: np.ndarray) -> np.ndarray:
+def _ranks(inp: SensitivityInput, q: np.ndarray, sc: _Scratch | None = None) -> np.ndarray:
     """Competition ranks in unit order, per row."""
-    order, sk = _sort(_rank_keys(inp, q))
-    return _to_units(order, _competition(sk)[0])
+    sc = sc or _Scratch()
+    order, sk = _sort(_rank_keys(inp, q, sc), sc)
+    return _to_units(order, _competition(sk, sc=sc)[0], sc, "rank")
 
 
-def _group_ranks(inp: SensitivityInput, q: np.ndarray) -> np.ndarray:
+def _group_ranks(inp: SensitivityInput, q: np.ndarray, sc: _Scratch | None = None) -> np.ndarray:
     """Competition ranks within each comparison group. Groups are contiguous column slices; when
     group × score fits in 16 bits one sort of (group, −q) ranks every group at once."""
+    sc = sc or _Scratch()
     if inp.group_key is None:
         out = np.empty(q.shape, dtype=np.int32)
         for cols in inp.members:
             out[:, cols] = _ranks(inp, q[:, cols])
         return out
-    order, sk = _sort(inp.group_key - q.astype(np.uint16))
-    first, _ = _competition(sk)
+    order, sk = _sort(np.subtract(inp.group_key, q, out=sc.get("keys", q.shape, np.uint16), casting="unsafe"), sc)
+    first, _ = _competition(sk, sc=sc)
     first -= inp.group_start  # each group occupies the same positions in every sorted row
-    return _to_units(order, first)
+    return _to_units(order, first, sc, "group")
 
 
 def _grades(inp: SensitivityInput, q: np.ndarray) -> np.ndarray:
@@ -436,12 +479,13 @@ def _evaluate(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | N
     n_rows, n = len(w), inp.n_units
     out = Evaluation(np.empty((n_rows, n)), np.empty((n_rows, n), np.int32), np.empty((n_rows, n), np.int32),
                      np.empty((n_rows, n), np.int8))
+    sc = _Scratch()
     for a in range(0, n_rows, chunk):
         b = min(a + chunk, n_rows)
-        q = _keys(inp, w[a:b], None if tree_factors is None else tree_factors[a:b])
+        q = _keys(inp, w[a:b], None if tree_factors is None else tree_factors[a:b], sc)
         out.score[a:b] = q / 10.0 ** inp.decimals
-        out.rank[a:b] = _ranks(inp, q)
-        out.group_rank[a:b] = _group_ranks(inp, q)
+        out.rank[a:b] = _ranks(inp, q, sc)
+        out.group_rank[a:b] = _group_ranks(inp, q, sc)
         out.tier[a:b] = _grades(inp, q)
     return out
 
@@ -677,23 +721,27 @@ class MonteCarloResult:
         return {"mc_units": units, "mc_summary": summary, "mc_samples": samples}
 
 
-class _Acc:
-    """One worker's running histograms (units × values)."""
+class _Hists:
+    """The running rank, group-rank and tier histograms (units × values), one set shared by all
+    workers: a set per worker would double the fresh memory a run must fault in, and the adds under
+    the lock are a small part of the work (the bincounts run outside it)."""
 
     def __init__(self, n: int, g: int, t: int):
         self.rank = np.zeros((n, n), np.int64)
         self.group = np.zeros((n, g), np.int64)
         self.tier = np.zeros((n, t), np.int64)
+        self.lock = threading.Lock()
 
-
-def _hist_add(hist: np.ndarray, values: np.ndarray, block: int = 64) -> None:
-    """hist[u, values[:, u]] += 1 for every row, by blocks of units: each block's bins stay in cache
-    (one bincount over all units scatters into n² bins and is ~6× slower)."""
-    n, m = hist.shape
-    offsets = np.arange(block, dtype=np.int64 if block * m >= 2 ** 31 else np.int32) * m
-    for a in range(0, n, block):
-        b = min(a + block, n)
-        hist[a:b] += np.bincount((values[:, a:b] + offsets[: b - a]).ravel(), minlength=(b - a) * m).reshape(b - a, m)
+    def add(self, hist: np.ndarray, values: np.ndarray, block: int = 64) -> None:
+        """hist[u, values[:, u]] += 1 for every row, by blocks of units: each block's bins stay in cache
+        (one bincount over all units scatters into n² bins and is ~6× slower)."""
+        n, m = hist.shape
+        offsets = np.arange(block, dtype=np.int64 if block * m >= 2 ** 31 else np.int32) * m
+        for a in range(0, n, block):
+            b = min(a + block, n)
+            counts = np.bincount((values[:, a:b] + offsets[: b - a]).ravel(), minlength=(b - a) * m)
+            with self.lock:
+                hist[a:b] += counts.reshape(b - a, m)
 
 
 def _spearman(x_sorted: np.ndarray, y_sorted: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -706,22 +754,23 @@ def _spearman(x_sorted: np.ndarray, y_sorted: np.ndarray, x: np.ndarray) -> np.n
         return sxy / np.sqrt((x @ x - c) * syy)
 
 
-def _mc_chunk(inp: SensitivityInput, w: np.ndarray, f: np.ndarray | None, acc: _Acc, nom_rank: np.ndarray,
-              nom_mid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Score, rank and grade one block of samples into the worker's histograms; returns the
-    per-sample mean absolute rank shift and Spearman's rho."""
-    q = _keys(inp, w, f)
-    order, sk = _sort(_rank_keys(inp, q))
-    first, mid = _competition(sk, mid=True)
-    rank0 = _to_units(order, first)
+def _mc_chunk(inp: SensitivityInput, w: np.ndarray, f: np.ndarray | None, hists: _Hists, sc: _Scratch,
+              nom_rank0: np.ndarray, nom_mid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Score, rank and grade one block of samples into the histograms; returns the per-sample
+    mean absolute rank shift and Spearman's rho."""
+    q = _keys(inp, w, f, sc)
+    order, sk = _sort(_rank_keys(inp, q, sc), sc)
+    first, mid = _competition(sk, mid=True, sc=sc)
+    rho = _spearman(nom_mid.take(order, out=sc.get("x", order.shape, np.float64)), mid, nom_mid)
+    rank0 = _to_units(order, first, sc, "rank")
     rank0 -= 1
-    _hist_add(acc.rank, rank0)
-    shift = np.abs(rank0 - (nom_rank - 1)).mean(axis=1)
-    rho = _spearman(nom_mid[order], mid, nom_mid)
-    group0 = _group_ranks(inp, q)
+    hists.add(hists.rank, rank0)
+    gap = np.subtract(rank0, nom_rank0, out=first)  # `first` is spent: reuse it
+    shift = np.abs(gap, out=gap).mean(axis=1)
+    group0 = _group_ranks(inp, q, sc)
     group0 -= 1
-    _hist_add(acc.group, group0)
-    _hist_add(acc.tier, _grades(inp, q))
+    hists.add(hists.group, group0)
+    hists.add(hists.tier, _grades(inp, q))
     return shift, rho
 
 
@@ -756,22 +805,22 @@ def monte_carlo(inp: SensitivityInput, n_samples: int = 1000, *, delta: float | 
     n = inp.n_units
     gmax = max(c.stop - c.start for c in inp.members)
     nom = inp.nominal
-    nom_mid = _mid_ranks(nom.score)
+    nom_rank0, nom_mid = nom.rank - 1, _mid_ranks(nom.score)
     workers = workers or os.cpu_count() or 1
-    pool: queue.Queue[_Acc] = queue.Queue()
-    accs = [_Acc(n, gmax, len(inp.grades.tier)) for _ in range(workers)]
-    for a in accs:
-        pool.put(a)
+    hists = _Hists(n, gmax, len(inp.grades.tier))
+    pool: queue.Queue[_Scratch] = queue.Queue()  # one scratch per worker, reused block after block
+    for _ in range(workers):
+        pool.put(_Scratch())
     shift = np.empty(n_samples)
     rho = np.empty(n_samples)
 
     def run(a: int) -> int:
         b = min(a + chunk, n_samples)
-        acc = pool.get()
+        sc = pool.get()
         try:
-            shift[a:b], rho[a:b] = _mc_chunk(inp, w[a:b], None if f is None else f[a:b], acc, nom.rank, nom_mid)
+            shift[a:b], rho[a:b] = _mc_chunk(inp, w[a:b], None if f is None else f[a:b], hists, sc, nom_rank0, nom_mid)
         finally:
-            pool.put(acc)
+            pool.put(sc)
         return b - a
 
     done = 0
@@ -785,8 +834,7 @@ def monte_carlo(inp: SensitivityInput, n_samples: int = 1000, *, delta: float | 
     settings = {"method": "uniform" if kappa is None else "dirichlet", "delta": delta, "kappa": kappa,
                 "tree_delta": tree_delta, "seed": seed, "top_k": top_k}
     return MonteCarloResult(
-        w, nom, sum(a.rank for a in accs), sum(a.group for a in accs),
-        sum(a.tier for a in accs), shift, rho, kendall, top_k, settings, inp, time.perf_counter() - started)
+        w, nom, hists.rank, hists.group, hists.tier, shift, rho, kendall, top_k, settings, inp, time.perf_counter() - started)
 
 
 def _mid_ranks(scores: np.ndarray) -> np.ndarray:
