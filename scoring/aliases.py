@@ -26,6 +26,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "department": ("被评部门", "被评议部门", "被评单位", "department", "rated department"),
 }
 
+# the five kinds of file: (Chinese name, English name); the Chinese name is also the template's sheet
+FILE_KINDS: dict[str, tuple[str, str]] = {
+    "units": ("单位名录", "units"), "survey": ("群众评价", "survey"), "indicators": ("实绩数据", "indicators"),
+    "compliance": ("过程合规", "compliance"), "reverse": ("基层评议", "reverse ratings"),
+}
+
 # accepted spellings of a compliance result
 COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {
     "pass": ("通过", "合格", "是", "达标", "已落实", "pass", "passed", "yes", "√", "✓"),

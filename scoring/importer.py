@@ -32,9 +32,8 @@ from scoring.model import Model, ScreenAction
 from scoring.reader import Table, read_table
 from scoring.report import InputError, Report
 
-KINDS = ("units", "survey", "indicators", "compliance", "reverse")
-KIND_NAMES = {"units": ("单位名录", "units"), "survey": ("群众评价", "survey"), "indicators": ("实绩数据", "indicators"),
-              "compliance": ("过程合规", "compliance"), "reverse": ("基层评议", "reverse ratings")}
+KINDS = tuple(aliases.FILE_KINDS)
+KIND_NAMES = aliases.FILE_KINDS
 SHEET_HINTS = tuple(n for pair in KIND_NAMES.values() for n in pair)
 MAX_CELL_ISSUES = 50  # per file and column; beyond that one summary line
 

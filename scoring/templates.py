@@ -8,12 +8,11 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from scoring.aliases import ALIASES
+from scoring.aliases import ALIASES, FILE_KINDS
 from scoring.model import Model
 
-KINDS = ("units", "survey", "indicators", "compliance", "reverse")
-SHEET_NAMES = {"units": "单位名录", "survey": "群众评价", "indicators": "实绩数据", "compliance": "过程合规",
-               "reverse": "基层评议"}
+KINDS = tuple(FILE_KINDS)
+SHEET_NAMES = {kind: zh for kind, (zh, _) in FILE_KINDS.items()}
 
 
 def _fixed(*names: str) -> list[str]:

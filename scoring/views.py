@@ -250,7 +250,7 @@ def reverse_rows(reverse: pd.DataFrame, units: pd.DataFrame, floor: float) -> pd
 
 
 # ------------------------------------------------------------------------------- weights
-SLIDERS = ("mass", "performance", "compliance")
+SLIDERS = DIMENSIONS  # the order of the weight sliders
 
 
 def official_percents(weights) -> dict[str, int]:

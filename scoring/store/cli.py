@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -17,7 +16,7 @@ import pandas as pd
 from sqlalchemy.exc import DBAPIError
 
 from scoring.model import load_model
-from scoring.store.db import DEFAULT_URL, NotFound
+from scoring.store.db import DEFAULT_URL, NotFound, resolve_url
 from scoring.store.schema import SchemaError
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -97,26 +96,28 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _show(df: pd.DataFrame, missing: str) -> int:
+    """Print a table rounded for reading, or say why there is nothing to show."""
+    if df.empty:
+        raise NotFound(missing)
+    print(_table(df.round(2)))
+    return EXIT_OK
+
+
 @_guarded
 def cmd_history(args: argparse.Namespace) -> int:
     with _open(args.db) as store:
         df = store.history(args.unit)
-    if df.empty:
-        raise NotFound(f"单位 {args.unit} 没有已发布的结果 / unit {args.unit} has no published result")
     cols = ["period", "version", "unit_name", "group", "total", "delta_total", "mass", "performance", "compliance",
             "rank_group", "rank_overall", "rank_change", "grade"]
-    print(_table(df[cols].round(2)))
-    return EXIT_OK
+    return _show(df.reindex(columns=cols), f"单位 {args.unit} 没有已发布的结果 / unit {args.unit} has no published result")
 
 
 @_guarded
 def cmd_annual(args: argparse.Namespace) -> int:
     with _open(args.db) as store:
         df = store.annual(args.year)
-    if df.empty:
-        raise NotFound(f"{args.year} 年没有已发布的季度 / no published quarter in {args.year}")
-    print(_table(df.round(2)))
-    return EXIT_OK
+    return _show(df, f"{args.year} 年没有已排名的单位 / no ranked unit in {args.year}")
 
 
 @_guarded
@@ -130,8 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    env = os.environ.get("SANWEI_DATABASE_URL")
-    db = {"default": env or DEFAULT_URL,
+    db = {"default": resolve_url(),
           "help": f"database URL (sqlite:///FILE or postgresql://…); default $SANWEI_DATABASE_URL or {DEFAULT_URL}"}
     who = {"default": None, "help": "name for the audit log; default $SANWEI_USER or the login name"}
 

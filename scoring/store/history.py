@@ -40,8 +40,7 @@ def rankings(conn: Connection, period: str) -> pd.DataFrame:
                                      .order_by(_R.c.rank_overall.nulls_last(), _R.c.unit_id)))
     prev_period = _previous_published(conn, period)
     cols = ["unit_id", "total", "rank_overall", "rank_group", "grade"]
-    prev = frame(conn.execute(select(*(_R.c[c] for c in cols)).join(_V, _V.c.id == _R.c.version_id).join(
-        _P, and_(_P.c.period == _V.c.period, _P.c.published_version == _V.c.number)).where(_V.c.period == prev_period)))
+    prev = results_frame(conn.execute(_published().where(_V.c.period == prev_period)))
     out = _with_change(cur, prev[cols])
     out.attrs["previous_period"] = prev_period
     return out
