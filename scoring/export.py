@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from scoring import i18n
+from scoring.flags import Flag
 from scoring.pipeline import PeriodResult
 from scoring.safe_export import SheetStyle, write_xlsx
 
@@ -40,28 +42,35 @@ def ranking_style(headers: dict[str, str], grade_labels: list[str]) -> SheetStyl
         autofilter=True)
 
 
-def ranking_sheet(units: pd.DataFrame, tiers: list[str]) -> tuple[pd.DataFrame, SheetStyle]:
-    """Units in rank order under bilingual headers, with number formats and grade colours."""
+def ranking_sheet(units: pd.DataFrame, tiers: list[str], lang: str = "zh") -> tuple[pd.DataFrame, SheetStyle]:
+    """Units in rank order under bilingual headers, with number formats and grade colours; flags
+    in words of `lang`."""
     cols = [c for c in RANKING_COLUMNS if c in units.columns]
     df = units.sort_values(["rank_overall", "unit_id"], na_position="last")[cols].copy()
     if "flags" in df:
-        df["flags"] = ["；".join(f) for f in df["flags"]]
+        df["flags"] = ["；".join(i18n.flag_text(f, lang) for f in fs) for fs in df["flags"]]
     return df.rename(columns=RANKING_COLUMNS), ranking_style({c: RANKING_COLUMNS[c] for c in cols}, tiers)
 
 
-def result_frames(result: PeriodResult) -> dict[str, pd.DataFrame]:
-    ranking, _ = ranking_sheet(result.units, result.model.tier_labels())
+def result_frames(result: PeriodResult, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The detail sheets of a scored period; every message in words of `lang`."""
+    ranking, _ = ranking_sheet(result.units, result.model.tier_labels(), lang)
     survey = result.survey.reset_index().rename(columns={"index": "unit_id"})
-    excluded = pd.DataFrame([e.as_json() for e in result.excluded], columns=["file", "column", "keyword", "reason", "overridden"])
+    breakdown = result.breakdown.assign(
+        note=result.breakdown["note"].map(lambda n: i18n.flag_text(n, lang) if isinstance(n, Flag) else None))
+    excluded = pd.DataFrame([{**e.as_json(), "reason": e.reason.get(lang)} for e in result.excluded],
+                            columns=["file", "column", "keyword", "overridden", "note", "reason"])
+    warnings = pd.DataFrame([{"where": w.location(), "warning": w.message(lang)} for w in result.warnings],
+                            columns=["where", "warning"])
     return {
         RANKING_SHEET: ranking,
-        "明细 breakdown": result.breakdown,
+        "明细 breakdown": breakdown,
         "群众评价 survey": survey,
         "不计分 excluded": excluded,
-        "提示 warnings": pd.DataFrame({"warning": result.warnings}),
+        "提示 warnings": warnings,
     }
 
 
-def write_result_xlsx(result: PeriodResult, out: str | Path | BytesIO) -> None:
-    _, style = ranking_sheet(result.units, result.model.tier_labels())
-    write_xlsx(result_frames(result), out, {RANKING_SHEET: style})
+def write_result_xlsx(result: PeriodResult, out: str | Path | BytesIO, lang: str = "zh") -> None:
+    _, style = ranking_sheet(result.units, result.model.tier_labels(), lang)
+    write_xlsx(result_frames(result, lang), out, {RANKING_SHEET: style})

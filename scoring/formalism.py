@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from scoring.text import Text
+
 RULE_ZH = "台账厚度、会议次数、发文数量、拍照留痕等不作为评判工作的标准，不计分"
 RULE_EN = (
     "ledger thickness, meeting counts, documents issued, photos as proof of work and the like "
@@ -72,26 +74,32 @@ def match(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Exclusion:
-    """A column kept out of every score, with the rule that excluded it (or the override)."""
+    """A column kept out of every score by the rule, or scored because the model marks it
+    substantive (`overridden`, with the model's reason in `note`): both are listed, so nothing
+    is excluded or kept silently."""
 
     file: str
     column: str
     keyword: str
-    reason: str  # the rule quoted, or the override reason
     overridden: bool = False
+    note: str = ""
+
+    @property
+    def reason(self) -> Text:
+        if self.overridden:
+            return Text(f"模型已标记为实质性指标，计分：{self.note}", f"marked substantive in the model, scored: {self.note}")
+        return Text(f"不计分：{RULE_ZH}（命中“{self.keyword}”）", f"earns no points: {RULE_EN} (matched {self.keyword!r})")
 
     def as_json(self) -> dict[str, str | bool]:
-        return {"file": self.file, "column": self.column, "keyword": self.keyword,
-                "reason": self.reason, "overridden": self.overridden}
+        return {"file": self.file, "column": self.column, "keyword": self.keyword, "overridden": self.overridden,
+                "note": self.note}
 
 
 def exclusion(file: str, column: str, keyword: str) -> Exclusion:
-    return Exclusion(file=file, column=column, keyword=keyword,
-                     reason=f"不计分：{RULE_ZH}（命中“{keyword}”） / earns no points: {RULE_EN} (matched {keyword!r})")
+    return Exclusion(file=file, column=column, keyword=keyword)
 
 
 def substantive(file: str, column: str, keyword: str, reason: str) -> Exclusion:
     """A column that matches a keyword but is scored, because the model marks it substantive:
     reported beside the exclusions, so nobody can do it silently."""
-    return Exclusion(file=file, column=column, keyword=keyword, overridden=True,
-                     reason=f"模型已标记为实质性指标，计分 / marked substantive in the model, scored: {reason}")
+    return Exclusion(file=file, column=column, keyword=keyword, overridden=True, note=reason)

@@ -48,6 +48,19 @@ def apply_quota(tiers: pd.Series, scores: pd.Series, groups: pd.Series, grades: 
     return tiers, demoted
 
 
+def grade_units(grades: Grades, scores: pd.Series, groups: pd.Series, ok: pd.Series, vetoed: pd.Series,
+                cap: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Tier index of every unit (the pipeline's grading), in this order: thresholds on the rounded
+    `scores`, the cap (best tier allowed), the veto tier, then the quota within its scope.
+    Returns (tiers, demoted by the quota). Only `ok` units are graded; the others' tiers are
+    meaningless. Its per-sample twin is `grade_rows`, which must give the same tiers."""
+    tiers = pd.Series(tier_index(scores.fillna(0).to_numpy(), grades), index=scores.index)
+    capped = ok & (tiers < cap)
+    tiers = tiers.where(~capped, cap)
+    tiers[vetoed & ok] = veto_tier(grades)
+    return apply_quota(tiers, scores, groups, grades, ok)
+
+
 def tier_rows(scores: np.ndarray, grades: Grades, scale: float | None = None) -> np.ndarray:
     """`tier_index` for samples × units matrices, as int8, without its (..., tiers) temporary.
 
@@ -86,7 +99,7 @@ def grade_rows(scores: np.ndarray, scope: np.ndarray, grades: Grades, cap: np.nd
                veto: np.ndarray | None = None, scale: float | None = None) -> np.ndarray:
     """Tier index of every unit (column) in every row of rounded `scores`, rows graded independently.
 
-    The per-sample form of the pipeline's grading, in the same order: thresholds, the cap (best
+    The per-sample twin of `grade_units`, which it must equal row by row, in the same order: thresholds, the cap (best
     tier allowed), the veto tier, then each quota within its scope (`scope` = integer code per
     unit: the comparison group, or all zeros). A quota demotes every unit of the tier whose score
     is at or below the (allowed + 1)-th best score of that tier in its scope, exactly like

@@ -6,6 +6,8 @@ Data (unit, indicator and item names) stays as the user entered it and is not tr
 
 from __future__ import annotations
 
+from scoring.flags import Flag, FlagCode, NoteCode
+
 TEXT: dict[str, tuple[str, str]] = {
     # ---- navigation and sidebar
     "nav.home": ("首页", "Home"),
@@ -270,7 +272,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit.n_valid": ("有效样本", "Valid respondents"),
     "unit.n_unknown": ("“不了解”次数", "“Don't know” answers"),
     "unit.mean": ("平均分", "Mean"),
-    "unit.ci": ("95% 置信区间", "95% confidence interval"),
+    "unit.ci": ("{level:.0%} 置信区间", "{level:.0%} confidence interval"),
     "unit.sat_rate": ("满意率", "Satisfaction rate"),
     "unit.excl_caption": ("以下列出现在上传表格中，但衡量的是形式而非实绩，一律不计分。",
                           "These columns were in the uploads but measure formality, not results: they earn no points."),
@@ -335,7 +337,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # ---- model
     "model.title": ("模型设置", "Model settings"),
     "model.version": ("模型版本", "Model version"),
-    "model.official": ("正式模型文件 data/model.toml", "Official model file data/model.toml"),
+    "model.official": ("正式模型（随程序发布）", "Official model (ships with Sanwei)"),
     "model.caption": ("{name} · 版本 {version}。导入数据时使用最新保存的版本（当前：{active}）。修改后另存为新版本，原文件不会被覆盖。",
                       "{name} · version {version}. Imports use the newest saved version (now: {active}). Edits are saved "
                       "as a new version; no file is ever overwritten."),
@@ -357,10 +359,50 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def flag(code: str, lang: str = "zh") -> str:
+# What each flag and note says, with its parameters (scoring.flags.PARAMS); a flag's short label is TEXT["flag.<code>"].
+FLAG_TEXT: dict[FlagCode | NoteCode, tuple[str, str]] = {
+    FlagCode.LOW_SAMPLE: ("有效样本 {n} 份，低于 {min} 份", "valid sample {n} below the minimum {min}"),
+    FlagCode.UNCATEGORISED: ("{n} 份问卷的受访者类别缺失或不在模型中，未计入类别加权均值",
+                             "{n} respondents without a model respondent category left out of the weighted mean"),
+    FlagCode.UNWEIGHTED: ("问卷没有受访者类别，按全部受访者简单平均", "no respondent categories: plain mean over all respondents"),
+    FlagCode.REVERSE_SUPPRESSED: ("评议单位不足 {k} 个，结果不显示、不计入", "fewer than {k} raters: result suppressed"),
+    FlagCode.REVERSE_BELOW_FLOOR: ("基层评议 {score:.2f} 分，低于 {floor:g} 分，不得评为{tier}",
+                                   "reverse evaluation {score:.2f} below {floor:g}: cannot be graded {tier}"),
+    FlagCode.BONUS_CAPPED: ("加分 {bonus:g} 超过上限 {cap:g}", "bonus {bonus:g} capped at {cap:g}"),
+    FlagCode.CLIPPED: ("合计 {raw:.2f} 截取到 [0, 100]", "total {raw:.2f} clipped to [0, 100]"),
+    FlagCode.INCOMPLETE: ("缺少{dimensions}，不排名、不评等次", "missing {dimensions}: not ranked or graded"),
+    FlagCode.VETO: ("一票否决（{reason}）", "veto: {reason}"),
+    FlagCode.QUOTA: ("超出等次名额，调整为{tier}", "beyond the tier quota: {tier}"),
+    NoteCode.NO_SPREAD: ("组内无差异，全部满分", "no spread in the comparison group: full marks"),
+    NoteCode.MISSING_ZERO: ("缺失，按 0 分计", "missing: scored 0"),
+    NoteCode.MISSING_GROUP_MEAN: ("缺失，按组内平均 {value:.2f} 分计", "missing: group mean {value:.2f}"),
+    NoteCode.MISSING_REWEIGHTED: ("缺失，权重按比例分给同级指标", "missing: its weight is shared among its siblings"),
+    NoteCode.DEDUCTIONS_FLOORED: ("扣分超过 100，保底 0 分", "deductions beyond 100: floored at 0"),
+}
+
+
+def flag_label(code: str, lang: str = "zh") -> str:
     """A flag's short label; an unknown code (from a newer library) shows as itself, never an error."""
     entry = TEXT.get(f"flag.{code}")
     return entry[1 if lang == "en" else 0] if entry else code
+
+
+def flag_text(flag: Flag, lang: str = "zh") -> str:
+    """What a flag says in `lang`: its template filled with its parameters, data values in the
+    language's form (`x_en` for English when given, dimension codes by their names)."""
+    if "text_zh" in flag.params:  # a flag stored before flags were codes: its words as they were
+        return flag.params["text_en" if lang == "en" else "text_zh"]
+    params = {k: v for k, v in flag.params.items() if not k.endswith("_en")}
+    if lang == "en":
+        params.update({k.removesuffix("_en"): v for k, v in flag.params.items() if k.endswith("_en") and v})
+    if "dimensions" in params:
+        params["dimensions"] = join((t(f"dim.{d}", lang) for d in params["dimensions"]), lang)
+    return FLAG_TEXT[flag.code][1 if lang == "en" else 0].format(**params)
+
+
+def flag_json(flag: Flag) -> dict:
+    """The JSON contract's form of a flag: code, parameters and the words in both languages."""
+    return {**flag.as_json(), "zh": flag_text(flag, "zh"), "en": flag_text(flag, "en")}
 
 
 def join(items, lang: str = "zh") -> str:

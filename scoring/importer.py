@@ -45,7 +45,7 @@ class Loaded:
     columns: dict[int, str]  # position -> canonical fixed column
 
 
-def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]],
+def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]],
                  roster: pd.DataFrame | None = None, tables: dict[str, Table] | None = None
                  ) -> tuple[PeriodInputs | None, Report]:
     """Read, recognise and validate every file of one period (`period` like 2026Q3; "" only to
@@ -106,14 +106,14 @@ def import_files(model: Model, period: str, files: list[tuple[str, bytes | Path]
         reverse = pd.concat(parts["reverse"], ignore_index=True)  # raters numbered over the whole period
         inputs.reverse = reverse.assign(rater=anonymise_raters(reverse["rater"]))
     _warn_missing_dimensions(model, parts, files, report)
-    inputs.warnings = [i.text() for i in report.warnings]
+    inputs.warnings = list(report.warnings)
     return (inputs if report.ok else None), report
 
 
 def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]],
                 roster: pd.DataFrame | None = None) -> PeriodInputs:
-    """Like import_files, but raise InputError with the full report on any error."""
-    inputs, report = import_files(model, period, files, roster)
+    """Like read_period, but raise InputError with the full report on any error."""
+    inputs, report = read_period(model, period, files, roster)
     if inputs is None:
         raise InputError(report)
     return inputs
@@ -526,7 +526,7 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     pos = _unit_column(item, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in import_files
+    if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in read_period
         raters = _text(t.data[cols["rater"]])
         keys = raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
         out["rater"] = matcher.resolve(raters).fillna(keys).to_numpy()

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
 from scoring.formalism import Exclusion
+from scoring.report import Issue
 
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group"]
 SURVEY_ID_COLUMNS = ["response_id", "unit_id", "respondent_group", "channel"]
@@ -42,6 +44,15 @@ def is_period(text: object) -> bool:
     return isinstance(text, str) and bool(PERIOD.match(text))
 
 
+def next_period(period: str | None, today: date | None = None) -> str:
+    """The quarter after `period` (the natural default for a new import); today's quarter if None."""
+    if not period:
+        today = today or date.today()
+        return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    year, q = int(period[:4]), int(period[-1])
+    return f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}"
+
+
 def empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
@@ -56,7 +67,7 @@ class PeriodInputs:
     adjustments: pd.DataFrame = field(default_factory=lambda: empty(ADJUSTMENT_COLUMNS))
     reverse: pd.DataFrame = field(default_factory=lambda: empty(REVERSE_ID_COLUMNS))
     excluded: list[Exclusion] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
 
     def item_columns(self) -> list[str]:
         return [c for c in self.survey.columns if c not in SURVEY_ID_COLUMNS]

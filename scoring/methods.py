@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.model import Direction, Indicator, Method
+from scoring.text import Text
 
 FULL = 100.0
 
@@ -64,13 +65,10 @@ def band(x: np.ndarray, lower: float, upper: float, tolerance: float) -> np.ndar
 
 # ------------------------------------------------------------------ the validating wrapper
 
-NO_SPREAD_NOTE = "组内无差异，全部满分 / no spread in the comparison group: full marks"
-
-
 def score_indicator(ind: Indicator, x: pd.Series, scope: pd.Series, efficacy_floor: float) -> tuple[pd.Series, pd.Series]:
     """Score one indicator for every unit. `scope` labels each unit's comparison group.
 
-    Returns (scores, notes): notes hold the no-spread remark where it applied, else "".
+    Returns (scores, no_spread): where the comparison group had no spread, every unit got full marks.
     Missing values stay NaN; the missing-value policy is applied by the caller.
     """
     lower = ind.direction == Direction.LOWER
@@ -113,12 +111,11 @@ def score_indicator(ind: Indicator, x: pd.Series, scope: pd.Series, efficacy_flo
     no_spread &= ~np.isnan(values)
     s = np.where(no_spread, FULL, s)
     s = np.where(np.isnan(values), np.nan, s)
-    notes = np.where(no_spread, NO_SPREAD_NOTE, "")
-    return pd.Series(s, index=x.index), pd.Series(notes, index=x.index)
+    return pd.Series(s, index=x.index), pd.Series(no_spread, index=x.index)
 
 
-def describe(ind: Indicator) -> tuple[str, str]:
-    """The scoring rule in words (zh, en), for the unit breakdown."""
+def describe(ind: Indicator) -> Text:
+    """The scoring rule in words, for the unit breakdown."""
     d = {"higher": ("越高越好", "higher is better"), "lower": ("越低越好", "lower is better"),
          "band": ("区间型", "within a band")}[ind.direction.value]
     m = ind.method
@@ -143,4 +140,4 @@ def describe(ind: Indicator) -> tuple[str, str]:
     else:
         zh = f"区间型：[{ind.lower:g}, {ind.upper:g}] 内满分，超出 {ind.tolerance:g} 降为 0"
         en = f"band: full marks in [{ind.lower:g}, {ind.upper:g}], 0 at {ind.tolerance:g} outside"
-    return f"{zh}（{d[0]}）", f"{en} ({d[1]})"
+    return Text(f"{zh}（{d[0]}）", f"{en} ({d[1]})")

@@ -1,4 +1,7 @@
-"""The assessment model: typed, validated objects loaded from `data/model.toml`.
+"""The assessment model: typed, validated objects loaded from a TOML file.
+
+The default model ships inside the package (`scoring/data/model.toml`, read with
+importlib.resources), so an installed wheel scores without the source tree.
 
 Structure (types, unknown keys, required method parameters) is checked by pydantic;
 the cross-field rules (sibling weights, formalism weights, parents) are checked here.
@@ -12,16 +15,18 @@ import tomllib
 from collections import defaultdict
 from enum import StrEnum
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from scoring import formalism
 
 WEIGHT_TOL = 1e-9
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "model.toml"
+DEFAULT_MODEL = "data/model.toml"  # package data of `scoring`
 DIMENSIONS = ("mass", "performance", "compliance")
 
 
@@ -121,7 +126,8 @@ class Answer(_Strict):
     @model_validator(mode="after")
     def _score_or_unknown(self) -> Answer:
         if self.unknown == (self.score is not None):
-            raise ValueError(f"answer {self.label!r}: give either a score or unknown = true")
+            raise _invalid(f"答案“{self.label}”：请给出 score 或 unknown = true（二选一）",
+                           f"answer {self.label!r}: give either a score or unknown = true")
         return self
 
 
@@ -192,17 +198,21 @@ class Indicator(_Strict):
     def _method_params(self) -> Indicator:
         missing = [p for p in METHOD_PARAMS[self.method] if getattr(self, p) is None]
         if missing:
-            raise ValueError(f"indicator {self.code}: method {self.method.value} needs {', '.join(missing)}")
+            raise _invalid(f"指标 {self.code}：计分方法 {self.method.value} 需要 {'、'.join(missing)}",
+                           f"indicator {self.code}: method {self.method.value} needs {', '.join(missing)}")
         if (self.satisfactory is None) != (self.unacceptable is None):
-            raise ValueError(f"indicator {self.code}: give both satisfactory and unacceptable, or neither")
+            raise _invalid(f"指标 {self.code}：满意值和不允许值须同时给出或同时省略",
+                           f"indicator {self.code}: give both satisfactory and unacceptable, or neither")
         if self.method == Method.BAND and self.lower > self.upper:
-            raise ValueError(f"indicator {self.code}: lower {self.lower} > upper {self.upper}")
+            raise _invalid(f"指标 {self.code}：下限 {self.lower} 大于上限 {self.upper}",
+                           f"indicator {self.code}: lower {self.lower} > upper {self.upper}")
         if (self.method == Method.BAND) != (self.direction == Direction.BAND):
-            raise ValueError(f"indicator {self.code}: method band and direction band go together")
+            raise _invalid(f"指标 {self.code}：区间型计分方法（band）与区间型方向（band）须同时使用",
+                           f"indicator {self.code}: method band and direction band go together")
         if self.method == Method.TARGET and self.target <= 0:
-            raise ValueError(f"indicator {self.code}: the target must be > 0")
+            raise _invalid(f"指标 {self.code}：目标值必须大于 0", f"indicator {self.code}: the target must be > 0")
         if self.satisfactory is not None and self.satisfactory == self.unacceptable:
-            raise ValueError(f"indicator {self.code}: satisfactory equals unacceptable")
+            raise _invalid(f"指标 {self.code}：满意值不能等于不允许值", f"indicator {self.code}: satisfactory equals unacceptable")
         return self
 
 
@@ -338,10 +348,21 @@ class Model(_Strict):
 
 class ModelProblem(_Strict):
     where: str
-    message: str
+    message_zh: str
+    message_en: str
+
+    def message(self, lang: str = "zh") -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+    def text(self, lang: str = "zh") -> str:
+        return f"{self.where}: {self.message(lang)}" if self.where else self.message(lang)
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        return self.text("en")
+
+
+def _problem(where: str, zh: str, en: str) -> ModelProblem:
+    return ModelProblem(where=where, message_zh=zh, message_en=en)
 
 
 class ModelError(ValueError):
@@ -350,14 +371,17 @@ class ModelError(ValueError):
     def __init__(self, source: str, problems: list[ModelProblem]):
         self.source = source
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"模型文件无效 / invalid model file {source}:\n{lines}")
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "zh") -> str:
+        head = f"invalid model file {self.source}:" if lang == "en" else f"模型文件无效 {self.source}："
+        return "\n".join([head, *(f"  - {p.text(lang)}" for p in self.problems)])
 
 
-def _sum_problem(where: str, weights: list[float], what: str) -> ModelProblem | None:
+def _sum_problem(where: str, weights: list[float], what: tuple[str, str]) -> ModelProblem | None:
     total = math.fsum(weights)
     if abs(total - 1.0) > WEIGHT_TOL:
-        return ModelProblem(where=where, message=f"{what} 权重之和为 {total:g}，应为 1 / weights sum to {total:g}, must be 1")
+        return _problem(where, f"{what[0]}权重之和为 {total:g}，应为 1", f"{what[1]} sum to {total:g}, must be 1")
     return None
 
 
@@ -365,38 +389,40 @@ def semantic_problems(m: Model) -> list[ModelProblem]:
     """Cross-field rules pydantic cannot see. Returns every problem found."""
     out: list[ModelProblem] = []
     add = out.append
-    if p := _sum_problem("dimensions", list(m.weights.values()), "三个维度 / the three dimensions"):
+    if p := _sum_problem("dimensions", list(m.weights.values()), ("三个维度", "the three dimension weights")):
         add(p)
     groups = [g.name for g in m.group]
     if len(groups) != len(set(groups)):
-        add(ModelProblem(where="group", message="考核组别重复 / duplicate group names"))
+        add(_problem("group", "考核组别重复", "duplicate group names"))
     if m.survey:
         labels = [a.label for a in m.survey.answer]
         for s in m.survey.satisfied:
             if s not in labels:
-                add(ModelProblem(where="survey.satisfied", message=f"{s!r} 不在答案量表中 / not an answer label"))
+                add(_problem("survey.satisfied", f"“{s}”不在答案量表中", f"{s!r} is not an answer label"))
         spellings: dict[str, str] = {}
         for a in m.survey.answer:
             for key in (a.label, *a.aliases, *(str(c) for c in a.codes)):
                 if key in spellings and spellings[key] != a.label:
-                    add(ModelProblem(where="survey.answer", message=f"{key!r} 同时映射到 {spellings[key]} 和 {a.label} / maps to two answers"))
+                    add(_problem("survey.answer", f"“{key}”同时映射到 {spellings[key]} 和 {a.label}",
+                                    f"{key!r} maps to two answers: {spellings[key]} and {a.label}"))
                 spellings[key] = a.label
         if m.survey.respondent_groups and (
-            p := _sum_problem("survey.respondent_groups", list(m.survey.respondent_groups.values()), "受访者类别 / respondent groups")
+            p := _sum_problem("survey.respondent_groups", list(m.survey.respondent_groups.values()), ("受访者类别", "the respondent group weights"))
         ):
             add(p)
     named = [("compliance", c) for c in m.compliance.item] + [("survey", q) for q in (m.survey.item if m.survey else ())]
     for section, item in named:
         if item.substantive is None and (hit := formalism.match(item.name)):
-            add(ModelProblem(where=f"{section}.{item.code}", message=(
-                f"“{item.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性内容，请写明 substantive 理由 / "
-                f"matches the formalism keyword {hit!r}: it earns no points unless marked substantive with a reason")))
+            add(_problem(f"{section}.{item.code}",
+                         f"“{item.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性内容，请写明 substantive 理由",
+                         f"{item.name!r} matches the formalism keyword {hit!r}: it earns no points unless marked "
+                         "substantive with a reason"))
     if m.weights["mass"] > 0 and m.survey is None:
-        add(ModelProblem(where="survey", message="群众评价权重非零但缺少 [survey] / mass has weight but no [survey]"))
+        add(_problem("survey", "群众评价权重非零但缺少 [survey]", "mass has weight but no [survey]"))
     if m.weights["performance"] > 0 and m.performance is None:
-        add(ModelProblem(where="performance", message="实绩数据权重非零但缺少 [performance] / performance has weight but no [performance]"))
+        add(_problem("performance", "实绩数据权重非零但缺少 [performance]", "performance has weight but no [performance]"))
     if m.weights["compliance"] > 0 and not m.compliance.item:
-        add(ModelProblem(where="compliance", message="过程合规权重非零但没有考核项 / compliance has weight but no items"))
+        add(_problem("compliance", "过程合规权重非零但没有考核项", "compliance has weight but no items"))
     out.extend(_tree_problems(m))
     out.extend(_grade_problems(m))
     return out
@@ -408,10 +434,10 @@ def _tree_problems(m: Model) -> list[ModelProblem]:
     out: list[ModelProblem] = []
     codes = [n.code for n in m.performance.node] + [i.code for i in m.performance.indicator]
     for code in {c for c in codes if codes.count(c) > 1}:
-        out.append(ModelProblem(where=f"performance.{code}", message="编码重复 / duplicate code"))
+        out.append(_problem(f"performance.{code}", "编码重复", "duplicate code"))
     for item in (*m.performance.node, *m.performance.indicator):
         if item.parent and item.parent not in m.nodes:
-            out.append(ModelProblem(where=f"performance.{item.code}", message=f"上级节点 {item.parent!r} 不存在 / unknown parent"))
+            out.append(_problem(f"performance.{item.code}", f"上级节点“{item.parent}”不存在", f"unknown parent {item.parent!r}"))
     if out:
         return out
     # a cycle in the node parents would make ancestors() loop
@@ -419,22 +445,21 @@ def _tree_problems(m: Model) -> list[ModelProblem]:
         seen, p = {n.code}, n.parent
         while p:
             if p in seen:
-                return [ModelProblem(where=f"performance.{n.code}", message="节点层级存在循环 / the node parents form a cycle")]
+                return [_problem(f"performance.{n.code}", "节点层级存在循环", "the node parents form a cycle")]
             seen.add(p)
             p = m.nodes[p].parent
     for ind in m.performance.indicator:
         where = f"performance.{ind.code}"
         if m.is_formalism(ind.code) and ind.weight != 0:
-            out.append(ModelProblem(where=where, message=(
-                f"形式主义指标“{ind.name}”权重必须为 0（{formalism.RULE_ZH}） / a formalism indicator must have weight 0 "
-                f"({formalism.RULE_EN})")))
+            out.append(_problem(where, f"形式主义指标“{ind.name}”权重必须为 0（{formalism.RULE_ZH}）",
+                                f"the formalism indicator {ind.name!r} must have weight 0 ({formalism.RULE_EN})"))
         elif not m.is_formalism(ind.code) and ind.weight > 0 and ind.substantive is None and (hit := formalism.match(ind.name)):
-            out.append(ModelProblem(where=where, message=(
-                f"指标“{ind.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性指标，请写明 substantive 理由 / "
-                f"matches the formalism keyword {hit!r}: it earns no points unless marked substantive with a reason")))
+            out.append(_problem(where, f"指标“{ind.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性指标，请写明 substantive 理由",
+                                f"{ind.name!r} matches the formalism keyword {hit!r}: it earns no points unless marked "
+                                "substantive with a reason"))
     for n in m.performance.node:
         if n.formalism and n.weight != 0:
-            out.append(ModelProblem(where=f"performance.{n.code}", message="形式主义类别权重必须为 0 / the formalism category must have weight 0"))
+            out.append(_problem(f"performance.{n.code}", "形式主义类别权重必须为 0", "the formalism category must have weight 0"))
     # siblings sum to 1 for every unit type they apply to (formalism subtrees excluded)
     for parent, kids in m.children.items():
         if parent and m.is_formalism(parent):
@@ -446,7 +471,8 @@ def _tree_problems(m: Model) -> list[ModelProblem]:
             weights = [(m.indicators.get(k) or m.nodes[k]).weight for k in live]
             label = parent or "performance"
             who = f"{label}" + (f" [{utype}]" if utype else "")
-            if p := _sum_problem(f"performance.{who}", weights, f"“{m.nodes[parent].name if parent else '实绩数据'}”的下级 / children"):
+            name = m.nodes[parent].name if parent else "实绩数据"
+            if p := _sum_problem(f"performance.{who}", weights, (f"“{name}”的下级", f"the weights of the children of {name!r}")):
                 out.append(p)
     return out
 
@@ -461,28 +487,45 @@ def _grade_problems(m: Model) -> list[ModelProblem]:
     out: list[ModelProblem] = []
     mins = [t.min for t in m.grades.tier]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
-        out.append(ModelProblem(where="grades.tier", message="等次下限须严格从高到低排列 / tier minimums must strictly decrease"))
+        out.append(_problem("grades.tier", "等次下限须严格从高到低排列", "tier minimums must strictly decrease"))
     if m.grades.tier and m.grades.tier[-1].quota is not None:
-        out.append(ModelProblem(where="grades.tier", message="最低等次不能设名额 / the lowest tier cannot have a quota"))
+        out.append(_problem("grades.tier", "最低等次不能设名额", "the lowest tier cannot have a quota"))
     if m.grades.tier and m.grades.tier[-1].min > 0:
-        out.append(ModelProblem(where="grades.tier", message="最低等次下限应为 0 / the lowest tier must start at 0"))
+        out.append(_problem("grades.tier", "最低等次下限应为 0", "the lowest tier must start at 0"))
     labels = m.tier_labels()
     if m.grades.veto_grade is not None and m.grades.veto_grade not in labels:
-        out.append(ModelProblem(where="grades.veto_grade", message=f"{m.grades.veto_grade!r} 不是等次 / not a tier"))
+        out.append(_problem("grades.veto_grade", f"“{m.grades.veto_grade}”不是等次", f"{m.grades.veto_grade!r} is not a tier"))
     return out
+
+
+# pydantic's error types in Chinese; its own (English) message is the English text
+_PYDANTIC_ZH = {
+    "extra_forbidden": "未知的键", "missing": "缺少必填项", "float_parsing": "应为数字", "float_type": "应为数字",
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数", "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false", "string_type": "应为文字", "dict_type": "应为表（TOML table）",
+    "model_type": "应为表（TOML table）", "list_type": "应为列表", "tuple_type": "应为列表",
+    "greater_than_equal": "应大于或等于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "应小于或等于 {le}",
+    "less_than": "应小于 {lt}", "enum": "应为以下之一：{expected}", "finite_number": "应为有限的数",
+}
 
 
 def _pydantic_problems(err: ValidationError) -> list[ModelProblem]:
     out = []
     for e in err.errors():
         where = ".".join(str(x) for x in e["loc"])
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "未知的键 / unknown key"
-        elif e["type"] == "missing":
-            msg = "缺少必填项 / required key missing"
-        out.append(ModelProblem(where=where, message=msg))
+        ctx = e.get("ctx") or {}
+        if e["type"] == "sanwei":
+            out.append(_problem(where, ctx["zh"], ctx["en"]))
+            continue
+        en = {"extra_forbidden": "unknown key", "missing": "required key missing"}.get(e["type"], e["msg"])
+        zh = _PYDANTIC_ZH.get(e["type"], "取值无效：{msg}").format(msg=e["msg"], **ctx)
+        out.append(_problem(where, zh, en))
     return out
+
+
+def _invalid(zh: str, en: str) -> PydanticCustomError:
+    """A model rule broken inside a pydantic validator, worded in both languages."""
+    return PydanticCustomError("sanwei", "{en}", {"zh": zh, "en": en})
 
 
 def model_from_dict(data: dict[str, Any], source: str = "<model>") -> Model:
@@ -500,14 +543,22 @@ def model_from_toml(text: str | bytes, source: str = "<model>") -> Model:
     try:
         data = tomllib.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text.removeprefix("\ufeff"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ModelError(source, [ModelProblem(where="", message=f"TOML 语法错误 / TOML syntax error: {err}")]) from None
+        raise ModelError(source, [_problem("", f"TOML 语法错误：{err}", f"TOML syntax error: {err}")]) from None
     return model_from_dict(data, source)
 
 
-def load_model(path: str | Path = DEFAULT_MODEL_PATH) -> Model:
+def default_model_toml() -> bytes:
+    """The text of the model that ships with the package."""
+    return resources.files("scoring").joinpath(DEFAULT_MODEL).read_bytes()
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """The model in the file at `path`, or the packaged default model."""
+    if path is None:
+        return model_from_toml(default_model_toml(), f"scoring/{DEFAULT_MODEL}")
     path = Path(path)
     try:
         text = path.read_bytes()
     except FileNotFoundError:
-        raise ModelError(str(path), [ModelProblem(where="", message="文件不存在 / file not found")]) from None
+        raise ModelError(str(path), [_problem("", "文件不存在", "file not found")]) from None
     return model_from_toml(text, str(path))

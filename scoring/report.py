@@ -41,8 +41,18 @@ class Issue:
             parts.append(f"({self.header})")
         return " ".join(parts)
 
+    def message(self, lang: str = "zh") -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "severity": self.severity.value, "suggestions": list(self.suggestions)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Issue:
+        return cls(**{**data, "severity": Severity(data["severity"]), "suggestions": tuple(data.get("suggestions") or ())})
+
     def text(self, lang: str = "zh") -> str:
-        msg = self.message_zh if lang == "zh" else self.message_en
+        msg = self.message(lang)
         if self.suggestions:
             msg += ("；最接近：" if lang == "zh" else "; closest: ") + "、".join(self.suggestions)
         return f"{self.location()}: {msg}"
@@ -89,7 +99,7 @@ class Report:
 
     def to_text(self, lang: str = "zh") -> str:
         if not self.issues:
-            return "没有发现问题 / no problems found"
+            return "no problems found" if lang == "en" else "没有发现问题"
         head = {"zh": ("错误", "警告"), "en": ("ERROR", "WARNING")}[lang]
         return "\n".join(f"{head[0] if i.severity is Severity.ERROR else head[1]}: {i.text(lang)}" for i in self.issues)
 

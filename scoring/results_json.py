@@ -8,10 +8,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from scoring import i18n
+from scoring.flags import Flag
+
 if TYPE_CHECKING:
     from scoring.pipeline import PeriodResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: flags and notes as {code, params, zh, en}; ci + ci_level; warnings located
 
 
 def _num(v: Any) -> float | int | None:
@@ -38,7 +41,7 @@ def _indicator_records(breakdown) -> dict[str, list[dict]]:
             "dimension": b["dimension"], "code": b["code"], "name": b["name"],
             "raw": raw if isinstance(raw, str) else _num(raw),
             "score": _num(b["score"]), "weight": _num(b["weight"]), "contribution": _num(b["contribution"]),
-            "note": b["note"] or None,
+            "note": i18n.flag_json(b["note"]) if isinstance(b["note"], Flag) else None,
         })
     return out
 
@@ -57,19 +60,19 @@ def result_to_json(r: PeriodResult) -> dict:
             "rank_group": _int(row["rank_group"]), "rank_overall": _int(row["rank_overall"]),
             "grade": row["grade"] if isinstance(row["grade"], str) else None,
             "veto": row["veto"] if isinstance(row["veto"], str) else None,
-            "flags": list(row["flags"]),
+            "flags": [i18n.flag_json(f) for f in row["flags"]],
             "survey": None if s is None else {
                 "n_valid": _int(s["n_valid"]), "n_unknown": _int(s["n_unknown"]), "mean": _num(s["mean"]),
-                "ci95": [_num(s["ci_low"]), _num(s["ci_high"])],
+                "ci": [_num(s["ci_low"]), _num(s["ci_high"])], "ci_level": r.model.survey.ci_level,
                 "satisfaction_rate": _num(s["satisfaction_rate"]),
             },
             "indicators": indicators.get(row["unit_id"], []),
         })
     return {
-        "schema": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION,
         "period": r.period,
         "model": {"name": r.model.model.name, "version": r.model.model.version, "weights": r.model.weights},
         "units": units,
-        "excluded": [e.as_json() for e in r.excluded],
-        "warnings": list(r.warnings),
+        "excluded": [{**e.as_json(), "reason": e.reason.as_json()} for e in r.excluded],
+        "warnings": [w.as_json() for w in r.warnings],
     }

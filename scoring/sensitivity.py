@@ -43,9 +43,9 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
+from scoring.flags import FlagCode
 from scoring.grades import grade_rows
 from scoring.model import DIMENSIONS, Grades, Model, Scope
-from scoring.pipeline import parse_flag
 from scoring.ranking import ROUND_EPS
 
 CHUNK = 500  # samples per block: ~75 MB of scratch per worker at 2,000 units
@@ -161,7 +161,7 @@ class SensitivityInput:
     dimensions: tuple[str, ...] = DIMENSIONS
     tree: Tree | None = None
     tree_dimension: int = 1
-    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit_id", "unit_name", "reason"]))
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit_id", "unit_name", "flags"]))
     notes: tuple[str, ...] = ()
 
     # ---- construction -----------------------------------------------------------------------
@@ -226,7 +226,7 @@ class SensitivityInput:
         names += [g for g in pd.unique(kept["group"]) if g not in names]
         code = {g: i for i, g in enumerate(names)}
         excluded = pd.DataFrame({"unit_id": u.loc[~ok, "unit_id"], "unit_name": u.loc[~ok, "unit_name"],
-                                 "reason": u.loc[~ok, "flags"].map(lambda f: "; ".join(x for x in f if parse_flag(x)[0] == "incomplete"))})
+                                 "flags": u.loc[~ok, "flags"].map(lambda fs: [f for f in fs if f.code == FlagCode.INCOMPLETE])})
         tr = None
         if tree and model.performance is not None and model.scored_indicators and model.weights["performance"] > 0:
             ind = result.indicators

@@ -4,11 +4,11 @@ import tomllib
 
 import pytest
 
-from scoring.model import DEFAULT_MODEL_PATH, ModelError, load_model, model_from_dict
+from scoring.model import ModelError, default_model_toml, load_model, model_from_dict
 
 
 def default_dict():
-    return tomllib.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    return tomllib.loads(default_model_toml().decode("utf-8"))
 
 
 def problems(data):

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scoring import i18n
+from scoring.flags import codes
 from scoring.model import load_model
 from scoring.pipeline import score_period
 from tests.factory import make_inputs
@@ -79,7 +81,7 @@ def test_veto_keeps_score_and_rank_but_forces_lowest_grade():
     assert r.at[top, "total"] == base.at[top, "total"]
     assert r.at[top, "rank_overall"] == base.at[top, "rank_overall"]
     assert r.at[top, "grade"] == "较差"
-    assert any(f.startswith("veto") for f in r.at[top, "flags"])
+    assert "veto" in codes(r.at[top, "flags"])
 
 
 def test_unit_missing_a_dimension_is_incomplete_not_ranked():
@@ -88,7 +90,8 @@ def test_unit_missing_a_dimension_is_incomplete_not_ranked():
     r = by_unit(score_period(MODEL, inputs))
     assert r.at["U01", "status"] == "incomplete"
     assert pd.isna(r.at["U01", "rank_overall"]) and pd.isna(r.at["U01", "grade"])
-    assert any("过程合规" in f for f in r.at["U01", "flags"])
+    [flag] = [f for f in r.at["U01", "flags"] if f.code == "incomplete"]
+    assert flag.params["dimensions"] == ["compliance"] and "过程合规" in i18n.flag_text(flag, "zh")
     assert r["rank_overall"].dropna().max() == len(r) - 1
 
 
@@ -99,7 +102,7 @@ def test_bonus_capped_and_total_clipped():
     assert (r["bonus"] == MODEL.adjustments.bonus_cap).all()
     inputs.adjustments["deduction"] = 1000.0
     r = by_unit(score_period(MODEL, inputs))
-    assert (r["total"] == 0).all() and all(any(f.startswith("clipped") for f in fl) for fl in r["flags"])
+    assert (r["total"] == 0).all() and all("clipped" in codes(fl) for fl in r["flags"])
 
 
 @pytest.mark.parametrize("policy", ["reweight", "zero", "group_mean"])
@@ -110,7 +113,7 @@ def test_missing_value_policy_is_visible_in_the_breakdown(policy):
     inputs.indicators = inputs.indicators[~drop]
     r = score_period(model, inputs)
     row = r.breakdown[(r.breakdown["unit_id"] == "U00") & (r.breakdown["code"] == "LIV03")].iloc[0]
-    assert "missing" in row["note"]
+    assert row["note"].code.startswith("missing") and "missing" in i18n.flag_text(row["note"], "en")
     if policy == "reweight":
         assert row["weight"] == 0 and np.isnan(row["score"])
     elif policy == "zero":
@@ -129,7 +132,7 @@ def test_department_below_reverse_floor_cannot_be_excellent():
     inputs.indicators.loc[inputs.indicators["unit_id"] == dept, "value"] = 1000.0
     r = by_unit(score_period(MODEL, inputs))
     assert r.at[dept, "grade"] != "优秀" and r.at[dept, "grade_cap"] == 1
-    assert any(f.startswith("reverse_below_floor") for f in r.at[dept, "flags"])
+    assert "reverse_below_floor" in codes(r.at[dept, "flags"])
 
 
 def test_deduction_style_compliance():

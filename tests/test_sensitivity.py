@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from scoring import grades as grading
-from scoring import pipeline
 from scoring import sensitivity as sens
 from scoring.model import load_model, model_from_dict
 from scoring.pipeline import score_period
@@ -126,10 +125,10 @@ def test_grade_rows_equals_pipeline_grading(seed, n, scope, decimals):
     got = grading.grade_rows(q, groups if scope == "group" else np.zeros(n, int), model.grades, cap, veto, scale)
     idx = pd.Index([f"u{i}" for i in range(n)])
     for row, mine in zip(q, got, strict=True):
-        ref = pipeline._grades(model, pd.Series(row / scale, index=idx), pd.Series(groups, index=idx).astype(str),
-                               pd.Series(True, index=idx), pd.Series(veto, index=idx), pd.Series(cap, index=idx),
-                               {u: [] for u in idx})
-        np.testing.assert_array_equal(np.array(model.tier_labels(), dtype=object)[mine], ref.to_numpy())
+        ref, _ = grading.grade_units(model.grades, pd.Series(row / scale, index=idx),
+                                     pd.Series(groups, index=idx).astype(str), pd.Series(True, index=idx),
+                                     pd.Series(veto, index=idx), pd.Series(cap, index=idx))
+        np.testing.assert_array_equal(mine, ref.to_numpy())
 
 
 def test_nominal_reproduces_the_published_result(scored):
@@ -149,7 +148,7 @@ def test_incomplete_units_are_excluded_and_listed():
     inputs.survey = inputs.survey[inputs.survey["unit_id"] != "U05"]
     inp = sens.SensitivityInput.from_result(score_period(model, inputs))
     assert "U05" not in inp.unit_ids and inp.excluded["unit_id"].tolist() == ["U05"]
-    assert "incomplete" in inp.excluded["reason"].iloc[0]
+    assert [f.code for f in inp.excluded["flags"].iloc[0]] == ["incomplete"]
 
 
 @pytest.mark.parametrize("tree_delta", [0.0, 0.3])
