@@ -7,10 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-from scoring.model import DEFAULT_MODEL_PATH, ModelError, load_model
+from scoring.model import ModelError, load_model
 from scoring.report import InputError
+from scoring.text import SanweiError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def say(args: argparse.Namespace, zh: str, en: str) -> str:
+    """A message in the language the command was asked for (--lang)."""
+    return en if getattr(args, "lang", "zh") == "en" else zh
 
 
 def _files(paths: list[str]) -> list[tuple[str, Path]]:
@@ -28,7 +34,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.out:
         from scoring.export import write_result_xlsx
 
-        write_result_xlsx(result, args.out)
+        write_result_xlsx(result, args.out, args.lang)
     if args.json:
         text = json.dumps(result.to_json(), ensure_ascii=False, indent=2)
         if args.json == "-":
@@ -47,10 +53,10 @@ def _ranking_text(result) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from scoring.importer import import_files
+    from scoring.importer import read_period
 
     model = load_model(args.model)
-    _, report = import_files(model, args.period, _files(args.files))
+    _, report = read_period(model, args.period, _files(args.files))
     print(report.to_text(args.lang))
     if args.out:
         from scoring.safe_export import write_xlsx
@@ -63,7 +69,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from scoring.templates import write_template
 
     write_template(args.kind, load_model(args.model), args.out)
-    print(f"已写入 / written: {args.out}")
+    print(say(args, f"已写入：{args.out}", f"written: {args.out}"))
     return EXIT_OK
 
 
@@ -71,7 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from scoring.demo import write_demo
 
     paths = write_demo(Path(args.out))
-    print(f"已写入 {len(paths)} 个文件 / wrote {len(paths)} files to {args.out}")
+    print(say(args, f"已写入 {len(paths)} 个文件到 {args.out}", f"wrote {len(paths)} files to {args.out}"))
     return EXIT_OK
 
 
@@ -80,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="sanwei", description="三维考评 Sanwei — three-dimension performance assessment")
     sub = p.add_subparsers(dest="command", required=True)
-    model_opt = {"default": str(DEFAULT_MODEL_PATH), "help": "model file (TOML); default: the bundled model"}
+    model_opt = {"default": None, "help": "model file (TOML); default: the model that ships with Sanwei"}
 
     s = sub.add_parser("score", help="score one period from spreadsheets")
     s.add_argument("--model", **model_opt)
@@ -128,18 +134,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ModelError as err:
-        print(str(err), file=sys.stderr)
-        return EXIT_INPUT
+        print(err.text(args.lang), file=sys.stderr)
     except InputError as err:
-        print(err.report.to_text(getattr(args, "lang", "zh")), file=sys.stderr)
-        return EXIT_INPUT
+        print(err.report.to_text(args.lang), file=sys.stderr)
+    except SanweiError as err:
+        print(err.get(args.lang), file=sys.stderr)
     except OSError as err:
-        print(f"无法读写文件 / cannot read or write a file: {err}", file=sys.stderr)
-        return EXIT_INPUT
+        print(say(args, f"无法读写文件：{err}", f"cannot read or write a file: {err}"), file=sys.stderr)
     except Exception as err:  # a bug of ours must still not greet the user with a traceback
-        print(f"内部错误，请将此信息告知维护人员 / internal error, please report it: {type(err).__name__}: {err}",
-              file=sys.stderr)
-        return EXIT_INPUT
+        print(say(args, f"内部错误，请将此信息告知维护人员：{type(err).__name__}: {err}",
+                  f"internal error, please report it: {type(err).__name__}: {err}"), file=sys.stderr)
+    return EXIT_INPUT
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Shared fixtures. PostgreSQL: one throw-away server per test session (scoring.store.tempserver)."""
+"""Shared fixtures. PostgreSQL: one throw-away server per test session (tests/tempserver.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
+from scoring.service import Service
 from scoring.store import Store
-from scoring.store.tempserver import ServerUnavailable, TempPostgres, drop_database, fresh_database
+from tests.tempserver import ServerUnavailable, TempPostgres, drop_database, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,12 @@ def store_url(request, tmp_path):
 
 @pytest.fixture
 def store(store_url):
-    s = Store(store_url, who="tester")
+    s = Store(store_url)
     yield s
     s.close()
+
+
+@pytest.fixture
+def service(store):
+    """The application service over `store`, acting as "tester"."""
+    return Service(store, "tester")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from scoring.inputs import PeriodInputs
 from scoring.model import Model, load_model
+from scoring.report import Issue, Severity
 
 MODEL = load_model()
 CHANNELS = ["电话", "入户", "网络"]
@@ -79,7 +80,8 @@ def make_inputs(period: str, n_units: int = 12, per_unit: int = 35, seed: int = 
     reverse = pd.DataFrame(rev_rows, columns=["rater", "unit_id", *criteria])
     return PeriodInputs(period=period, units=units, survey=survey, indicators=indicators, compliance=compliance,
                         adjustments=adjustments, reverse=reverse,
-                        warnings=[f"synthetic data, seed {seed}, variant {variant}"])
+                        warnings=[Issue(Severity.WARNING, "", f"合成数据，种子 {seed}，变体 {variant}",
+                                        f"synthetic data, seed {seed}, variant {variant}")])
 
 
 # ---------------------------------------------------------------- worker processes
@@ -89,6 +91,7 @@ def make_inputs(period: str, n_units: int = 12, per_unit: int = 35, seed: int = 
 #   prints one JSON line per read: the version seen and the sum of its totals.
 
 def _write(url: str, period: str, count: int, n_units: int, per_unit: int, seed: int) -> None:
+    from scoring.service import Service
     from scoring.store import Store, io
     from scoring.store import store as store_module
 
@@ -96,11 +99,11 @@ def _write(url: str, period: str, count: int, n_units: int, per_unit: int, seed:
         print("writing", flush=True)
         io.insert_inputs(conn, vid, rows)
     store_module.insert_inputs = marked
-    store = Store(url, who=f"worker-{seed}")
+    service = Service(Store(url), f"worker-{seed}")
     for i in range(count):
-        v = store.import_inputs(MODEL, make_inputs(period, n_units, per_unit, seed=seed, variant=i))
+        v = service.store_inputs(MODEL, make_inputs(period, n_units, per_unit, seed=seed, variant=i))
         print(f"committed {v.number}", flush=True)
-        store.publish(period, v.number)
+        service.publish(period, v.number)
 
 
 def _read(url: str, period: str, seconds: float) -> None:
@@ -108,7 +111,7 @@ def _read(url: str, period: str, seconds: float) -> None:
     import time
 
     from scoring.store import NotFound, Store
-    store = Store(url, who="reader")
+    store = Store(url)
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring.importer import import_files
+from scoring.importer import read_period
 from scoring.model import load_model
 from scoring.pipeline import score_period
 
@@ -30,7 +30,7 @@ def write(tmp_path, name, frame, **kw):
 
 @pytest.fixture(scope="module")
 def demo_inputs():
-    inputs, report = import_files(MODEL, PERIOD, demo_files())
+    inputs, report = read_period(MODEL, PERIOD, demo_files())
     assert report.ok, report.to_text()
     return inputs
 
@@ -45,7 +45,7 @@ def test_demo_quarter_imports_cleanly(demo_inputs):
 
 def test_formalism_columns_excluded_with_the_rule(demo_inputs):
     for e in demo_inputs.excluded:
-        assert "不计分" in e.reason and "earns no points" in e.reason and not e.overridden
+        assert "不计分" in e.reason.zh and "earns no points" in e.reason.en and not e.overridden
 
 
 def test_survey_answers_are_canonical_labels(demo_inputs):
@@ -61,21 +61,21 @@ def test_conflicting_values_in_two_files_name_both(tmp_path):
     a = pd.DataFrame({"单位编码": ["JD01", "JD02"], "一般公共预算收入增速": [5.0, 6.0]})
     b = pd.DataFrame({"单位名称": ["青山街道", "东湖街道"], "一般公共预算收入增速": [5.0, 7.5]})
     files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "tongji.xlsx", a), write(tmp_path, "caizheng.xlsx", b)]
-    inputs, report = import_files(MODEL, PERIOD, files)
+    inputs, report = read_period(MODEL, PERIOD, files)
     assert inputs is None
     [err] = report.errors
     assert "tongji.xlsx" in err.message_zh and "caizheng.xlsx" in err.message_zh and "JD02" in err.message_en
     # the same value in both files is fine (多表合一)
     b.loc[1, "一般公共预算收入增速"] = 6.0
     files[2] = write(tmp_path, "caizheng.xlsx", b)
-    inputs, report = import_files(MODEL, PERIOD, files)
+    inputs, report = read_period(MODEL, PERIOD, files)
     assert report.ok and len(inputs.indicators) == 2
 
 
 def test_unknown_unit_suggests_closest_roster_names(tmp_path):
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
     ind = pd.DataFrame({"单位名称": ["青山街", "不存在的单位"], "税收收入占比": ["85%", "abc"]})
-    inputs, report = import_files(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "ind.xlsx", ind)])
+    inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "ind.xlsx", ind)])
     assert inputs is None
     unit_err = next(e for e in report.errors if e.value == "青山街")
     assert unit_err.row == 2 and unit_err.column == "A" and "青山街道" in unit_err.suggestions
@@ -87,7 +87,7 @@ def test_out_of_scale_answer_warns_and_is_left_out(tmp_path):
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
     survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": ["满意", "超级满意"],
                            "办事便利程度": ["较满意", "满意"]})
-    inputs, report = import_files(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
+    inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
     assert report.ok
     [w] = [i for i in report.warnings if i.value == "超级满意"]
     assert w.row == 3 and w.column == "C"
@@ -100,25 +100,25 @@ def test_csv_gb18030_and_bom(tmp_path):
     for enc in ["gb18030", "utf-8-sig", "utf-8"]:
         name = f"units_{enc}.csv"
         units.to_csv(tmp_path / name, index=False, encoding=enc)
-        inputs, report = import_files(MODEL, PERIOD, [(name, tmp_path / name)])
+        inputs, report = read_period(MODEL, PERIOD, [(name, tmp_path / name)])
         assert report.ok, (enc, report.to_text())
 
 
 def test_missing_roster_is_an_error(tmp_path):
     ind = pd.DataFrame({"单位编码": ["JD01"], "税收收入占比": [1.0]})
-    inputs, report = import_files(MODEL, PERIOD, [write(tmp_path, "ind.xlsx", ind)])
+    inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "ind.xlsx", ind)])
     assert inputs is None and "roster" in report.errors[0].message_en
 
 
 def test_adding_a_formalism_column_to_a_file_changes_no_score(tmp_path):
     files = demo_files()
-    base = score_period(MODEL, import_files(MODEL, PERIOD, files)[0]).units
+    base = score_period(MODEL, read_period(MODEL, PERIOD, files)[0]).units
     name, path = next(f for f in files if "tongji" in f[0])
     df = pd.read_excel(path, engine="calamine")
     df["发文数量"] = range(len(df))
     df["工作群打卡次数"] = 1000
     patched = [(n, p) if n != name else write(tmp_path, name, df) for n, p in files]
-    inputs, report = import_files(MODEL, PERIOD, patched)
+    inputs, report = read_period(MODEL, PERIOD, patched)
     assert report.ok
     again = score_period(MODEL, inputs).units
     pd.testing.assert_frame_equal(base, again)
@@ -128,32 +128,33 @@ def test_adding_a_formalism_column_to_a_file_changes_no_score(tmp_path):
 def test_substantive_override_is_scored_and_shown(tmp_path):
     import tomllib
 
-    from scoring.model import DEFAULT_MODEL_PATH, model_from_dict
+    from scoring.model import default_model_toml, model_from_dict
 
-    data = tomllib.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    data = tomllib.loads(default_model_toml().decode("utf-8"))
     eco01 = next(i for i in data["performance"]["indicator"] if i["code"] == "ECO01")
     eco01["name"] = "规范性文件发文合格率"
     eco01["substantive"] = "衡量发文质量而非数量 / measures the quality of documents, not their number"
     model = model_from_dict(data)
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
     ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "规范性文件发文合格率": [9.0, 11.0], "发文数量": [300, 20]})
-    inputs, report = import_files(model, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "i.xlsx", ind)])
+    inputs, report = read_period(model, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "i.xlsx", ind)])
     assert report.ok
     assert set(inputs.indicators["code"]) == {"ECO01"}
     shown = {e.column: e for e in inputs.excluded}
-    assert shown["规范性文件发文合格率"].overridden and "quality of documents" in shown["规范性文件发文合格率"].reason
+    assert shown["规范性文件发文合格率"].overridden and "quality of documents" in shown["规范性文件发文合格率"].reason.en
     assert not shown["发文数量"].overridden
 
 
 def test_tables_already_read_are_not_read_again(monkeypatch):
-    from scoring import importer, views
+    from scoring import importer
+    from scoring.preview import preview
 
     files = demo_files()
-    previews = [views.preview(n, p.read_bytes(), MODEL) for n, p in files]
+    previews = [preview(n, p.read_bytes(), MODEL) for n, p in files]
     tables = {p["name"]: p["table"] for p in previews}
     calls = []
     monkeypatch.setattr(importer, "read_table", lambda *a, **k: calls.append(a[1]))
-    inputs, report = import_files(MODEL, PERIOD, files, tables=tables)
+    inputs, report = read_period(MODEL, PERIOD, files, tables=tables)
     assert report.ok and calls == []
     assert len(inputs.units) == 36
 
@@ -161,16 +162,16 @@ def test_tables_already_read_are_not_read_again(monkeypatch):
 def test_numeric_answer_codes_only_when_the_model_maps_them(tmp_path):
     import tomllib
 
-    from scoring.model import DEFAULT_MODEL_PATH, model_from_dict
+    from scoring.model import default_model_toml, model_from_dict
 
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
     survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": [1, 4]})
     files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.xlsx", survey)]
-    inputs, report = import_files(MODEL, PERIOD, files)
+    inputs, report = read_period(MODEL, PERIOD, files)
     assert {w.value for w in report.warnings if w.header == "总体满意度"} == {"1", "4"}  # not on the default scale
-    data = tomllib.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    data = tomllib.loads(default_model_toml().decode("utf-8"))
     for answer, code in zip(data["survey"]["answer"], [1, 2, 3, 4, 9], strict=True):
         answer["codes"] = [code]
     coded = model_from_dict(data)
-    inputs, report = import_files(coded, PERIOD, files)
+    inputs, report = read_period(coded, PERIOD, files)
     assert report.ok and inputs.survey["Q1"].tolist() == ["满意", "不满意"]

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.importer import import_files
+from scoring.importer import read_period
 from scoring.model import load_model
 
 MODEL = load_model()
@@ -29,7 +29,7 @@ def test_random_sheets_never_raise(tmp_path, headers, rows, ext):
     else:
         frame.to_excel(path, index=False)
     roster = pd.DataFrame({"unit_id": ["JD01"], "unit_name": ["青山街道"], "unit_type": ["乡镇街道"], "group": ["城区街道"]})
-    inputs, report = import_files(MODEL, "2026Q3", [(path.name, path)], roster=roster)
+    inputs, report = read_period(MODEL, "2026Q3", [(path.name, path)], roster=roster)
     assert (inputs is None) == (not report.ok)
     for issue in report.errors:
         assert issue.file == path.name and issue.message_zh and issue.message_en

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scoring.importer import import_files
+from scoring.importer import read_period
 from scoring.model import load_model
 from scoring.pipeline import score_period
 
@@ -68,7 +68,7 @@ def files():
 def test_messy_quarter_scores_exactly_like_its_clean_twin(tmp_path, files):
     roster = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
     names = dict(zip(roster["单位编码"], roster["单位名称"], strict=True))
-    clean_inputs, report = import_files(MODEL, PERIOD, [(n, DEMO / n) for n in files])
+    clean_inputs, report = read_period(MODEL, PERIOD, [(n, DEMO / n) for n in files])
     assert report.ok, report.to_text()
     messy = []
     for n in files:
@@ -77,7 +77,7 @@ def test_messy_quarter_scores_exactly_like_its_clean_twin(tmp_path, files):
             continue
         make_messy(DEMO / n, tmp_path / n, names)
         messy.append((n, tmp_path / n))
-    messy_inputs, report = import_files(MODEL, PERIOD, messy)
+    messy_inputs, report = read_period(MODEL, PERIOD, messy)
     assert report.ok, report.to_text()
     clean = score_period(MODEL, clean_inputs)
     dirty = score_period(MODEL, messy_inputs)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from scoring.cli import build_parser, main
-from scoring.model import DEFAULT_MODEL_PATH
+from scoring.service import Service
 from scoring.store import Store
 from tests.store_fixtures import MODEL, make_inputs, units_frame
 from tests.test_store import counts
+
+MODEL_FILE = Path(str(resources.files("scoring").joinpath("data/model.toml")))
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 
@@ -41,13 +44,16 @@ def test_import_publish_versions_history_on_the_demo_files(store_url, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split()[0] for ln in lines[1:]] == ["2026Q2", "2026Q3"]
     assert main(["history", "--db", store_url, "NOPE"]) == 1
-    assert "has no published result" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == "单位 NOPE 没有已发布的结果"
+    assert main(["history", "--db", store_url, "NOPE", "--lang", "en"]) == 1
+    assert capsys.readouterr().err.strip() == "unit NOPE has no published result"
     assert main(["annual", "--db", store_url, "2026"]) == 0
     annual = capsys.readouterr().out
     assert "Q2,Q3" in annual and "JD01" in annual
     assert main(["annual", "--db", store_url, "2019"]) == 1
     with Store(store_url) as store:
-        assert store.reproduces("2026Q3", 1) and store.reproduces("2026Q3", 2)
+        service = Service(store, "tester")
+        assert service.reproduces("2026Q3", 1) and service.reproduces("2026Q3", 2)
         assert store.imports("2026Q2").iloc[0]["who"] == "officer"
 
 
@@ -55,17 +61,20 @@ def test_a_rejected_import_stores_nothing(store_url, tmp_path, capsys):
     bad = tmp_path / "2026Q3_survey.xlsx"
     bad.write_bytes(b"this is not a workbook")
     with Store(store_url) as store:
-        store.import_inputs(MODEL, make_inputs("2026Q2"))
+        service = Service(store, "tester")
+        service.store_inputs(MODEL, make_inputs("2026Q2"))
         before = counts(store)
         assert main(["import", "--db", store_url, "--period", "2026Q3", demo_files("2026Q3")[0], str(bad)]) == 1
         captured = capsys.readouterr()
-        assert "2026Q3_survey.xlsx" in captured.out and "nothing was stored" in captured.err
+        assert "2026Q3_survey.xlsx" in captured.out and captured.err.strip() == "有错误，未保存任何数据"
         assert counts(store) == before
 
 
 def test_publish_of_a_missing_period_is_a_message_not_a_traceback(store_url, capsys):
     assert main(["publish", "--db", store_url, "1999Q1"]) == 1
-    assert capsys.readouterr().err.strip() == "没有 1999Q1 的数据 / no data for 1999Q1"
+    assert capsys.readouterr().err.strip() == "没有 1999Q1 的数据"
+    assert main(["publish", "--db", store_url, "1999Q1", "--lang", "en"]) == 1
+    assert capsys.readouterr().err.strip() == "no data for 1999Q1"
 
 
 def test_db_defaults_to_the_environment(monkeypatch, tmp_path):
@@ -73,7 +82,9 @@ def test_db_defaults_to_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SANWEI_DATABASE_URL", url)
     assert build_parser().parse_args(["versions", "2026Q1"]).db == url
     monkeypatch.delenv("SANWEI_DATABASE_URL")
-    assert build_parser().parse_args(["versions", "2026Q1"]).db == "sqlite:///data/sanwei.db"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)  # the default never depends on the current directory
+    assert build_parser().parse_args(["versions", "2026Q1"]).db == f"sqlite:///{tmp_path}/xdg/sanwei/sanwei.db"
 
 
 def test_export_is_formatted_and_formula_safe(store_url, tmp_path):
@@ -81,8 +92,9 @@ def test_export_is_formatted_and_formula_safe(store_url, tmp_path):
     units.loc[0, "unit_name"] = '=HYPERLINK("http://evil.example","点我")'
     units.loc[1, "unit_name"] = "@SUM(1+1)"
     with Store(store_url) as store:
-        store.import_inputs(MODEL, make_inputs("2026Q1", units=units))
-        store.publish("2026Q1")
+        service = Service(store, "tester")
+        service.store_inputs(MODEL, make_inputs("2026Q1", units=units))
+        service.publish("2026Q1")
     out = tmp_path / "ranking.xlsx"
     assert main(["export", "--db", store_url, "2026Q1", "--out", str(out)]) == 0
     wb = openpyxl.load_workbook(out)
@@ -106,16 +118,17 @@ def test_export_is_formatted_and_formula_safe(store_url, tmp_path):
 
 
 @pytest.mark.parametrize("twice", [False, True])
-def test_ensure_demo_fills_an_empty_store_once(store_url, twice):
+def test_load_demo_fills_an_empty_store_once(store_url, twice):
     with Store(store_url) as store:
+        service = Service(store, "tester")
         if twice:
-            store.import_inputs(MODEL, make_inputs("2024Q4"))
-            assert store.ensure_demo(DEMO, MODEL) == []
+            service.store_inputs(MODEL, make_inputs("2024Q4"))
+            assert service.load_demo(DEMO) == []
             return
-        periods = store.ensure_demo(DEMO, MODEL)
+        periods = service.load_demo(DEMO)
         assert periods == ["2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
         assert store.published_periods() == periods
-        assert store.ensure_demo(DEMO, MODEL) == []
+        assert service.load_demo(DEMO) == []
         assert len(store.rankings("2026Q3")) == 36
         assert store.verify() == []
 
@@ -125,11 +138,14 @@ def test_cli_import_uses_the_model_saved_on_the_dashboard(store_url, capsys):
         "model": MODEL.model.model_copy(update={"version": "saved-on-dashboard"}),
         "dimensions": MODEL.dimensions.model_copy(update={"mass": 0.5, "compliance": 0.1})})
     with Store(store_url) as store:
-        store.save_model(changed)
+        service = Service(store, "tester")
+        service.save_model(changed)
     assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")]) == 0
     with Store(store_url) as store:
+        service = Service(store, "tester")
         assert store.model("2026Q3", "latest").weights["mass"] == 0.5
     assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3"),
-                 "--model", str(DEFAULT_MODEL_PATH)]) == 0
+                 "--model", str(MODEL_FILE)]) == 0
     with Store(store_url) as store:
+        service = Service(store, "tester")
         assert store.model("2026Q3", "latest").weights["mass"] == 0.4

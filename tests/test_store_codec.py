@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.inputs import PeriodInputs
+from scoring.report import Issue, Severity
 from scoring.store import codec
 
 ITEMS = ["总体满意度", "办事便利程度", "Q3"]
@@ -31,10 +32,11 @@ def test_decode_then_encode_is_the_identity_on_stored_rows(answers, indicators, 
         survey=survey,
         indicators=pd.DataFrame([(u, c, v, "f.xlsx") for u, c, v in indicators], columns=["unit_id", "code", "value", "source"]),
         reverse=pd.DataFrame({"rater": pd.Series(raters, dtype=object), "unit_id": "BM01", "文件会议精简度": "满意"}),
-        warnings=["警告 / warning"],
+        warnings=[Issue(Severity.WARNING, "f.xlsx", "警告", "warning", sheet="S", row=3, column="B")],
     )
     rows = codec.encode(inputs)
-    back = codec.decode("2026Q1", rows, inputs.item_columns(), inputs.criterion_columns(), [], inputs.warnings)
+    back = codec.decode("2026Q1", rows, inputs.item_columns(), inputs.criterion_columns(), [],
+                        [w.as_json() for w in inputs.warnings])
     assert codec.encode(back) == rows
     assert codec.checksum(codec.encode(back), "m", ITEMS, ["文件会议精简度"]) == codec.checksum(rows, "m", ITEMS, ["文件会议精简度"])
     for (_, *want), got in zip(answers, back.survey[ITEMS].itertuples(index=False), strict=True):

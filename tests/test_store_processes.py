@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from scoring.service import Service
 from scoring.store import Store
 from scoring.store import schema as s
 from tests.store_fixtures import MODEL, make_inputs
@@ -47,10 +48,11 @@ def assert_intact(store: Store, url: str) -> None:
 def test_sigkill_at_random_points_never_damages_earlier_versions(store_url):
     seed = int(os.environ.get("SANWEI_CRASH_SEED", random.randrange(10**6)))
     rng = random.Random(seed)
-    store = Store(store_url, who="tester")
-    store.import_inputs(MODEL, make_inputs("2026Q1"))
-    store.publish("2026Q1")
-    store.import_inputs(MODEL, make_inputs("2026Q1", variant=1))
+    store = Store(store_url)
+    service = Service(store, "tester")
+    service.store_inputs(MODEL, make_inputs("2026Q1"))
+    service.publish("2026Q1")
+    service.store_inputs(MODEL, make_inputs("2026Q1", variant=1))
     published = store.snapshot_text("2026Q1")
     for round_ in range(6):
         before = all_versions(store)
@@ -74,7 +76,7 @@ def test_sigkill_at_random_points_never_damages_earlier_versions(store_url):
     assert store.snapshot_text("2026Q1") == published
     numbers = [v.number for v in store.versions("2026Q2")]
     assert numbers == list(range(1, len(numbers) + 1)), "no gaps: a killed import allocates nothing"
-    assert store.import_inputs(MODEL, make_inputs("2026Q2")).number == len(numbers) + 1
+    assert service.store_inputs(MODEL, make_inputs("2026Q2")).number == len(numbers) + 1
     store.close()
 
 

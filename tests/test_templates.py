@@ -5,7 +5,7 @@ from io import BytesIO
 import openpyxl
 import pytest
 
-from scoring.importer import import_files
+from scoring.importer import read_period
 from scoring.model import load_model
 from scoring.pipeline import score_period
 from scoring.templates import KINDS, headers, template_bytes
@@ -41,7 +41,7 @@ def test_filled_templates_import_and_score():
     files = [("units.xlsx", filled("units", units)), ("survey.xlsx", filled("survey", survey)),
              ("indicators.xlsx", filled("indicators", indicators)), ("compliance.xlsx", filled("compliance", compliance)),
              ("reverse.xlsx", filled("reverse", reverse))]
-    inputs, report = import_files(MODEL, "2026Q3", files)
+    inputs, report = read_period(MODEL, "2026Q3", files)
     assert report.ok, report.to_text()
     result = score_period(MODEL, inputs).units.set_index("unit_id")
     assert (result["status"] == "ok").all()

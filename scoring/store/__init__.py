@@ -5,7 +5,7 @@ Names are imported on first use, so `sanwei --help` does not pay for the scoring
 
 from importlib import import_module
 
-_HOME = {"DEFAULT_URL": "db", "NotFound": "db", "resolve_url": "db", "VersionDiff": "diff",
+_HOME = {"NotFound": "db", "resolve_url": "db", "NewVersion": "store", "new_version": "store", "VersionDiff": "diff",
          "SCHEMA_VERSION": "schema", "SchemaError": "schema", "FileRecord": "store", "Store": "store",
          "VersionInfo": "store"}
 __all__ = sorted(_HOME)

@@ -7,42 +7,45 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.exc import DBAPIError
 
+from scoring.cli import say
 from scoring.model import load_model
-from scoring.store.db import DEFAULT_URL, NotFound, resolve_url
-from scoring.store.schema import SchemaError
+from scoring.store.db import NotFound, default_url_text, resolve_url
 
 EXIT_OK, EXIT_INPUT = 0, 1
 
 
-def _open(url: str):
-    """The store, imported only when a command runs (building the parser stays cheap)."""
+@contextmanager
+def _service(args: argparse.Namespace) -> Iterator:
+    """The application service over the store at --db, acting for --who (imported only when a
+    command runs, so building the parser stays cheap)."""
+    from scoring.service import Service
     from scoring.store.store import Store
 
-    return Store(url)
-
-
-def _zh(args: argparse.Namespace) -> bool:
-    return getattr(args, "lang", "zh") == "zh"
+    with Store(args.db) as store:
+        yield Service(store, getattr(args, "who", None) or os.environ.get("SANWEI_USER") or getpass.getuser())
 
 
 def _guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Store problems become a one-line message and exit 1, never a traceback."""
+    """Database failures become a one-line message and exit 1, never a traceback (other
+    bilingual errors are printed by the main command's handler)."""
     @wraps(fn)
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except (NotFound, SchemaError) as err:
-            print(str(err), file=sys.stderr)
         except DBAPIError as err:
-            print(f"数据库错误 / database error ({args.db}): {err.orig}", file=sys.stderr)
+            print(say(args, f"数据库错误（{args.db}）：{err.orig}", f"database error ({args.db}): {err.orig}"),
+                  file=sys.stderr)
         return EXIT_INPUT
     return run
 
@@ -56,38 +59,35 @@ def _table(df: pd.DataFrame) -> str:
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
     files = [(Path(p).name, Path(p)) for p in args.files]
-    with _open(args.db) as store:
+    with _service(args) as service:
         # the model saved on the dashboard's model page, unless a file is named: one model for both
-        model = load_model(args.model) if args.model else store.active_model(load_model())
-        version, report = store.import_files(model, args.period, files, who=args.who)
-    lang = getattr(args, "lang", "zh")
-    print(report.to_text(lang))
+        version, report = service.import_files(args.period, files, load_model(args.model) if args.model else None)
+    print(report.to_text(args.lang))
     if version is None:
-        print("有错误，未保存任何数据 / errors found: nothing was stored", file=sys.stderr)
+        print(say(args, "有错误，未保存任何数据", "errors found: nothing was stored"), file=sys.stderr)
         return EXIT_INPUT
-    print(f"已保存为 {version.period} 第 {version.number} 版（草稿），发布：sanwei publish {version.period}"
-          if _zh(args) else
-          f"stored as {version.period} version {version.number} (draft); publish with: sanwei publish {version.period}")
+    print(say(args, f"已保存为 {version.period} 第 {version.number} 版（草稿），发布：sanwei publish {version.period}",
+              f"stored as {version.period} version {version.number} (draft); publish with: sanwei publish {version.period}"))
     return EXIT_OK
 
 
 @_guarded
 def cmd_publish(args: argparse.Namespace) -> int:
-    with _open(args.db) as store:
-        v = store.publish(args.period, args.version, who=args.who)
-    print(f"已发布 {v.period} 第 {v.number} 版 / published {v.period} version {v.number}")
+    with _service(args) as service:
+        v = service.publish(args.period, args.version)
+    print(say(args, f"已发布 {v.period} 第 {v.number} 版", f"published {v.period} version {v.number}"))
     return EXIT_OK
 
 
 @_guarded
 def cmd_versions(args: argparse.Namespace) -> int:
-    with _open(args.db) as store:
+    with _service(args) as service:
         if args.diff:
-            print(store.diff(args.period, *args.diff).to_text())
+            print(service.store.diff(args.period, *args.diff).to_text())
             return EXIT_OK
-        versions = store.versions(args.period)
+        versions = service.store.versions(args.period)
     if not versions:
-        raise NotFound(f"没有 {args.period} 的数据 / no data for {args.period}")
+        raise NotFound(f"没有 {args.period} 的数据", f"no data for {args.period}")
     df = pd.DataFrame([{"version": v.number, "published": "*" if v.published else "", "created_by": v.created_by,
                         "created_at": v.created_at, "published_at": v.published_at or "", "model": v.model_label,
                         "units": v.row_counts["units"], "survey": v.row_counts["survey"],
@@ -96,43 +96,43 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show(df: pd.DataFrame, missing: str) -> int:
+def _show(df: pd.DataFrame, missing: tuple[str, str]) -> int:
     """Print a table rounded for reading, or say why there is nothing to show."""
     if df.empty:
-        raise NotFound(missing)
+        raise NotFound(*missing)
     print(_table(df.round(2)))
     return EXIT_OK
 
 
 @_guarded
 def cmd_history(args: argparse.Namespace) -> int:
-    with _open(args.db) as store:
-        df = store.history(args.unit)
+    with _service(args) as service:
+        df = service.store.history(args.unit)
     cols = ["period", "version", "unit_name", "group", "total", "delta_total", "mass", "performance", "compliance",
             "rank_group", "rank_overall", "rank_change", "grade"]
-    return _show(df.reindex(columns=cols), f"单位 {args.unit} 没有已发布的结果 / unit {args.unit} has no published result")
+    return _show(df.reindex(columns=cols), (f"单位 {args.unit} 没有已发布的结果", f"unit {args.unit} has no published result"))
 
 
 @_guarded
 def cmd_annual(args: argparse.Namespace) -> int:
-    with _open(args.db) as store:
-        df = store.annual(args.year)
-    return _show(df, f"{args.year} 年没有已排名的单位 / no ranked unit in {args.year}")
+    with _service(args) as service:
+        df = service.annual(args.year)
+    return _show(df, (f"{args.year} 年没有已排名的单位", f"no ranked unit in {args.year}"))
 
 
 @_guarded
 def cmd_export(args: argparse.Namespace) -> int:
-    with _open(args.db) as store:
-        from scoring.store.export import write_ranking_xlsx
+    from scoring.store.export import write_ranking_xlsx
 
-        write_ranking_xlsx(store, args.period, args.out)
-    print(f"已导出 / written: {args.out}")
+    with _service(args) as service:
+        write_ranking_xlsx(service.store, args.period, args.out, args.lang)
+    print(say(args, f"已导出：{args.out}", f"written: {args.out}"))
     return EXIT_OK
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     db = {"default": resolve_url(),
-          "help": f"database URL (sqlite:///FILE or postgresql://…); default $SANWEI_DATABASE_URL or {DEFAULT_URL}"}
+          "help": f"database URL (sqlite:///FILE or postgresql://…); default $SANWEI_DATABASE_URL or {default_url_text()}"}
     who = {"default": None, "help": "name for the audit log; default $SANWEI_USER or the login name"}
 
     p = subparsers.add_parser("import", help="validate spreadsheets and store them as a new draft version")

@@ -24,6 +24,7 @@ from scoring.inputs import (
     PeriodInputs,
     anonymise_raters,
 )
+from scoring.report import Issue
 
 # Column order of the rows of each input table (after version_id, seq).
 ROW_COLUMNS: dict[str, list[str]] = {
@@ -111,7 +112,7 @@ def _wide(rows: list[tuple], ids: list[str], items: list[str]) -> pd.DataFrame:
 
 
 def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria: list[str],
-           excluded: list[dict], warnings: list[str]) -> PeriodInputs:
+           excluded: list[dict], warnings: list[dict]) -> PeriodInputs:
     def nan_float(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
         for c in cols:
             frame[c] = pd.to_numeric(frame[c]).astype(float)
@@ -128,7 +129,7 @@ def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria
         adjustments=nan_float(_frame(rows["adjustments"], ADJUSTMENT_COLUMNS), ["bonus", "deduction"]),
         reverse=reverse,
         excluded=[Exclusion(**e) for e in excluded],
-        warnings=list(warnings),
+        warnings=[Issue.from_json(w) for w in warnings],
     )
 
 

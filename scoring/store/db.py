@@ -21,20 +21,45 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-DEFAULT_URL = "sqlite:///data/sanwei.db"
+from scoring.text import SanweiError
+
 BUSY_TIMEOUT_MS = 30_000
 RETRY_FOR_S = 120.0
 RACE_CONSTRAINTS = {"periods_pkey", "uq_versions_period_number", "model_versions_sha256_key"}
 T = TypeVar("T")
 
 
-class NotFound(LookupError):
-    """No such period or version in the store; the message is bilingual."""
+class NotFound(SanweiError, LookupError):
+    """No such period, version, model or unit in the store."""
+
+
+class BadURL(SanweiError, ValueError):
+    """A database URL the store cannot use."""
+
+
+class InvalidPeriod(SanweiError, ValueError):
+    """A period that is not of the form 2026Q3 (periods sort as text, so the form is fixed)."""
+
+    def __init__(self, period: object):
+        super().__init__(f"期次格式应为 2026Q3，而不是“{period}”", f"a period must look like 2026Q3, not {period!r}")
+
+
+def default_path() -> Path:
+    """Where the store lives when no URL is given: the user's data folder, never the current
+    directory, so the same command run from anywhere opens the same store
+    ($XDG_DATA_HOME/sanwei/sanwei.db, by default ~/.local/share/sanwei/sanwei.db)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "sanwei" / "sanwei.db"
+
+
+def default_url_text() -> str:
+    return f"sqlite:///{default_path()}"
 
 
 def resolve_url(url: str | None = None) -> str:
-    """`--db URL`, else $SANWEI_DATABASE_URL, else the git-ignored SQLite file."""
-    url = url or os.environ.get("SANWEI_DATABASE_URL") or DEFAULT_URL
+    """`--db URL`, else $SANWEI_DATABASE_URL, else the SQLite file of `default_path`. A relative
+    sqlite:///file is relative to the current directory, as in any SQLAlchemy URL."""
+    url = url or os.environ.get("SANWEI_DATABASE_URL") or default_url_text()
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is the driver we ship
     return url
@@ -44,7 +69,7 @@ def make_engine(url: str) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if not u.database or u.database == ":memory:":
-            raise ValueError("SQLite 存储需要文件路径 / the SQLite store needs a file path (sqlite:///path.db)")
+            raise BadURL("SQLite 存储需要文件路径（sqlite:///路径.db）", "the SQLite store needs a file path (sqlite:///path.db)")
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_events(engine)

@@ -14,12 +14,12 @@ from scoring.store.store import Store
 ABOUT_SHEET = "说明 about"
 
 
-def write_ranking_xlsx(store: Store, period: str, out: str | Path | BytesIO) -> None:
+def write_ranking_xlsx(store: Store, period: str, out: str | Path | BytesIO, lang: str = "zh") -> None:
     """Frozen header, number formats, grade colouring (scoring.export); every text cell neutralised
     against formula injection (CWE-1236) and written as text; an about sheet says which version."""
     rankings = store.rankings(period)
     info = store.version(period)
-    ranking, style = ranking_sheet(rankings, store.model(period).tier_labels())
+    ranking, style = ranking_sheet(rankings, store.model(period).tier_labels(), lang)
     about = pd.DataFrame([
         ("期次 period", period), ("版本 version", str(info.number)), ("发布人 published by", info.published_by or ""),
         ("发布时间 published at", info.published_at or ""), ("模型 model", info.model_label),

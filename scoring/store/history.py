@@ -9,13 +9,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
-from scoring.ranking import competition_rank
 from scoring.store import schema as s
 from scoring.store.db import NotFound
 from scoring.store.io import frame, results_frame
 
 _R, _V, _P = s.result_units, s.versions, s.periods
-_SCORES = ["total", "mass", "performance", "compliance"]
 
 
 def _published():
@@ -35,7 +33,7 @@ def rankings(conn: Connection, period: str) -> pd.DataFrame:
     prev_rank_overall, rank_change (positive = moved up) and prev_grade from the previous
     published quarter (named in `attrs["previous_period"]`)."""
     if conn.execute(select(_P.c.published_version).where(_P.c.period == period)).scalar() is None:
-        raise NotFound(f"{period} 尚未发布 / {period} has not been published")
+        raise NotFound(f"{period} 尚未发布", f"{period} has not been published")
     cur = results_frame(conn.execute(_published().where(_V.c.period == period)
                                      .order_by(_R.c.rank_overall.nulls_last(), _R.c.unit_id)))
     prev_period = _previous_published(conn, period)
@@ -70,28 +68,10 @@ def unit_history(conn: Connection, unit_id: str) -> pd.DataFrame:
     return _with_change(df, prev.dropna(subset=["period"]), on="period")
 
 
-def annual(conn: Connection, year: str, weights: dict[str, float], decimals: int = 2) -> pd.DataFrame:
-    """Weighted mean of each unit's published quarters of `year` (weights by "Q1".."Q4",
-    renormalised over the quarters the unit has), ranked overall and within its latest group."""
-    df = results_frame(conn.execute(_published().where(_V.c.period.like(f"{year}Q%"), _R.c.status == "ok")
-                                    .order_by(_V.c.period)))
-    columns = ["unit_id", "unit_name", "unit_type", "group", "quarters", *_SCORES, "rank_group", "rank_overall"]
-    if df.empty:
-        return pd.DataFrame(columns=columns)
-    df["w"] = df["period"].str[-2:].map(weights).fillna(0.0).astype(float)
-    df = df[df["w"] > 0]
-    g = df.groupby("unit_id", sort=False)
-    wsum = g["w"].sum()
-    out = pd.DataFrame({c: (df[c].astype(float) * df["w"]).groupby(df["unit_id"], sort=False).sum() / wsum
-                        for c in _SCORES})
-    latest = g.last()
-    out.insert(0, "quarters", g["period"].agg(lambda p: ",".join(x[-2:] for x in p)))
-    for c in ("group", "unit_type", "unit_name"):
-        out.insert(0, c, latest[c])
-    out = out.reset_index()
-    out["rank_group"] = competition_rank(out["total"], decimals, by=out["group"])
-    out["rank_overall"] = competition_rank(out["total"], decimals)
-    return out[columns].sort_values(["rank_overall", "unit_id"], ignore_index=True)
+def published_in_year(conn: Connection, year: str) -> pd.DataFrame:
+    """The ranked units of every published quarter of `year`, in period order (for the annual roll-up)."""
+    return results_frame(conn.execute(_published().where(_V.c.period.like(f"{year}Q%"), _R.c.status == "ok")
+                                      .order_by(_V.c.period, _R.c.unit_id)))
 
 
 # ---------------------------------------------------------------- roster with history

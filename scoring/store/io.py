@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Table, select
 
+from scoring.flags import Flag
 from scoring.store import schema as s
 from scoring.store.codec import ROW_COLUMNS
 
@@ -56,10 +57,11 @@ def frame(result: Any) -> pd.DataFrame:
 
 
 def results_frame(result: Any) -> pd.DataFrame:
-    """result_units rows as the PeriodResult.units shape: `group` named back, flags as lists."""
+    """result_units rows as the PeriodResult.units shape: `group` named back, flags as lists of Flag."""
     df = frame(result).rename(columns={"group_name": "group"})
     if "flags" in df:  # one parse for all rows
-        df["flags"] = pd.Series(json.loads("[" + ",".join(df["flags"]) + "]"), index=df.index, dtype=object)
+        parsed = json.loads("[" + ",".join(df["flags"]) + "]")
+        df["flags"] = pd.Series([[Flag.from_json(f) for f in fs] for fs in parsed], index=df.index, dtype=object)
     for c in ("rank_group", "rank_overall"):
         if c in df:
             df[c] = df[c].astype("Int64")

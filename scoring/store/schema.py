@@ -7,6 +7,8 @@ JSON goes into TEXT columns so both databases store it the same way.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -24,6 +26,8 @@ from sqlalchemy import (
     select,
     text,
 )
+
+from scoring.text import SanweiError
 
 metadata = MetaData()
 Real = Float(53)  # double precision on PostgreSQL, REAL on SQLite
@@ -182,11 +186,51 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+SCHEMA_VERSION = 2
 
 
-class SchemaError(RuntimeError):
+def _split(text: str) -> tuple[str, str]:
+    """A schema-1 message "中文 / English" as its two halves. Data in the Chinese half may hold
+    " / " itself (a veto reason), so the cut is the first " / " that English text follows."""
+    parts = re.split(r" / (?=[A-Za-z0-9])", str(text), maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], parts[0])
+
+
+def _structured_messages(conn: Connection) -> None:
+    """1 -> 2: flags, warnings and formalism exclusions were joined "中文 / English" strings; they
+    become codes and parameters (flags; the old words kept as `text_zh`/`text_en`), located
+    issues (warnings) and data (exclusions), as the library now writes them."""
+    def flags(raw: str) -> str:
+        out = []
+        for f in json.loads(raw):
+            code, _, words = str(f).partition(": ")
+            zh, en = _split(words)
+            out.append({"code": code, "params": {"text_zh": zh, "text_en": en}})
+        return json.dumps(out, ensure_ascii=False)
+
+    def warnings(raw: str) -> str:
+        return json.dumps([{"severity": "warning", "file": "", "message_zh": zh, "message_en": en}
+                           for zh, en in map(_split, json.loads(raw))], ensure_ascii=False)
+
+    def excluded(raw: str) -> str:
+        rows = json.loads(raw)
+        return json.dumps([{"file": e["file"], "column": e["column"], "keyword": e["keyword"],
+                            "overridden": e["overridden"],
+                            "note": _split(e.get("reason", ""))[1].partition(": ")[2] if e["overridden"] else ""}
+                           for e in rows], ensure_ascii=False)
+
+    for row in conn.execute(select(result_units.c.version_id, result_units.c.unit_id, result_units.c.flags)).all():
+        conn.execute(result_units.update().where(result_units.c.version_id == row.version_id,
+                                                 result_units.c.unit_id == row.unit_id).values(flags=flags(row.flags)))
+    for row in conn.execute(select(versions.c.id, versions.c.warnings, versions.c.excluded)).all():
+        conn.execute(versions.update().where(versions.c.id == row.id).values(
+            warnings=warnings(row.warnings), excluded=excluded(row.excluded)))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages}
+
+
+class SchemaError(SanweiError, RuntimeError):
     """The database was written by a newer Sanwei, or is not a Sanwei store."""
 
 
@@ -209,7 +253,7 @@ def migrate(conn: Connection, target: int = SCHEMA_VERSION,
         conn.execute(meta.insert().values(key="schema_version", value=str(target)))
         return None, target
     if found > target:
-        raise SchemaError(f"数据库结构版本 {found} 高于本程序支持的 {target}，请升级 Sanwei / "
+        raise SchemaError(f"数据库结构版本 {found} 高于本程序支持的 {target}，请升级 Sanwei",
                           f"the database schema version {found} is newer than this Sanwei supports ({target}): upgrade")
     for v in range(found, target):
         steps[v](conn)

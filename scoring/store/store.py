@@ -3,14 +3,15 @@
 One API over SQLite (the default) and PostgreSQL. An import becomes a new immutable draft
 version in one transaction; publishing points the period at a version. Results are stored as
 snapshots and can always be recomputed from the stored inputs and the stored model text.
+
+The store keeps persistence only: it neither reads spreadsheets nor scores. What to write is
+decided by the application service (`scoring.service`), which every change of state goes through.
 """
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,14 +21,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, func, select, text
 
-from scoring.importer import import_files
 from scoring.inputs import PeriodInputs, is_period
 from scoring.model import Model, model_from_toml
-from scoring.pipeline import PeriodResult, score_period
-from scoring.report import InputError, Report
+from scoring.report import Report
 from scoring.store import codec, db, diff, history
 from scoring.store import schema as s
-from scoring.store.db import NotFound
+from scoring.store.db import InvalidPeriod, NotFound
 from scoring.store.io import dumps, frame, insert_inputs, load_inputs, results_frame
 
 ACTIVE_MODEL_KEY = "active_model_id"
@@ -39,10 +38,6 @@ RESULT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group_name", "status", "
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def default_user() -> str:
-    return os.environ.get("SANWEI_USER") or getpass.getuser()
 
 
 @dataclass(frozen=True)
@@ -74,8 +69,8 @@ class VersionInfo:
 
 
 @dataclass(frozen=True)
-class _Prepared:
-    """Everything an import writes, computed before the write lock is taken."""
+class NewVersion:
+    """Everything one import writes, encoded before the write lock is taken (`new_version`)."""
 
     period: str
     model_toml: str
@@ -87,7 +82,7 @@ class _Prepared:
     criteria: list[str]
     checksum: str
     excluded: list[dict]
-    warnings: list[str]
+    warnings: list[dict]
     snapshot: str
     result_rows: list[tuple]
     files: tuple[FileRecord, ...]
@@ -104,44 +99,46 @@ def _result_rows(units: pd.DataFrame) -> list[tuple]:
     for row in df.itertuples(index=False, name=None):
         *head, flags = row
         clean = [None if codec.is_missing(v) else (v.item() if hasattr(v, "item") else v) for v in head]
-        out.append((*clean, json.dumps(list(flags), ensure_ascii=False)))
+        out.append((*clean, json.dumps([f.as_json() for f in flags], ensure_ascii=False)))
     return out
 
 
-def prepare(model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
-            report: Report | None = None) -> _Prepared:
-    """Score and encode an import outside any transaction (the CPU work holds no lock)."""
+def new_version(model: Model, inputs: PeriodInputs, units: pd.DataFrame, result_json: dict,
+                files: Sequence[FileRecord] = (), report: Report | None = None) -> NewVersion:
+    """Encode a scored import for storage: its inputs, its model text, the result's units table
+    (PeriodResult.units) and JSON contract, the files it came from and its validation report."""
     if not is_period(inputs.period):  # periods sort as text: a malformed one would never be "previous"
-        raise ValueError(f"期次格式应为 2026Q3 / a period must look like 2026Q3, not {inputs.period!r}")
-    result = score_period(model, inputs)
+        raise InvalidPeriod(inputs.period)
     toml = model.to_toml()
     msha = codec.sha256_text(toml)
     rows = codec.encode(inputs)
     items, criteria = inputs.item_columns(), inputs.criterion_columns()
-    return _Prepared(
+    return NewVersion(
         period=inputs.period, model_toml=toml, model_sha=msha, model_name=model.model.name,
         model_label=model.model.version, rows=rows, items=items, criteria=criteria,
         checksum=codec.checksum(rows, msha, items, criteria),
-        excluded=[e.as_json() for e in inputs.excluded], warnings=list(inputs.warnings),
-        snapshot=dumps(result.to_json()), result_rows=_result_rows(result.units), files=tuple(files),
-        report=json.loads(report.to_frame().to_json(orient="records", force_ascii=False)) if report else [],
+        excluded=[e.as_json() for e in inputs.excluded], warnings=[w.as_json() for w in inputs.warnings],
+        snapshot=dumps(result_json), result_rows=_result_rows(units), files=tuple(files),
+        report=[i.as_json() for i in report.issues] if report else [],
     )
 
 
 class Store:
-    """`Store(url)` opens (and creates or migrates) the store; `who` signs the audit log."""
+    """`Store(url)` opens (and creates or migrates) the store. Writes name who made them: the
+    signed-in account the service acts for."""
 
-    def __init__(self, url: str | None = None, who: str | None = None):
+    SYSTEM = "system"  # the audit name of what the store does by itself (create, migrate)
+
+    def __init__(self, url: str | None = None):
         self.url = db.resolve_url(url)
         self.engine = db.make_engine(self.url)
-        self.who = who or default_user()
         if db.read(self.engine, s.current_version) != s.SCHEMA_VERSION:  # opening must not queue for the write lock
             db.write(self.engine, self._migrate)
 
     def _migrate(self, conn: Connection) -> None:
         found, target = s.migrate(conn)
         if found != target:
-            self._audit(conn, self.who, "create" if found is None else "migrate", None, None,
+            self._audit(conn, self.SYSTEM, "create" if found is None else "migrate", None, None,
                         {"from": found, "to": target})
 
     @property
@@ -158,59 +155,31 @@ class Store:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def validate(self, model: Model, period: str, files: list[tuple[str, bytes | Path]],
-                 tables: dict | None = None) -> tuple[PeriodInputs | None, Report]:
-        """Read and check spreadsheets, storing nothing. Without a units file among `files`, the
-        roster in effect for `period` is used; `tables` are files already read (see import_files)."""
-        roster = self.roster(period)
-        return import_files(model, period, files, roster if len(roster) else None, tables)
+    def write_version(self, version: NewVersion, who: str) -> VersionInfo:
+        """Store an encoded import as the next draft version of its period, in one transaction."""
+        return db.write(self.engine, lambda conn: self._import_tx(conn, version, who))
 
-    def import_files(self, model: Model, period: str, files: list[tuple[str, bytes | Path]],
-                     who: str | None = None) -> tuple[VersionInfo | None, Report]:
-        """Validate spreadsheets; with no errors store them as a new draft version."""
-        inputs, report = self.validate(model, period, files)
-        if inputs is None:
-            return None, report
-        records = [FileRecord.of(name, data) for name, data in files]
-        return self.import_inputs(model, inputs, records, report, who), report
-
-    def import_inputs(self, model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
-                      report: Report | None = None, who: str | None = None) -> VersionInfo:
-        """Store already-validated inputs as a new draft version of their period."""
-        prepared = prepare(model, inputs, files, report)
-        return db.write(self.engine, lambda conn: self._import_tx(conn, prepared, who or self.who))
-
-    def publish(self, period: str, version: int | None = None, who: str | None = None) -> VersionInfo:
+    def publish(self, period: str, version: int | None, who: str) -> VersionInfo:
         """Make `version` (default: the latest) the one leaders see; the roster history follows it."""
-        number = db.write(self.engine, lambda conn: self._publish_tx(conn, period, version, who or self.who))
+        number = db.write(self.engine, lambda conn: self._publish_tx(conn, period, version, who))
         return self.version(period, number)
 
-    def ensure_demo(self, demo_dir: str | Path, model: Model) -> list[str]:
-        """Fill an empty store with the demo quarters, all published, in one transaction.
-        Returns the periods added ([] when the store already had data)."""
-        if self.periods().shape[0]:
-            return []
-        demo_dir = Path(demo_dir)
-        units = demo_dir / "units.xlsx"
-        periods = sorted({p.name.split("_", 1)[0] for p in demo_dir.glob("*_survey.xlsx")})
-        prepared = []
-        for period in periods:
-            paths = [units, *sorted(demo_dir.glob(f"{period}_*.xlsx"))]
-            inputs, report = import_files(model, period, [(p.name, p) for p in paths])
-            if inputs is None:
-                raise InputError(report)
-            prepared.append(prepare(model, inputs, [FileRecord.of(p.name, p) for p in paths], report))
-
+    def write_published_if_empty(self, versions: Sequence[NewVersion], who: str) -> list[str]:
+        """Store and publish every version in one transaction, only if the store holds no version
+        yet (two processes starting at once write them once). Returns the periods written."""
         def tx(conn: Connection) -> list[str]:
-            if conn.dialect.name == "postgresql":  # two dashboards starting at once fill it once
+            if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(728317)"))
             if conn.execute(select(func.count()).select_from(s.versions)).scalar():
                 return []
-            for p in prepared:
-                self._import_tx(conn, p, "demo")
-                self._publish_tx(conn, p.period, None, "demo")
-            return [p.period for p in prepared]
+            for v in versions:
+                self._import_tx(conn, v, who)
+                self._publish_tx(conn, v.period, None, who)
+            return [v.period for v in versions]
         return db.write(self.engine, tx)
+
+    def is_empty(self) -> bool:
+        return not self.periods().shape[0]
 
     @staticmethod
     def _model_id(conn: Connection, sha: str, name: str, label: str, toml: str, now: str) -> int:
@@ -221,7 +190,7 @@ class Store:
                 sha256=sha, name=name, label=label, toml=toml, created_at=now)).inserted_primary_key[0]
         return model_id
 
-    def save_model(self, model: Model, who: str | None = None) -> int:
+    def save_model(self, model: Model, who: str) -> int:
         """Keep a model version (never overwriting one) and make it the model new imports use.
         Lives in the store, so every dashboard process behind a load balancer sees it."""
         toml = model.to_toml()
@@ -233,7 +202,7 @@ class Store:
                 conn.execute(s.meta.insert().values(key=ACTIVE_MODEL_KEY, value=str(model_id)))
             else:
                 conn.execute(s.meta.update().where(key).values(value=str(model_id)))
-            self._audit(conn, who or self.who, "save_model", None, None, {"model_id": model_id,
+            self._audit(conn, who, "save_model", None, None, {"model_id": model_id,
                                                                            "label": model.model.version})
             return model_id
         return db.write(self.engine, tx)
@@ -251,7 +220,7 @@ class Store:
         toml = self._read(lambda c: c.execute(select(s.model_versions.c.toml)
                                               .where(s.model_versions.c.id == model_id)).scalar())
         if toml is None:
-            raise NotFound(f"没有第 {model_id} 号模型 / no model {model_id}")
+            raise NotFound(f"没有第 {model_id} 号模型", f"no model {model_id}")
         return model_from_toml(toml, f"model #{model_id}")
 
     def active_model_id(self) -> int | None:
@@ -264,7 +233,7 @@ class Store:
         model_id = self.active_model_id()
         return default if model_id is None else self.stored_model(model_id)
 
-    def _import_tx(self, conn: Connection, p: _Prepared, who: str) -> VersionInfo:
+    def _import_tx(self, conn: Connection, p: NewVersion, who: str) -> VersionInfo:
         now = _now()
         model_id = self._model_id(conn, p.model_sha, p.model_name, p.model_label, p.model_toml, now)
         number = self._next_number(conn, p.period)
@@ -307,12 +276,12 @@ class Store:
     def _publish_tx(self, conn: Connection, period: str, version: int | None, who: str) -> int:
         row = conn.execute(select(s.periods).where(s.periods.c.period == period).with_for_update()).first()
         if row is None:
-            raise NotFound(f"没有 {period} 的数据 / no data for {period}")
+            raise NotFound(f"没有 {period} 的数据", f"no data for {period}")
         number = version or row.last_version
         v = conn.execute(select(s.versions.c.id).where(s.versions.c.period == period,
                                                        s.versions.c.number == number)).first()
         if v is None:
-            raise NotFound(f"{period} 没有第 {number} 版 / {period} has no version {number}")
+            raise NotFound(f"{period} 没有第 {number} 版", f"{period} has no version {number}")
         now = _now()
         conn.execute(s.periods.update().where(s.periods.c.period == period).values(published_version=number))
         conn.execute(s.versions.update().where(s.versions.c.id == v.id).values(published_by=who, published_at=now))
@@ -340,14 +309,14 @@ class Store:
     def _version_row(self, conn: Connection, period: str, version: Version) -> Any:
         p = conn.execute(select(s.periods).where(s.periods.c.period == period)).first()
         if p is None:
-            raise NotFound(f"没有 {period} 的数据 / no data for {period}")
+            raise NotFound(f"没有 {period} 的数据", f"no data for {period}")
         number = {None: p.published_version, "latest": p.last_version}.get(version, version)
         if number is None:
-            raise NotFound(f"{period} 尚未发布 / {period} has not been published")
+            raise NotFound(f"{period} 尚未发布", f"{period} has not been published")
         row = conn.execute(self._versions_query().where(s.versions.c.period == period,
                                                         s.versions.c.number == number)).first()
         if row is None:
-            raise NotFound(f"{period} 没有第 {number} 版 / {period} has no version {number}")
+            raise NotFound(f"{period} 没有第 {number} 版", f"{period} has no version {number}")
         return row
 
     @staticmethod
@@ -403,14 +372,6 @@ class Store:
         """The stored JSON contract of a version's result (per-unit breakdowns included)."""
         return json.loads(self.snapshot_text(period, version))
 
-    def recompute(self, period: str, version: Version = None) -> PeriodResult:
-        """Score the stored inputs with the stored model again."""
-        return score_period(self.model(period, version), self.inputs(period, version))
-
-    def reproduces(self, period: str, version: Version = None) -> bool:
-        """Whether recomputing gives exactly the stored snapshot."""
-        return dumps(self.recompute(period, version).to_json()) == self.snapshot_text(period, version)
-
     def rankings(self, period: str) -> pd.DataFrame:
         """The published quarter for the rankings page, with change vs the previous published quarter."""
         return self._read(lambda c: history.rankings(c, period))
@@ -419,16 +380,9 @@ class Store:
         """One unit across published quarters: scores, ranks, grade and change vs the quarter before."""
         return self._read(lambda c: history.unit_history(c, unit_id))
 
-    def annual(self, year: int | str, weights: dict[str, float] | None = None) -> pd.DataFrame:
-        """The year's published quarters rolled up per unit; weights default to the model's
-        `annual.quarter_weights` (of the year's latest published model)."""
-        year = str(year)
-        quarters = [p for p in self.published_periods() if p.startswith(year)]
-        if not quarters:
-            raise NotFound(f"{year} 年没有已发布的季度 / no published quarter in {year}")
-        model = self.model(quarters[-1])
-        weights = dict(model.annual.quarter_weights) if weights is None else weights
-        return self._read(lambda c: history.annual(c, year, weights, model.model.rank_decimals))
+    def published_results(self, year: int | str) -> pd.DataFrame:
+        """The ranked (ok) units of every published quarter of `year`, with the period, in period order."""
+        return self._read(lambda c: history.published_in_year(c, str(year)))
 
     def roster(self, period: str | None = None) -> pd.DataFrame:
         """Units of the latest published version at or before `period`, named as valid at `period`."""
