@@ -20,6 +20,6 @@ PAGES = [  # (file, i18n key of the title, url path, icon)
     ("app_pages/model_settings.py", "nav.model", "model", ":material/account_tree:"),
 ]
 
-nav = st.navigation([st.Page(f, title=ui.tr(k), url_path=u, icon=i, default=(u == "home")) for f, k, u, i in PAGES])
+nav = st.navigation([st.Page(f, title=ui.t(k), url_path=u, icon=i, default=(u == "home")) for f, k, u, i in PAGES])
 ui.sidebar()
 nav.run()

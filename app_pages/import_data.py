@@ -4,85 +4,86 @@ import streamlit as st
 
 import ui
 from scoring import views
-from scoring.inputs import is_period
+from scoring.inputs import is_period, next_period
+from scoring.preview import preview
 from scoring.store import FileRecord
 from scoring.templates import KINDS, SHEET_NAMES, template_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 L = ui.lang()
 store = ui.store()
+service = ui.service()
 model = ui.active_model()
-st.title(ui.tr("imp.title"))
-st.caption(ui.tr("imp.caption", name=model.model.name, version=model.model.version))
+st.title(ui.t("imp.title"))
+st.caption(ui.t("imp.caption", name=model.model.name, version=model.model.version))
 if msg := st.session_state.pop("imp_flash", None):
     st.success(msg, icon=":material/check_circle:")
 
 stored = list(store.periods()["period"])
 c = st.columns([1, 3])
-period = c[0].text_input(ui.tr("imp.period"), value=views.next_period(stored[-1] if stored else None), key="imp_period")
-uploads = c[1].file_uploader(ui.tr("imp.files"), type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
-                             key="imp_files", help=ui.tr("imp.files_help"))
+period = c[0].text_input(ui.t("imp.period"), value=next_period(stored[-1] if stored else None), key="imp_period")
+uploads = c[1].file_uploader(ui.t("imp.files"), type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
+                             key="imp_files", help=ui.t("imp.files_help"))
 files = [(u.name, u.getvalue()) for u in uploads or []]
 period_ok = is_period(period)
 if not period_ok:
-    st.error(ui.tr("imp.bad_period"))
+    st.error(ui.t("imp.bad_period"))
 
-if st.button(ui.tr("imp.validate"), type="primary", disabled=not (files and period_ok), key="imp_validate",
+if st.button(ui.t("imp.validate"), type="primary", disabled=not (files and period_ok), key="imp_validate",
              icon=":material/fact_check:"):
-    with st.status(ui.tr("imp.reading"), expanded=True) as status:
+    with st.status(ui.t("imp.reading"), expanded=True) as status:
         bar = st.progress(0.0)
         previews = []
         for i, (name, data) in enumerate(files):
-            bar.progress(i / (len(files) + 1), text=ui.tr("imp.reading_file", name=name, i=i + 1, n=len(files)))
-            previews.append(views.preview(name, data, model))
-        bar.progress(len(files) / (len(files) + 1), text=ui.tr("imp.checking"))
+            bar.progress(i / (len(files) + 1), text=ui.t("imp.reading_file", name=name, i=i + 1, n=len(files)))
+            previews.append(preview(name, data, model))
+        bar.progress(len(files) / (len(files) + 1), text=ui.t("imp.checking"))
         tables = {p["name"]: p.pop("table") for p in previews}  # read once: previewed, then validated
-        inputs, report = store.validate(model, period, files, {n: t for n, t in tables.items() if t is not None})
-        bar.progress(1.0, text=ui.tr("imp.done"))
-        status.update(label=ui.tr("imp.checked", e=len(report.errors), w=len(report.warnings)),
+        inputs, report = service.validate(period, files, model, {n: t for n, t in tables.items() if t is not None})
+        bar.progress(1.0, text=ui.t("imp.done"))
+        status.update(label=ui.t("imp.checked", e=len(report.errors), w=len(report.warnings)),
                       state="complete" if report.ok else "error", expanded=False)
     st.session_state["imp"] = {"period": period, "previews": previews, "inputs": inputs, "report": report,
                                "records": [FileRecord.of(n, d) for n, d in files]}
 
 imp = st.session_state.get("imp")
 if imp:
-    st.subheader(ui.tr("imp.preview"))
+    st.subheader(ui.t("imp.preview"))
     tabs = st.tabs([p["name"] for p in imp["previews"]])
     for tab, p in zip(tabs, imp["previews"], strict=True):
         with tab:
             if p["error"] is not None:
-                st.error(ui.tr("imp.unreadable"))
+                st.error(ui.t("imp.unreadable"))
                 continue
-            kind = ui.tr(f"kind.{p['kind']}") if p["kind"] else ui.tr("kind.unknown")
-            st.caption(ui.tr("imp.preview_caption", kind=kind, sheet=p["sheet"] or "", rows=p["rows"]))
+            kind = ui.t(f"kind.{p['kind']}") if p["kind"] else ui.t("kind.unknown")
+            st.caption(ui.t("imp.preview_caption", kind=kind, sheet=p["sheet"] or "", rows=p["rows"]))
             st.dataframe(p["head"], key=f"imp_head_{p['name']}")
 
     rep = imp["report"].to_frame()
-    st.subheader(ui.tr("imp.report"))
+    st.subheader(ui.t("imp.report"))
     m = st.columns(3)
-    m[0].metric(ui.tr("imp.errors"), len(imp["report"].errors))
-    m[1].metric(ui.tr("imp.warnings"), len(imp["report"].warnings))
-    m[2].metric(ui.tr("imp.files_n"), len(imp["previews"]))
+    m[0].metric(ui.t("imp.errors"), len(imp["report"].errors))
+    m[1].metric(ui.t("imp.warnings"), len(imp["report"].warnings))
+    m[2].metric(ui.t("imp.files_n"), len(imp["previews"]))
     if rep.empty:
-        st.success(ui.tr("imp.clean"))
+        st.success(ui.t("imp.clean"))
     else:
         f = st.columns(2)
-        sev = f[0].multiselect(ui.tr("imp.severity"), ["error", "warning"], key="imp_sev",
-                               format_func=lambda s: ui.tr(f"sev.{s}"), placeholder=ui.tr("rank.all"))
-        fl = f[1].multiselect(ui.tr("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.tr("rank.all"))
+        sev = f[0].multiselect(ui.t("imp.severity"), ["error", "warning"], key="imp_sev",
+                               format_func=lambda s: ui.t(f"sev.{s}"), placeholder=ui.t("rank.all"))
+        fl = f[1].multiselect(ui.t("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.t("rank.all"))
         view = views.report_view(rep, sev, fl, L)
-        view["severity"] = view["severity"].map(lambda s: ui.tr(f"sev.{s}"))
-        show = ui.cols("severity", "file", "sheet", "cell", "header", "value", "expected", "message", "suggestions")
-        st.dataframe(view.rename(columns=show), hide_index=True, key="imp_report")
-        sheet = ui.tr("imp.report")  # the download callable runs outside the script: capture the name
-        st.download_button(ui.tr("imp.report_download"), lambda: ui.xlsx_bytes({sheet: rep}),
+        view["severity"] = view["severity"].map(lambda s: ui.t(f"sev.{s}"))
+        ui.table(view, list(view.columns), key="imp_report")
+        sheet = ui.t("imp.report")  # the download callable runs outside the script: capture the name
+        st.download_button(ui.t("imp.report_download"), lambda: ui.xlsx_bytes({sheet: rep}),
                            file_name=f"sanwei_{imp['period']}_report.xlsx", mime=XLSX, on_click="ignore",
                            key="imp_report_dl", icon=":material/download:")
     if imp["inputs"] is None:
-        st.error(ui.tr("imp.blocked"))
-    elif st.button(ui.tr("imp.store"), type="primary", key="imp_store", icon=":material/save:"):
-        v = store.import_inputs(model, imp["inputs"], imp["records"], imp["report"])
-        st.session_state["imp_flash"] = ui.tr("imp.stored", period=v.period, version=v.number)
+        st.error(ui.t("imp.blocked"))
+    elif st.button(ui.t("imp.store"), type="primary", key="imp_store", icon=":material/save:"):
+        v = service.store_inputs(model, imp["inputs"], imp["records"], imp["report"])
+        st.session_state["imp_flash"] = ui.t("imp.stored", period=v.period, version=v.number)
         st.session_state["imp_pub_period"] = v.period
         st.session_state[f"imp_pub_version_{v.period}"] = v.number  # offer the new draft for publishing
         del st.session_state["imp"]
@@ -91,28 +92,28 @@ if imp:
 st.divider()
 known = list(store.periods()["period"])[::-1]
 if known:
-    st.subheader(ui.tr("imp.versions"))
+    st.subheader(ui.t("imp.versions"))
     pp = st.session_state.pop("imp_pub_period", None)
     if pp in known:
         st.session_state["imp_hist_period"] = pp
-    hp = st.selectbox(ui.tr("imp.period"), known, key="imp_hist_period")
+    hp = st.selectbox(ui.t("imp.period"), known, key="imp_hist_period")
     versions = store.versions(hp)
     vt = views.version_rows(versions)
     vt["published"] = vt["published"].map(lambda b: "✓" if b else "")
-    st.dataframe(vt.rename(columns=ui.cols(*vt.columns)), hide_index=True, key="imp_versions")
+    ui.table(vt, list(vt.columns), key="imp_versions")
     c = st.columns([1, 1, 3])
-    number = c[0].selectbox(ui.tr("imp.pick_version"), [v.number for v in versions][::-1], key=f"imp_pub_version_{hp}")
-    if c[1].button(ui.tr("imp.publish"), key="imp_publish", icon=":material/publish:"):
-        store.publish(hp, number)
-        st.session_state["imp_flash"] = ui.tr("imp.published", period=hp, version=number)
+    number = c[0].selectbox(ui.t("imp.pick_version"), [v.number for v in versions][::-1], key=f"imp_pub_version_{hp}")
+    if c[1].button(ui.t("imp.publish"), key="imp_publish", icon=":material/publish:"):
+        service.publish(hp, number)
+        st.session_state["imp_flash"] = ui.t("imp.published", period=hp, version=number)
         st.session_state["period_next"] = hp
         st.rerun()
     hist = views.import_rows(store.imports(hp), ui.lang())
-    st.markdown(f"**{ui.tr('imp.history')}**")
-    st.dataframe(hist.rename(columns=ui.cols(*hist.columns)), hide_index=True, key="imp_history")
+    st.markdown(f"**{ui.t('imp.history')}**")
+    ui.table(hist, list(hist.columns), key="imp_history")
 
-st.subheader(ui.tr("imp.templates"))
+st.subheader(ui.t("imp.templates"))
 t = st.columns(len(KINDS))
 for col, kind in zip(t, KINDS, strict=True):
-    col.download_button(ui.tr(f"kind.{kind}"), lambda kind=kind: template_bytes(kind, model), file_name=f"{SHEET_NAMES[kind]}_template.xlsx",
+    col.download_button(ui.t(f"kind.{kind}"), lambda kind=kind: template_bytes(kind, model), file_name=f"{SHEET_NAMES[kind]}_template.xlsx",
                         mime=XLSX, key=f"tpl_{kind}", icon=":material/download:", on_click="ignore")

@@ -14,38 +14,37 @@ rk = ui.rankings(period)
 tiers = model.tier_labels()
 labels = {t: views.grade_label(model, t, L) for t in tiers}
 
-st.title(ui.tr("rank.title", period=period))
+st.title(ui.t("rank.title", period=period))
 prev = rk.attrs.get("previous_period")
-st.caption(ui.tr("rank.caption", prev=prev) if prev else ui.tr("rank.caption_first"))
+st.caption(ui.t("rank.caption", prev=prev) if prev else ui.t("rank.caption_first"))
 
 ALL = "__all__"
 groups = [g.name for g in model.group] or sorted(rk["group"].unique())
 f = st.columns([4, 2.5, 2, 1.3])
-group = f[0].segmented_control(ui.tr("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
-                               format_func=lambda g: ui.tr("rank.all") if g == ALL else g)
-grades = f[1].multiselect(ui.tr("rank.grades"), tiers, format_func=labels.get, key="rank_grades",
-                          placeholder=ui.tr("rank.all"))
-query = f[2].text_input(ui.tr("rank.search"), key="rank_query", placeholder=ui.tr("rank.search_hint"))
-flagged = f[3].toggle(ui.tr("rank.flagged"), key="rank_flagged")
+group = f[0].segmented_control(ui.t("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
+                               format_func=lambda g: ui.t("rank.all") if g == ALL else g)
+grades = f[1].multiselect(ui.t("rank.grades"), tiers, format_func=labels.get, key="rank_grades",
+                          placeholder=ui.t("rank.all"))
+query = f[2].text_input(ui.t("rank.search"), key="rank_query", placeholder=ui.t("rank.search_hint"))
+flagged = f[3].toggle(ui.t("rank.flagged"), key="rank_flagged")
 group = None if group in (None, ALL) else group
 
 view = views.ranking_view(rk, group, grades, query, flagged)
 view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
-view["flag_codes"] = view["flag_codes"].map(
-    lambda s: ui.join(ui.flag(k) for k in s.split(", ")) if s else "")
-show = ui.cols("rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
-               "delta_total", "veto", "flag_codes")
-show["rank"] = ui.tr("col.rank_group" if group else "col.rank_overall")
-table = view[list(show)].rename(columns=show)
-progress = {show[d]: st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)
+view["flag_codes"] = view["flag_codes"].map(lambda codes: ui.join(map(ui.flag_label, codes)))
+columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
+           "delta_total", "veto", "flag_codes"]
+rank_header = {"rank": ui.t("col.rank_group" if group else "col.rank_overall")}
+progress = {d: st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)
             for d in ("mass", "performance", "compliance")}
-event = st.dataframe(
-    ui.grade_styler(table, show["grade"], model), hide_index=True, key="rank_table", on_select="rerun",
-    selection_mode="single-row", height=min(38 + 35 * len(table), 720),
-    column_config={**progress, show["total"]: st.column_config.NumberColumn(format="%.2f"),
-                   show["delta_total"]: st.column_config.NumberColumn(format="%+.2f"),
-                   show["change"]: st.column_config.TextColumn(help=ui.tr("rank.change_help"))})
-st.caption(ui.tr("rank.click_hint", n=len(table)))
+event = ui.table(
+    view, columns, labels=rank_header, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
+    config={**progress, "total": "%.2f", "delta_total": "%+.2f",
+            "change": st.column_config.TextColumn(help=ui.t("rank.change_help"))},
+    style=lambda shown, head: ui.grade_styler(shown, head["grade"], model))
+show = ui.headers(columns, rank_header)
+table = view[columns].rename(columns=show)
+st.caption(ui.t("rank.click_hint", n=len(table)))
 if event.selection.rows:
     st.session_state["unit_id"] = view.iloc[event.selection.rows[0]]["unit_id"]
     st.switch_page("app_pages/unit.py")
@@ -57,16 +56,16 @@ counts = views.grade_counts(sub, tiers)
 c2.plotly_chart(charts.grade_bar(counts, tiers, labels, L), key="grade_dist")
 
 
-sheet = ui.tr("rank.sheet")
+sheet = ui.t("rank.sheet")
 style = ranking_style(show, [labels[t] for t in tiers])
 
 
 def workbook() -> bytes:
     """Built on click, outside the script run: it may only use values captured here, not session state."""
-    details = {k: v for k, v in result_frames(res).items() if k != RANKING_SHEET}
+    details = {k: v for k, v in result_frames(res, L).items() if k != RANKING_SHEET}
     return ui.xlsx_bytes({sheet: table, **details}, {sheet: style})
 
 
-st.download_button(ui.tr("rank.download"), workbook, file_name=f"sanwei_{period}_ranking.xlsx",
+st.download_button(ui.t("rank.download"), workbook, file_name=f"sanwei_{period}_ranking.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore", key="rank_download")

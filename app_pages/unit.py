@@ -4,7 +4,6 @@ import streamlit as st
 
 import ui
 from scoring import charts, views
-from scoring.pipeline import parse_flag
 
 period = ui.need_period()
 res = ui.result(period)
@@ -21,7 +20,7 @@ if wanted in names:
     st.session_state["unit_pick"] = wanted
 if st.session_state.get("unit_pick") not in names:
     st.session_state["unit_pick"] = units.sort_values("rank_overall")["unit_id"].iloc[0]
-uid = st.selectbox(ui.tr("unit.pick"), list(names), key="unit_pick", format_func=lambda u: f"{names[u]} ({u})")
+uid = st.selectbox(ui.t("unit.pick"), list(names), key="unit_pick", format_func=lambda u: f"{names[u]} ({u})")
 st.query_params["unit"] = st.session_state["unit_qp"] = uid
 row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
@@ -30,66 +29,56 @@ st.title(f"{row['unit_name']} · {period}")
 hist = views.trend(ui.history(uid))
 last = hist[hist["period"] == period]
 c = st.columns(5)
-c[0].metric(ui.tr("col.total"), "—" if row["status"] != "ok" else f"{row['total']:.2f}", border=True,
+c[0].metric(ui.t("col.total"), "—" if row["status"] != "ok" else f"{row['total']:.2f}", border=True,
             delta=None if last.empty or last["delta_total"].isna().all() else f"{last['delta_total'].iloc[0]:+.2f}")
-c[1].metric(ui.tr("col.rank_overall"), "—" if row["status"] != "ok" else int(row["rank_overall"]), border=True,
+c[1].metric(ui.t("col.rank_overall"), "—" if row["status"] != "ok" else int(row["rank_overall"]), border=True,
             delta=None if last.empty or last["rank_change"].isna().all() else int(last["rank_change"].iloc[0]))
-c[2].metric(ui.tr("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
-c[3].metric(ui.tr("col.grade"), views.grade_label(model, row["grade"], L) or "—", border=True)
-c[4].metric(ui.tr("col.group"), row["group"], border=True)
-for kind, zh, en in map(parse_flag, row["flags"]):
-    (st.error if kind == "veto" else st.warning)(f"**{ui.flag(kind)}** — {zh if L == 'zh' else en}")
+c[2].metric(ui.t("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
+c[3].metric(ui.t("col.grade"), views.grade_label(model, row["grade"], L) or "—", border=True)
+c[4].metric(ui.t("col.group"), row["group"], border=True)
+for flag in row["flags"]:
+    (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.flag_text(flag)}")
 
 left, right = st.columns(2)
 left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(units, uid), L), key="dims")
-detail = right.toggle(ui.tr("unit.detail"), key="wf_detail")
+detail = right.toggle(ui.t("unit.detail"), key="wf_detail")
 right.plotly_chart(charts.waterfall(views.waterfall_steps(res.breakdown, row, model, detail), L), key="waterfall")
 
-tabs = st.tabs([ui.tr(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_excl", "unit.tab_trend")])
+tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_excl", "unit.tab_trend")])
 with tabs[0]:
-    ind = views.indicator_rows(res.breakdown, uid, model)
-    ind["rule"] = ind["rule_zh" if L == "zh" else "rule_en"]
+    ind = views.indicator_rows(res.breakdown, uid, model, L)
     ind["weight"] = ind["weight"] * 100
-    show = ui.cols("category", "name", "raw", "unit", "score", "weight", "contribution", "rule", "note")
-    num = {show[k]: st.column_config.NumberColumn(format=f) for k, f in
-           (("raw", "%.2f"), ("score", "%.1f"), ("weight", "%.2f%%"), ("contribution", "%.2f"))}
-    st.dataframe(ind[list(show)].rename(columns=show), hide_index=True, column_config=num, height=38 + 35 * len(ind))
+    ui.table(ind, ["category", "name", "raw", "unit", "score", "weight", "contribution", "rule", "note"], fit=True,
+             config={"raw": "%.2f", "score": "%.1f", "weight": "%.2f%%", "contribution": "%.2f"})
     good, bad = views.strengths_weaknesses(res.breakdown, units, uid)
-    sw = ui.cols("name", "score", "group_mean", "gap")
-    fmt = {v: st.column_config.NumberColumn(format="%+.1f" if k == "gap" else "%.1f") for k, v in sw.items() if k != "name"}
     a, b = st.columns(2)
-    a.markdown(f"**{ui.tr('unit.strengths')}**")
-    a.dataframe(good[list(sw)].rename(columns=sw), hide_index=True, column_config=fmt)
-    b.markdown(f"**{ui.tr('unit.weaknesses')}**")
-    b.dataframe(bad[list(sw)].rename(columns=sw), hide_index=True, column_config=fmt)
+    for col, title, df in ((a, "unit.strengths", good), (b, "unit.weaknesses", bad)):
+        with col:
+            st.markdown(f"**{ui.t(title)}**")
+            ui.table(df, ["name", "score", "group_mean", "gap"], config={"score": "%.1f", "group_mean": "%.1f", "gap": "%+.1f"})
 with tabs[1]:
     stats = views.survey_stats(res.survey, uid)
     if stats is None:
-        st.info(ui.tr("unit.no_survey"))
+        st.info(ui.t("unit.no_survey"))
     else:
         m = st.columns(5)
-        m[0].metric(ui.tr("unit.n_valid"), int(stats["n_valid"]))
-        m[1].metric(ui.tr("unit.n_unknown"), int(stats["n_unknown"]))
-        m[2].metric(ui.tr("unit.mean"), f"{stats['mean']:.2f}")
-        m[3].metric(ui.tr("unit.ci"), f"{stats['ci_low']:.1f} – {stats['ci_high']:.1f}")
-        m[4].metric(ui.tr("unit.sat_rate"), f"{stats['satisfaction_rate']:.1%}")
+        m[0].metric(ui.t("unit.n_valid"), int(stats["n_valid"]))
+        m[1].metric(ui.t("unit.n_unknown"), int(stats["n_unknown"]))
+        m[2].metric(ui.t("unit.mean"), f"{stats['mean']:.2f}")
+        m[3].metric(ui.t("unit.ci", level=model.survey.ci_level), f"{stats['ci_low']:.1f} – {stats['ci_high']:.1f}")
+        m[4].metric(ui.t("unit.sat_rate"), f"{stats['satisfaction_rate']:.1%}")
         st.plotly_chart(charts.answer_bars(views.answer_shares(res.answers, uid, model), L), key="answers")
 with tabs[2]:
     comp = views.compliance_rows(res.compliance, uid, model)
-    comp["status"] = comp["status"].map(lambda s: ui.tr(f"status.{s}") if isinstance(s, str) else "")
-    show = ui.cols("item", "status", "earned", "possible")
-    st.dataframe(comp[list(show)].rename(columns=show), hide_index=True)
+    comp["status"] = comp["status"].map(lambda s: ui.t(f"status.{s}") if isinstance(s, str) else "")
+    ui.table(comp, ["item", "status", "earned", "possible"])
 with tabs[3]:
-    st.caption(ui.tr("unit.excl_caption"))
-    ex = views.excluded_rows(res.excluded)
-    ex["points"] = ui.tr("unit.no_points")
-    ex["reason"] = ex["reason"].map(lambda r: r.split(" / ", 1)[0 if L == "zh" else -1])
-    show = ui.cols("column", "points", "reason", "file")
-    st.dataframe(ex[list(show)].rename(columns=show), hide_index=True)
+    st.caption(ui.t("unit.excl_caption"))
+    ex = views.excluded_rows(res.excluded, L)
+    ex["points"] = ui.t("unit.no_points")
+    ui.table(ex, ["column", "points", "reason", "file"])
 with tabs[4]:
     hist["grade"] = hist["grade"].map(lambda g: views.grade_label(model, g, L))
     st.plotly_chart(charts.trend_chart(hist, L), key="trend")
-    show = ui.cols("period", "total", "rank_overall", "rank_group", "grade", "delta_total")
-    st.dataframe(hist[list(show)].rename(columns=show), hide_index=True,
-                 column_config={show["total"]: st.column_config.NumberColumn(format="%.2f"),
-                                show["delta_total"]: st.column_config.NumberColumn(format="%+.2f")})
+    ui.table(hist, ["period", "total", "rank_overall", "rank_group", "grade", "delta_total"],
+             config={"total": "%.2f", "delta_total": "%+.2f"})

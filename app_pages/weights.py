@@ -9,7 +9,7 @@ from scoring import charts, sensitivity, views
 period = ui.need_period()
 inp = ui.sens_input(period)
 if inp is None:
-    st.info(ui.tr("w.no_ranked"))
+    st.info(ui.t("w.no_ranked"))
     st.stop()
 model = ui.result(period).model
 version = ui.published_version(period)
@@ -36,8 +36,8 @@ if st.session_state.get("w_period") != period or any(k not in st.session_state f
     st.session_state["w_period"] = period  # start from the official weights
     reset()
 
-st.title(ui.tr("w.title", period=period))
-live, analysis = st.tabs([ui.tr("w.tab_live"), ui.tr("w.tab_analysis")])
+st.title(ui.t("w.title", period=period))
+live, analysis = st.tabs([ui.t("w.tab_live"), ui.t("w.tab_analysis")])
 
 
 @st.fragment
@@ -45,24 +45,21 @@ def live_panel() -> None:
     """Only this part reruns when a slider moves: the re-ranking is all that changes."""
     s = st.columns([3, 3, 3, 2])
     for col, (d, key) in zip(s, KEYS.items(), strict=False):
-        col.slider(ui.tr(f"dim.{d}"), 0, 100, key=key, format="%d%%", on_change=rebalance, args=(d,))
+        col.slider(ui.t(f"dim.{d}"), 0, 100, key=key, format="%d%%", on_change=rebalance, args=(d,))
     w = views.slider_weights(percents(), inp.weights)
-    s[3].button(ui.tr("w.reset"), on_click=reset, icon=":material/restart_alt:", key="w_reset")
+    s[3].button(ui.t("w.reset"), on_click=reset, icon=":material/restart_alt:", key="w_reset")
     df = views.what_if(inp, w)
     moved = int((df["rank_change"] != 0).sum())
     if np.allclose(w, inp.weights):
-        st.info(ui.tr("w.official_banner"), icon=":material/verified:")
+        st.info(ui.t("w.official_banner"), icon=":material/verified:")
     else:
-        st.warning(ui.tr("w.whatif_banner", m=w[0], p=w[1], c=w[2], moved=moved,
+        st.warning(ui.t("w.whatif_banner", m=w[0], p=w[1], c=w[2], moved=moved,
                          graded=int(df["grade_changed"].sum())), icon=":material/science:")
     df["grade"] = df["grade"].map(lambda g: views.grade_label(model, g, L))
     df["official_grade"] = df["official_grade"].map(lambda g: views.grade_label(model, g, L))
-    show = ui.cols("rank", "change", "unit_name", "group", "score", "grade", "official_rank", "official_score",
-                   "official_grade")
-    st.dataframe(ui.grade_styler(df[list(show)].rename(columns=show), [show["grade"], show["official_grade"]], model),
-                 hide_index=True,
-                 key="w_table", height=min(38 + 35 * len(df), 560),
-                 column_config={show[k]: st.column_config.NumberColumn(format="%.2f") for k in ("score", "official_score")})
+    ui.table(df, ["rank", "change", "unit_name", "group", "score", "grade", "official_rank", "official_score",
+                  "official_grade"], key="w_table", fit=560, config={"score": "%.2f", "official_score": "%.2f"},
+             style=lambda shown, head: ui.grade_styler(shown, [head["grade"], head["official_grade"]], model))
     if moved:
         st.plotly_chart(charts.rank_shift_bar(df, L), key="w_shift")
 
@@ -71,68 +68,64 @@ with live:
     live_panel()
 
 with analysis:
-    st.caption(ui.tr("sens.intro"))
+    st.caption(ui.t("sens.intro"))
     c = st.columns(5)
-    method = c[0].radio(ui.tr("sens.method"), ["uniform", "dirichlet"], key="s_method",
-                        format_func=lambda m: ui.tr(f"sens.{m}"))
-    delta = c[1].slider(ui.tr("sens.delta"), 1, 20, 5, key="s_delta", format="±%d pp", disabled=method != "uniform")
-    kappa = c[2].select_slider(ui.tr("sens.kappa"), [10, 20, 50, 100, 200, 500, 1000], 100, key="s_kappa",
+    method = c[0].radio(ui.t("sens.method"), ["uniform", "dirichlet"], key="s_method",
+                        format_func=lambda m: ui.t(f"sens.{m}"))
+    delta = c[1].slider(ui.t("sens.delta"), 1, 20, 5, key="s_delta", format="±%d pp", disabled=method != "uniform")
+    kappa = c[2].select_slider(ui.t("sens.kappa"), [10, 20, 50, 100, 200, 500, 1000], 100, key="s_kappa",
                                disabled=method != "dirichlet")
-    n = c[3].select_slider(ui.tr("sens.n"), [1000, 2000, 5000, 10000], 5000, key="s_n")
-    k = c[4].number_input(ui.tr("sens.k"), 1, inp.n_units, min(10, inp.n_units), key="s_k")
+    n = c[3].select_slider(ui.t("sens.n"), [1000, 2000, 5000, 10000], 5000, key="s_n")
+    k = c[4].number_input(ui.t("sens.k"), 1, inp.n_units, min(10, inp.n_units), key="s_k")
     key = (ui.db(), period, version)
     mc_args = {"delta": delta / 100, "kappa": None} if method == "uniform" else {"delta": None, "kappa": float(kappa)}
 
     def run_mc():
-        bar = st.progress(0.0, text=ui.tr("sens.sampling"))
-        out = sensitivity.monte_carlo(inp, n, top_k=int(k), seed=0, progress=lambda f: bar.progress(f, text=ui.tr("sens.sampling")), **mc_args)
+        bar = st.progress(0.0, text=ui.t("sens.sampling"))
+        out = sensitivity.monte_carlo(inp, n, top_k=int(k), seed=0, progress=lambda f: bar.progress(f, text=ui.t("sens.sampling")), **mc_args)
         bar.empty()
         return out
 
     mc = ui.memo((*key, "mc", n, int(k), tuple(mc_args.values())), run_mc)
     rob = views.robustness(mc)
     m = st.columns(4)
-    m[0].metric(ui.tr("sens.mars"), f"{mc.mean_abs_shift:.2f}")
-    m[1].metric(ui.tr("sens.spearman"), f"{mc.spearman.mean():.3f}")
-    m[2].metric(ui.tr("sens.robust_n"), f"{int(rob['robust'].sum())} / {len(rob)}")
-    m[3].metric(ui.tr("sens.seconds"), f"{mc.elapsed * 1000:.0f} ms")
+    m[0].metric(ui.t("sens.mars"), f"{mc.mean_abs_shift:.2f}")
+    m[1].metric(ui.t("sens.spearman"), f"{mc.spearman.mean():.3f}")
+    m[2].metric(ui.t("sens.robust_n"), f"{int(rob['robust'].sum())} / {len(rob)}")
+    m[3].metric(ui.t("sens.seconds"), f"{mc.elapsed * 1000:.0f} ms")
     st.plotly_chart(charts.caterpillar(rob, L), key="s_cater")
-    rob["badge"] = rob["robust"].map(lambda r: ui.tr("sens.robust" if r else "sens.sensitive"))
+    rob["badge"] = rob["robust"].map(lambda r: ui.t("sens.robust" if r else "sens.sensitive"))
     rob["interval"] = rob["rank_p05"].astype(str) + "–" + rob["rank_p95"].astype(str)
     rob["grade"] = rob["grade"].map(lambda g: views.grade_label(model, g, L))
-    show = ui.cols("rank", "unit_name", "group", "grade", "interval", "p_same_grade", "badge")
-    show[f"p_top{mc.top_k}"] = ui.tr("col.p_top", k=mc.top_k)
-    pct = {show[c]: st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
-           for c in ("p_same_grade", f"p_top{mc.top_k}")}
-    st.dataframe(rob[list(show)].rename(columns=show), hide_index=True, column_config=pct, key="s_rob",
-                 height=min(38 + 35 * len(rob), 480))
+    p_top = f"p_top{mc.top_k}"
+    pct = {c: st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1) for c in ("p_same_grade", p_top)}
+    ui.table(rob, ["rank", "unit_name", "group", "grade", "interval", "p_same_grade", p_top, "badge"],
+             labels={p_top: ui.t("col.p_top", k=mc.top_k)}, config=pct, key="s_rob", fit=480)
 
-    st.subheader(ui.tr("sens.sweep"))
+    st.subheader(ui.t("sens.sweep"))
     a, b = st.columns([1, 3])
-    dim = a.radio(ui.tr("sens.dimension"), list(inp.dimensions), key="s_dim", format_func=lambda d: ui.tr(f"dim.{d}"))
+    dim = a.radio(ui.t("sens.dimension"), list(inp.dimensions), key="s_dim", format_func=lambda d: ui.t(f"dim.{d}"))
     names = dict(zip(inp.unit_ids, inp.unit_names, strict=True))
     default = [u for u in rob["unit_id"].head(8)]
-    picked = b.multiselect(ui.tr("sens.units"), list(names), default, key="s_units", format_func=names.get)
+    picked = b.multiselect(ui.t("sens.units"), list(names), default, key="s_units", format_func=names.get)
     sw = ui.memo((*key, "sweep", dim), lambda: sensitivity.sweep(inp, dim))
     cross = views.crossings_for(sw, picked)
     st.plotly_chart(charts.sweep_chart(views.sweep_long(sw, picked), cross, names, sw.official, dim, L), key="s_sweep")
-    show = ui.cols("weight", "up_name", "down_name", "score")
-    st.dataframe(cross[list(show)].rename(columns=show), hide_index=True, key="s_cross", height=220,
-                 column_config={show["weight"]: st.column_config.NumberColumn(format="%.4f"),
-                                show["score"]: st.column_config.NumberColumn(format="%.2f")})
+    ui.table(cross, ["weight", "up_name", "down_name", "score"], key="s_cross", height=220,
+             config={"weight": "%.4f", "score": "%.2f"})
 
-    st.subheader(ui.tr("sens.ternary"))
+    st.subheader(ui.t("sens.ternary"))
     tern = ui.memo((*key, "ternary"), lambda: sensitivity.ternary(inp, 0.01))
-    who = st.selectbox(ui.tr("sens.ternary_unit"), list(names), key="s_tern_unit", format_func=names.get)
+    who = st.selectbox(ui.t("sens.ternary_unit"), list(names), key="s_tern_unit", format_func=names.get)
     a, b = st.columns(2)
     a.plotly_chart(charts.ternary_map(views.ternary_points(tern), inp.weights, L), key="s_tern")
     b.plotly_chart(charts.ternary_map(views.ternary_points(tern, who, model, L), inp.weights, L, unit=True), key="s_tern_u")
 
-    st.subheader(ui.tr("sens.sobol"))
+    st.subheader(ui.t("sens.sobol"))
     sob = ui.memo((*key, "sobol", tuple(mc_args.values())),
                   lambda: sensitivity.sobol_weights(inp, 1024, delta=mc_args["delta"] or 0.1))
     st.plotly_chart(charts.sobol_bars(sob.to_frames()["sobol_mean_abs_shift"], L), key="s_sobol")
-    st.caption(ui.tr("sens.sobol_caption"))
+    st.caption(ui.t("sens.sobol_caption"))
 
     sweeps = [ui.memo((*key, "sweep", d), lambda d=d: sensitivity.sweep(inp, d)) for d in inp.dimensions]
 
@@ -143,5 +136,5 @@ with analysis:
             parts.update(s.to_frames())
         return ui.xlsx_bytes(views.analysis_frames(parts))
 
-    st.download_button(ui.tr("sens.download"), workbook, file_name=f"sanwei_{period}_sensitivity.xlsx",
+    st.download_button(ui.t("sens.download"), workbook, file_name=f"sanwei_{period}_sensitivity.xlsx",
                        icon=":material/download:", on_click="ignore", key="s_download")

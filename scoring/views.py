@@ -7,28 +7,16 @@ codes (dimension keys, status codes) and data values (unit and indicator names) 
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from scoring import flags as flagging
 from scoring import i18n, methods, sensitivity
 from scoring.model import DIMENSIONS, Model
-from scoring.pipeline import parse_flag
 
 ROBUST_P = 0.9  # P(same grade) at or above this, and a settled top-k status, is 稳健 (robust)
-
-
-# ------------------------------------------------------------------------------- periods
-def next_period(period: str | None) -> str:
-    """The quarter after `period` (the natural default for a new import); this quarter if None."""
-    if not period:
-        now = datetime.now()
-        return f"{now.year}Q{(now.month - 1) // 3 + 1}"
-    year, q = int(period[:4]), int(period[-1])
-    return f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}"
 
 
 # ------------------------------------------------------------------------------- grades
@@ -53,13 +41,6 @@ def grade_counts(units: pd.DataFrame, tiers: list[str], by: str | None = None) -
 
 
 # ------------------------------------------------------------------------------- home
-def flag_kinds(flags: Any) -> list[str]:
-    """The machine codes of a unit's flags ("veto", "low_sample", ...)."""
-    if not isinstance(flags, (list, tuple, np.ndarray)):
-        return []
-    return [parse_flag(f)[0] for f in flags]
-
-
 def headline(rankings: pd.DataFrame) -> dict[str, Any]:
     ok = rankings["status"] == "ok"
     return {"n_units": len(rankings), "n_ranked": int(ok.sum()), "n_incomplete": int((~ok).sum()),
@@ -93,7 +74,7 @@ def change_arrow(change: Any) -> str:
 
 def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[str] | None = None,
                  query: str = "", flagged_only: bool = False) -> pd.DataFrame:
-    """The rankings filtered for display, with a change arrow and the flag codes as text."""
+    """The rankings filtered for display, with a change arrow and each unit's flag codes (a list)."""
     df = rankings.copy()
     if group:
         df = df[df["group"] == group]
@@ -102,12 +83,12 @@ def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[
     if query:
         q = query.strip().lower()
         df = df[df["unit_name"].str.lower().str.contains(q, regex=False) | df["unit_id"].str.lower().str.contains(q, regex=False)]
-    kinds = df["flags"].map(flag_kinds)
+    kinds = df["flags"].map(flagging.codes)
     if flagged_only:
         df, kinds = df[kinds.map(bool)], kinds[kinds.map(bool)]
     df["change"] = df["rank_group_change" if group else "rank_change"].map(change_arrow)  # beside the rank shown
     df["veto"] = df["veto"].where(df["veto"].notna(), "")
-    df["flag_codes"] = kinds.map(", ".join)
+    df["flag_codes"] = kinds
     df["rank"] = df["rank_group"] if group else df["rank_overall"]
     return df.sort_values(["rank", "unit_id"], na_position="last").reset_index(drop=True)
 
@@ -168,17 +149,17 @@ def waterfall_steps(breakdown: pd.DataFrame, unit: pd.Series, model: Model, deta
     return pd.DataFrame(rows, columns=["kind", "dimension", "name", "value"])
 
 
-def indicator_rows(breakdown: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+def indicator_rows(breakdown: pd.DataFrame, unit_id: str, model: Model, lang: str = "zh") -> pd.DataFrame:
     """The unit's performance indicators: category, name, raw value, unit, score, effective weight
-    in the total, contribution, the scoring rule in words (zh, en) and any note."""
+    in the total, contribution, the scoring rule and any note, in `lang`."""
     b = breakdown[(breakdown["unit_id"] == unit_id) & (breakdown["dimension"] == "performance")]
-    rules = {c: methods.describe(i) for c, i in model.indicators.items()}
+    rules = {c: methods.describe(i).get(lang) for c, i in model.indicators.items()}
     return pd.DataFrame({
         "category": b["code"].map(lambda c: _category(model, c)), "code": b["code"], "name": b["name"],
         "raw": pd.to_numeric(b["raw"], errors="coerce"), "unit": b["code"].map(lambda c: model.indicators[c].unit),
         "score": b["score"], "weight": b["weight"], "contribution": b["contribution"],
-        "rule_zh": b["code"].map(lambda c: rules[c][0]), "rule_en": b["code"].map(lambda c: rules[c][1]),
-        "note": b["note"].fillna(""),
+        "rule": b["code"].map(rules),
+        "note": b["note"].map(lambda n: i18n.flag_text(n, lang) if isinstance(n, flagging.Flag) else ""),
     }).reset_index(drop=True)
 
 
@@ -225,9 +206,10 @@ def compliance_rows(compliance: pd.DataFrame, unit_id: str, model: Model) -> pd.
                          "earned": c["earned"], "possible": c["possible"]}).reset_index(drop=True)
 
 
-def excluded_rows(excluded: list) -> pd.DataFrame:
+def excluded_rows(excluded: list, lang: str = "zh") -> pd.DataFrame:
     """The columns kept out of every score (formalism screen), one row per column name, with the rule."""
-    df = pd.DataFrame([e.as_json() for e in excluded], columns=["file", "column", "keyword", "reason", "overridden"])
+    df = pd.DataFrame([{**e.as_json(), "reason": e.reason.get(lang)} for e in excluded],
+                      columns=["file", "column", "keyword", "overridden", "note", "reason"])
     return df.drop_duplicates("column").reset_index(drop=True)
 
 
@@ -338,90 +320,6 @@ def analysis_frames(parts: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {name[:31]: df for name, df in parts.items()}
 
 
-# ------------------------------------------------------------------------------- model settings
-TREE_FIELDS = ["unit", "direction", "method", "satisfactory", "unacceptable", "target", "cap", "floor", "lower",
-               "upper", "tolerance"]
-
-
-def model_tree(model: Model, unit_type: str | None = None) -> pd.DataFrame:
-    """The performance tree in display order (depth-first), one row per node or indicator, with the
-    weight relative to siblings, the effective weight within the dimension and the method parameters.
-    With `unit_type`, only what applies to that type (so effective weights add up to 1)."""
-    rows: list[dict] = []
-
-    def visit(parent: str, depth: int, share: float) -> None:
-        for code in model.children.get(parent, []):
-            if unit_type is not None and not model.applies(code, unit_type):
-                continue
-            item = model.nodes.get(code) or model.indicators[code]
-            is_node = code in model.nodes
-            formal = model.is_formalism(code)
-            eff = 0.0 if formal else share * item.weight
-            row = {"code": code, "name": item.name, "parent": parent, "kind": "node" if is_node else "indicator",
-                   "depth": depth, "tree": "\u3000" * depth + item.name, "weight": item.weight, "effective": eff,
-                   "formalism": formal, "applies_to": "、".join(item.applies_to)}
-            for f in TREE_FIELDS:
-                v = getattr(item, f, None)
-                row[f] = v.value if hasattr(v, "value") else v
-            rows.append(row)
-            if is_node:
-                visit(code, depth + 1, eff)
-
-    visit("", 0, 1.0)
-    return pd.DataFrame(rows, columns=["code", "name", "parent", "kind", "depth", "tree", "weight", "effective",
-                                       "formalism", "applies_to", *TREE_FIELDS])
-
-
-def _clean(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or (isinstance(v, str) and not v.strip()):
-        return None
-    return v.item() if hasattr(v, "item") else v
-
-
-def edited_model_data(model: Model, dimensions: pd.DataFrame, tree: pd.DataFrame, tiers: pd.DataFrame,
-                      answers: pd.DataFrame) -> dict:
-    """The model as a dict with the edited tables applied, ready for `model_from_dict` (which
-    validates it with the same located errors as the model file)."""
-    data = model.model_dump(mode="json", exclude_none=True)
-    data["dimensions"] = {r.dimension: _clean(r.weight) for r in dimensions.itertuples()}
-    if "performance" in data:
-        by_code = tree.set_index("code")
-        for kind, fields in (("node", ["name", "weight"]), ("indicator", ["name", "weight", *TREE_FIELDS])):
-            for item in data["performance"][kind]:
-                row = by_code.loc[item["code"]]
-                for f in fields:
-                    v = _clean(row[f])
-                    if v is None:
-                        item.pop(f, None)
-                    else:
-                        item[f] = v
-    data["grades"]["tier"] = [{k: v for k, v in ((k, _clean(getattr(r, k))) for k in ("label", "label_en", "min", "quota"))
-                               if v is not None} for r in tiers.itertuples()]
-    if "survey" in data:
-        old = {a["label"]: a for a in data["survey"]["answer"]}
-        data["survey"]["answer"] = [{
-            **{k: v for k, v in old.get(r.label, {}).items() if k == "codes"},
-            "label": _clean(r.label), "aliases": [s.strip() for s in re.split(r"[,，、]", r.aliases or "") if s.strip()],
-            **({"unknown": True} if bool(r.unknown) else {"score": _clean(r.score)})}
-            for r in answers.itertuples() if _clean(r.label)]
-    return data
-
-
-def model_tables(model: Model) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The editable small tables: dimension weights, grade tiers, the survey answer scale."""
-    dims = pd.DataFrame({"dimension": list(DIMENSIONS), "weight": [model.weights[d] for d in DIMENSIONS]})
-    tiers = pd.DataFrame([t.model_dump() for t in model.grades.tier], columns=["label", "label_en", "min", "quota"])
-    scale = pd.DataFrame([{"label": a.label, "score": a.score, "unknown": a.unknown, "aliases": "、".join(a.aliases)}
-                          for a in (model.survey.answer if model.survey else ())],
-                         columns=["label", "score", "unknown", "aliases"])
-    return dims, tiers, scale
-
-
-def problems_frame(err) -> pd.DataFrame:
-    """A ModelError's located problems as a table."""
-    return pd.DataFrame([{"where": p.where, "message": p.message} for p in err.problems], columns=["where", "message"])
-
-
 # ------------------------------------------------------------------------------- import
 def report_view(report: pd.DataFrame, severities: list[str] | None, files: list[str] | None, lang: str) -> pd.DataFrame:
     """The validation report filtered, with the message in the UI language and the cell address."""
@@ -455,22 +353,3 @@ def import_rows(imports: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "files": imports["files"].map(lambda fs: i18n.join((f["file_name"] for f in fs), lang)),
         "rows": imports["row_counts"].map(lambda r: sum(r.values())), "warnings": imports["warnings"],
     }).iloc[::-1].reset_index(drop=True)
-
-
-def preview(name: str, data: bytes, model: Model, rows: int = 20) -> dict[str, Any]:
-    """What one uploaded file holds, as the importer will read it: kind, row count, first rows with
-    their headers, or the reason it cannot be read (the full report comes from `import_files`,
-    which is handed the `table` read here so the file is read once)."""
-    from scoring import importer, reader
-    from scoring.report import InputError
-
-    try:
-        table = reader.read_table(data, name, extra_headers=importer.model_headers(model), sheet_hint=importer.SHEET_HINTS)
-    except InputError as err:
-        return {"name": name, "kind": None, "rows": 0, "sheet": None, "head": pd.DataFrame(),
-                "error": err.report.to_frame(), "table": None}
-    head = table.data.head(rows).copy()
-    head.columns = [h or c for h, c in zip(table.header, table.columns, strict=True)]
-    head.index = table.rows[: len(head)]
-    return {"name": name, "kind": importer.detect_kind(table, model), "rows": len(table.data), "sheet": table.sheet,
-            "head": head, "error": None, "table": table}

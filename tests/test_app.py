@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from scoring.model import default_model_toml
 from scoring.store import Store
 from tests.apptest import open_page
 
@@ -159,7 +160,7 @@ def test_model_settings_saves_a_new_version(store_env):
 
 def test_model_upload_reports_located_problems():
     at = run("model_settings")
-    bad = (ROOT / "data" / "model.toml").read_text(encoding="utf-8").replace("mass = 0.40", "mass = 0.50", 1)
+    bad = default_model_toml().decode("utf-8").replace("mass = 0.40", "mass = 0.50", 1)
     at.file_uploader(key="model_upload").upload("bad.toml", bad.encode(), "application/toml")
     again(at)
     assert any("模型有" in e.value for e in at.error)

@@ -1,5 +1,5 @@
-"""Regressions found by reviewing the store (issue 4), the dashboard (issue 5) and the sensitivity
-page (issue 6): each test failed on the code as first written and names the problem it guards."""
+"""Regression tests for the store (issue 4), the dashboard (issue 5) and the sensitivity page
+(issue 6): each test's docstring states the rule it guards."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from scoring.service import Service
 from scoring.store import Store
 from tests.apptest import open_page
 from tests.store_fixtures import MODEL, make_inputs, units_frame
@@ -22,8 +23,9 @@ def _url(tmp_path: Path) -> str:
 
 
 def _publish(store: Store, inputs) -> None:
-    v = store.import_inputs(MODEL, inputs)
-    store.publish(inputs.period, v.number)
+    service = Service(store, "tester")
+    v = service.store_inputs(MODEL, inputs)
+    service.publish(inputs.period, v.number)
 
 
 def _app(monkeypatch, url: str, page: str = "home", lang: str = "zh", **state) -> AppTest:
@@ -36,23 +38,24 @@ def _errors(at: AppTest) -> list[str]:
     return [str(e.value) for e in at.exception]
 
 
-# ---------------------------------------------------------------- 1. flags without an i18n entry crash pages
+# ---------------------------------------------------------------- 1. every flag shows on the pages
 @pytest.fixture
 def uncategorised_store(tmp_path):
-    """A published quarter whose survey has a few respondents without a model respondent category:
-    the pipeline flags those units `uncategorised: ...`."""
+    """A published quarter whose survey has a few respondents outside the model's respondent
+    categories, so their units are flagged `uncategorised`."""
     url = _url(tmp_path)
     inp = make_inputs("2026Q1")
     inp.survey.loc[inp.survey.index[:5], "respondent_group"] = "路人"  # not in [survey.respondent_groups]
     with Store(url) as store:
         _publish(store, inp)
         flags = store.results("2026Q1")["flags"]
-    assert any(f.startswith("uncategorised") for fl in flags for f in fl)
+    assert any(f.code == "uncategorised" for fl in flags for f in fl)
     return url
 
 
 @pytest.mark.parametrize("page", ["rankings", "unit"])
 def test_uncategorised_flag_does_not_crash_the_page(monkeypatch, uncategorised_store, page):
+    """A unit flagged `uncategorised` shows on the rankings and unit pages without an exception."""
     at = _app(monkeypatch, uncategorised_store, page, unit_pick="U0001", unit_id="U0001")
     assert not at.exception, _errors(at)
 
@@ -70,8 +73,8 @@ def _all_incomplete_store(url: str) -> None:
 
 
 def test_weights_page_survives_a_quarter_with_no_complete_unit(monkeypatch, tmp_path):
-    """SensitivityInput.from_arrays refuses 0 ranked units (sensitivity.py:165), and the page builds it
-    unconditionally (ui.sens_input, weights.py:10): ValueError instead of a note."""
+    """With no complete unit in the quarter there is nothing to rank: the weights page still opens
+    without an exception."""
     page = "weights"
     url = _url(tmp_path)
     _all_incomplete_store(url)
@@ -80,6 +83,7 @@ def test_weights_page_survives_a_quarter_with_no_complete_unit(monkeypatch, tmp_
 
 
 def test_home_headline_shows_no_nan_when_no_unit_is_complete(monkeypatch, tmp_path):
+    """With no complete unit in the quarter, Home opens and no headline metric reads 'nan'."""
     url = _url(tmp_path)
     _all_incomplete_store(url)
     at = _app(monkeypatch, url, "home")
@@ -99,9 +103,8 @@ def _gap_store(url: str) -> None:
 
 
 def test_history_change_is_vs_the_previous_quarter_not_an_older_one(tmp_path):
-    """Issue 4 §6: 'change vs the previous quarter'. For a unit missing from 2026Q2, the 2026Q3 row of
-    history() compares with 2026Q1, while rankings('2026Q3') (same store) rightly has no previous value:
-    the unit page and the rankings page then disagree about the same number."""
+    """Change is against the previous quarter only (Issue 4 §6): a unit absent from 2026Q2 has no
+    2026Q3 score or rank change, in history() as in rankings()."""
     url = _url(tmp_path)
     _gap_store(url)
     with Store(url) as store:
@@ -114,9 +117,8 @@ def test_history_change_is_vs_the_previous_quarter_not_an_older_one(tmp_path):
 
 
 def test_group_view_arrow_follows_the_group_rank_it_is_shown_next_to(tmp_path):
-    """Issue 5 §4: with a comparison group chosen, the table's rank column is the group rank
-    (rankings.py:41) but the change arrow is still the overall rank change (views.ranking_view):
-    a unit can show ▲ while its group rank fell."""
+    """With a comparison group chosen, the change arrow follows the group rank the table shows, not
+    the overall rank (Issue 5 §4)."""
     from scoring import views
 
     url = _url(tmp_path)
@@ -132,7 +134,7 @@ def test_group_view_arrow_follows_the_group_rank_it_is_shown_next_to(tmp_path):
     assert wrong.empty, view.loc[wrong, ["rank_group", "rank_overall", "change"]].assign(group_change=expected[wrong])
 
 
-# ---------------------------------------------------------------- 4. English switch leaves Chinese
+# ---------------------------------------------------------------- 4. English pages have no Chinese
 def _small_store(url: str) -> None:
     with Store(url) as store:
         _publish(store, make_inputs("2026Q1", variant=0))
@@ -140,8 +142,8 @@ def _small_store(url: str) -> None:
 
 
 def test_english_ternary_unit_map_shows_english_grades(monkeypatch, tmp_path):
-    """Issue 5 §1 / issue 6 §3: in English the per-unit ternary map's hover text is the Chinese grade
-    label (charts.ternary_map uses points['grade'] untranslated, weights.py:121)."""
+    """In English, the per-unit ternary map's hover text shows no Chinese grade labels (Issue 5 §1,
+    issue 6 §3)."""
     import json
 
     url = _url(tmp_path)
@@ -159,8 +161,8 @@ def test_english_ternary_unit_map_shows_english_grades(monkeypatch, tmp_path):
 
 
 def test_english_home_model_text_has_no_chinese_separator(monkeypatch, tmp_path):
-    """The grade list on Home is joined with a hard-coded '、' in the page (home.py:55), so the English
-    text reads 'Excellent ≥ 90、Good ≥ 80…' (same pattern: rankings.py:35 flags, reverse.py:19)."""
+    """In English, Home's model text lists the grades (Excellent ≥ 90, …) with no Chinese
+    separator '、'."""
     url = _url(tmp_path)
     _small_store(url)
     at = _app(monkeypatch, url, "home", lang="en")
@@ -169,11 +171,10 @@ def test_english_home_model_text_has_no_chinese_separator(monkeypatch, tmp_path)
     assert "Excellent" in text and "、" not in text
 
 
-# ---------------------------------------------------------------- 5. malformed period accepted by the store
+# ---------------------------------------------------------------- 5. periods are YYYYQn
 def test_cli_import_rejects_a_malformed_period(tmp_path, capsys):
-    """Periods are ordered as strings (history._previous_published, annual's LIKE 'YYYYQ%'); the page
-    checks the YYYYQn form (inputs.is_period) but `sanwei import --period 2026q2` stores a period that
-    sorts after every 'YYYYQn' and is never a previous quarter nor part of a year."""
+    """`sanwei import` takes only a YYYYQn period: `--period 2026q2` exits 1 and stores nothing, as
+    periods are ordered as strings and another form would fall out of quarter and year order."""
     from scoring.cli import main
 
     url = _url(tmp_path)
@@ -201,9 +202,8 @@ def _capture_downloads(monkeypatch) -> dict[str, object]:
 
 
 def test_rankings_excel_download_is_formatted(monkeypatch, tmp_path):
-    """Issue 5 §4 'formatted Excel download': the page writes its table with ui.xlsx_bytes and no
-    SheetStyle (rankings.py:62-65), so the ranking sheet has no number formats and no grade colouring,
-    unlike `sanwei export` (scoring.export.ranking_sheet)."""
+    """The rankings page's Excel download is formatted (Issue 5 §4): scores have a number format and
+    grades are coloured, as in `sanwei export`."""
     from io import BytesIO
 
     import openpyxl
@@ -226,9 +226,8 @@ def test_rankings_excel_download_is_formatted(monkeypatch, tmp_path):
 
 # ---------------------------------------------------------------- 7. weights page: three sliders
 def test_weights_page_has_three_dimension_sliders(monkeypatch, tmp_path):
-    """Issue 5 §6: 'three dimension-weight sliders kept summing to 1'. The page has two sliders and
-    shows compliance as a derived metric (weights.py:38-41), so compliance can't be set directly and
-    the other two always give way to it."""
+    """The weights page has a slider for each of the three dimensions (Issue 5 §6), compliance
+    included."""
     url = _url(tmp_path)
     _small_store(url)
     at = _app(monkeypatch, url, "weights")
@@ -238,9 +237,8 @@ def test_weights_page_has_three_dimension_sliders(monkeypatch, tmp_path):
 
 
 def test_weights_page_starts_at_the_official_weights_when_they_are_not_whole_percents(monkeypatch, tmp_path):
-    """The sliders hold whole percents and reset() rounds the official weights (weights.py:15-19): with
-    an official 42.5/37.5/20 the page opens on 42/38/20 and calls the published result a what-if,
-    with rank changes 'against the official weights' that are really rounding artefacts."""
+    """The weights page opens on the official weights even when they are not whole percents
+    (42.5/37.5/20): it shows the official-weights banner, not a what-if."""
     from scoring.model import model_from_dict
 
     data = MODEL.model_dump(mode="json", exclude_none=True)
@@ -248,8 +246,9 @@ def test_weights_page_starts_at_the_official_weights_when_they_are_not_whole_per
     model = model_from_dict(data)
     url = _url(tmp_path)
     with Store(url) as store:
+        service = Service(store, "tester")
         inp = make_inputs("2026Q1")
-        store.publish("2026Q1", store.import_inputs(model, inp).number)
+        service.publish("2026Q1", service.store_inputs(model, inp).number)
     at = _app(monkeypatch, url, "weights")
     assert not at.exception, _errors(at)
     assert any("当前为正式权重" in i.value for i in at.info), [w.value for w in at.warning]

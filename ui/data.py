@@ -1,0 +1,140 @@
+"""The store, the service and cached reads.
+
+Reads are cached on what makes them immutable: a stored version never changes, so
+(store URL, period, version) is a safe key; views across quarters are keyed on the store's
+publication stamp, which changes with every import and publish.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from scoring import sensitivity
+from scoring.model import Model, load_model, model_from_dict
+from scoring.pipeline import PeriodResult
+from scoring.service import Service
+from scoring.store import Store, resolve_url
+from ui.state import t
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+OFFICIAL = 0  # id of the official model file in the version picker; stored versions have ids ≥ 1
+
+
+# ---------------------------------------------------------------- store and service
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    s = Store(url)
+    Service(s, "demo").load_demo(DEMO_DIR)
+    return s
+
+
+def store() -> Store:
+    return _store(resolve_url())
+
+
+def service() -> Service:
+    """The application service, acting for whoever runs the dashboard."""
+    return Service(store(), os.environ.get("SANWEI_USER") or "dashboard", official_model())
+
+
+def db() -> str:
+    """The store URL: part of every cache key, so two stores in one process never mix."""
+    return resolve_url()
+
+
+def db_stamp() -> tuple:
+    """Changes whenever anything is imported or published."""
+    p = store().periods()
+    return tuple(p.itertuples(index=False, name=None))
+
+
+# ---------------------------------------------------------------- models
+@st.cache_resource(show_spinner=False)
+def official_model() -> Model:
+    return load_model()
+
+
+def model_versions() -> list[tuple[int, str]]:
+    """(id, label) of the official model file, then every stored model version, oldest first."""
+    stored = store().model_versions()
+    return [(OFFICIAL, t("model.official"))] + [(int(r.id), f"#{r.id} {r.label}") for r in stored.itertuples()]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _stored_model(url: str, model_id: int) -> Model:
+    return _store(url).stored_model(model_id)
+
+
+def model_version(model_id: int) -> Model:
+    return official_model() if model_id == OFFICIAL else _stored_model(db(), model_id)
+
+
+def active_model() -> Model:
+    """The model last saved on 模型设置 (kept in the store, so every server process agrees), else the official file."""
+    model_id = store().active_model_id()
+    return official_model() if model_id is None else _stored_model(db(), model_id)
+
+
+def save_model(model: Model) -> str:
+    """Store the edited model as a new version labelled with the time and make it active; never overwrites."""
+    data = model.model_dump(mode="json", exclude_none=True)
+    data["model"]["version"] = f"{datetime.now():%Y%m%d-%H%M%S}"
+    saved = model_from_dict(data, "edited model")
+    service().save_model(saved)
+    return saved.model.version
+
+
+# ---------------------------------------------------------------- cached reads
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rankings(url: str, period: str, stamp: tuple) -> pd.DataFrame:
+    return _store(url).rankings(period)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _history(url: str, unit_id: str, stamp: tuple) -> pd.DataFrame:
+    return _store(url).history(unit_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _result(url: str, period: str, version: int) -> PeriodResult:
+    return Service(_store(url), "reader").recompute(period, version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _sens_input(url: str, period: str, version: int) -> sensitivity.SensitivityInput | None:
+    result = _result(url, period, version)
+    if not (result.units["status"] == "ok").any():
+        return None  # nothing ranked: nothing to re-weight
+    return sensitivity.SensitivityInput.from_result(result)
+
+
+def published_version(period: str) -> int:
+    p = store().periods().set_index("period")
+    return int(p.at[period, "published_version"])
+
+
+def published_periods() -> list[str]:
+    return store().published_periods()
+
+
+def rankings(period: str) -> pd.DataFrame:
+    """The published quarter with change vs the previous one (a cached copy: safe to modify)."""
+    return _rankings(db(), period, db_stamp())
+
+
+def history(unit_id: str) -> pd.DataFrame:
+    return _history(db(), unit_id, db_stamp())
+
+
+def result(period: str) -> PeriodResult:
+    """The published version's full PeriodResult (breakdown, survey, answers, compliance, reverse); read-only."""
+    return _result(db(), period, published_version(period))
+
+
+def sens_input(period: str) -> sensitivity.SensitivityInput | None:
+    return _sens_input(db(), period, published_version(period))
