@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
 
-.PHONY: install run test lint bench demo clean
+.PHONY: install run test lint bench demo screenshots clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,14 +14,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the demo store lives in the checkout (git-ignored), not in the user's data folder
+DEMO_DB ?= sqlite:///$(CURDIR)/data/sanwei.db
+
 run: install
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	SANWEI_DATABASE_URL=$${SANWEI_DATABASE_URL:-$(DEMO_DB)} $(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 test: install
 	$(PY) -m pytest -n 3
 
+# refresh the README's screenshots from a browser run (make test writes them to a temporary folder)
+screenshots: install
+	SANWEI_SCREENSHOTS=1 $(PY) -m pytest tests/e2e -q
+
 lint: install
-	$(VENV)/bin/ruff check scoring tests bench app.py ui.py app_pages
+	$(VENV)/bin/ruff check scoring tests bench app.py ui app_pages
 
 bench: install
 	$(PY) bench/import --quick

@@ -1,7 +1,8 @@
 """The dashboard in a real headless Chromium, started the way Streamlit's own e2e_playwright does:
 `streamlit run` on a free port, wait for /_stcore/health, then drive the pages as a user would.
 
-Writes a screenshot of every page to docs/screenshots/ (the ones shown in README).
+Takes a screenshot of every page; with SANWEI_SCREENSHOTS=1 (`make screenshots`) into docs/screenshots/
+(the ones shown in README), otherwise into a temporary folder, so a test run leaves the checkout clean.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,7 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("SANWEI_SCREENSHOTS") == "1" else \
+    Path(tempfile.gettempdir()) / "sanwei-screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
