@@ -13,6 +13,8 @@ from scoring import pipeline
 from scoring import sensitivity as sens
 from scoring.model import load_model, model_from_dict
 from scoring.pipeline import score_period
+from scoring.sensitivity.kernel import _competition, _evaluate, _sort, _to_units
+from scoring.sensitivity.sweeps import _sweep_lines
 from tests.factory import make_inputs
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -76,10 +78,10 @@ def test_competition_ranking_ties_1_2_2_4():
        dtype=st.sampled_from([np.uint16, np.int32]))
 def test_ranks_and_mid_ranks_equal_scipy(seed, rows, n, top, dtype):
     keys = np.random.default_rng(seed).integers(0, top, size=(rows, n)).astype(dtype)
-    order, sk = sens._sort(keys)
-    first, mid = sens._competition(sk, mid=True)
-    np.testing.assert_array_equal(sens._to_units(order, first), stats.rankdata(keys, method="min", axis=1))
-    np.testing.assert_array_equal(sens._to_units(order, mid), stats.rankdata(keys, method="average", axis=1))
+    order, sk = _sort(keys)
+    first, mid = _competition(sk, mid=True)
+    np.testing.assert_array_equal(_to_units(order, first), stats.rankdata(keys, method="min", axis=1))
+    np.testing.assert_array_equal(_to_units(order, mid), stats.rankdata(keys, method="average", axis=1))
 
 
 @SETTINGS
@@ -159,7 +161,7 @@ def test_kernel_equals_per_sample_pipeline(scored, tree_delta):
     rng = np.random.default_rng(11)
     w = sens.sample_uniform(inp.weights, 0.15, 12, rng)
     f = sens.sample_tree_factors(inp.tree.n_edges, tree_delta, 12, rng) if tree_delta else None
-    ev = sens._evaluate(inp, w, f)
+    ev = _evaluate(inp, w, f)
     demoted = 0
     for i in range(len(w)):
         score, rank, group_rank, tiers = pipeline_view(model, inputs, inp, w[i], None if f is None else f[i])
@@ -245,7 +247,7 @@ def test_crossings_equal_a_fine_sweep(seed, dim):
     inp = random_input(rng, 8, BASE.grades)
     j = inp.dimensions.index(dim)
     t = np.linspace(0, 1, 200_001)[1:-1]  # at the very ends float noise decides exact ties
-    r, a, b = sens._sweep_lines(inp, j)
+    r, a, b = _sweep_lines(inp, j)
     w = r[None] * (1 - t[:, None])
     w[:, j] = t
     lines = np.clip(w @ inp.dims.T + inp.adjust, 0, 100)
@@ -290,7 +292,7 @@ def test_sweep_frames_and_official_point(scored):
     *_, inp = scored
     s = sens.sweep(inp, "compliance", 11, units=range(10))
     assert np.allclose(s.weights.sum(axis=1), 1) and s.t[0] == 0 and s.t[-1] == 1
-    r, _, _ = sens._sweep_lines(inp, 2)
+    r, _, _ = _sweep_lines(inp, 2)
     assert np.allclose(r * (1 - 0.2) + np.eye(3)[2] * 0.2, inp.weights)
     frames = s.to_frames()
     assert len(frames["sweep_compliance"]) == 11 * inp.n_units
