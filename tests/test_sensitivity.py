@@ -15,6 +15,8 @@ from scoring.model import load_model, model_from_dict
 from scoring.pipeline import score_period
 from scoring.sensitivity.kernel import _competition, _evaluate, _sort, _to_units
 from scoring.sensitivity.sweeps import _sweep_lines
+from scoring.sensitivity.tree import _leaf_weights, _tree_rows
+from scoring.tree import aggregate
 from tests.factory import make_inputs
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -132,6 +134,31 @@ def test_grade_rows_equals_pipeline_grading(seed, n, scope, decimals):
                                pd.Series(True, index=idx), pd.Series(veto, index=idx), pd.Series(cap, index=idx),
                                {u: [] for u in idx})
         np.testing.assert_array_equal(np.array(model.tier_labels(), dtype=object)[mine], ref.to_numpy())
+
+
+# ---- performance tree ------------------------------------------------------------------------
+
+@SETTINGS
+@given(seed=st.integers(0, 10_000), missing=st.sampled_from([0.0, 0.3, 0.9]))
+def test_tree_rows_equal_tree_aggregate(seed, missing):
+    """The kernel's tree = the pipeline's `scoring.tree.aggregate` with every weight times its factor:
+    root scores and effective leaf weights, absent leaves' weight shared out among their siblings."""
+    rng = np.random.default_rng(seed)
+    leaves = [i.code for i in BASE.scored_indicators]
+    scores = pd.DataFrame(rng.uniform(0, 100, (40, len(leaves))), columns=leaves)
+    scores = scores.mask(rng.random(scores.shape) < missing)
+    tree = sens.tree_from_model(BASE, scores)
+    factors = sens.sample_tree_factors(tree.n_edges, 0.5, 3, rng)
+    got = _tree_rows(tree, factors)
+    for i, f in enumerate(factors):
+        weights = {code: BASE.tree_weights[code] * x for code, x in zip(tree.codes, f, strict=True) if code}
+        agg = aggregate(scores, BASE.scored_children, weights)
+        np.testing.assert_allclose(got[i], agg.node_scores[""].to_numpy(), rtol=1e-12, equal_nan=True)
+        for present, units in tree.patterns:
+            if present.any():
+                share = _leaf_weights(tree, f[None] * tree.weights, present)[0]
+                np.testing.assert_allclose(agg.effective.iloc[units].to_numpy(), np.tile(share, (len(units), 1)),
+                                           rtol=1e-12, atol=1e-15)
 
 
 def test_nominal_reproduces_the_published_result(scored):

@@ -1,6 +1,7 @@
 """The kernel: score, rank and grade many weight vectors at once, on the arrays of a `SensitivityInput`.
 
-Each row w of a weight matrix W is run through the pipeline's rules, restated for arrays:
+Each row w of a weight matrix W is run through the pipeline's rules, restated for arrays (each
+twin's docstring names the pipeline function it must equal):
 
     total = clip(dims @ w + adjust, 0, 100), rounded half up to `decimals` → integer key q (ranking.rounded_keys)
     rank  = standard competition rank on q, overall and within the comparison group (ranking.competition_rank)
@@ -57,7 +58,8 @@ class _Scratch:
 def _keys(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | None = None,
           sc: _Scratch | None = None) -> np.ndarray:
     """Rounded totals as integers q = round-half-up(clip(dims·w + adjust, 0, 100)·10^decimals), samples ×
-    units — the pipeline's own rounding (ranking.rounded_keys). int16 when it fits (radix argsort), else int32.
+    units. Must equal the pipeline's rounding, `scoring.ranking.rounded_keys` of its clipped total (the
+    same formula and ROUND_EPS). int16 when it fits (radix argsort), else int32.
 
     The product is an einsum, not `@`: with 4 columns BLAS saves only ~2 ms per 1,000 samples, and
     OpenBLAS threads then spin for tens of ms after every call, taking the core the other worker needs.
@@ -161,7 +163,12 @@ def _row_offsets(rows: int, n: int) -> np.ndarray:
 
 
 def _ranks(inp: SensitivityInput, q: np.ndarray, sc: _Scratch | None = None) -> np.ndarray:
-    """Competition ranks in unit order, per row."""
+    """Competition ranks in unit order, per row: 1 + the number of units with a higher rounded total.
+
+    The array twin of the pipeline's overall rank: must equal `scoring.ranking.competition_rank`
+    of the same totals, row by row (tests/test_grades.py::test_kernel_ranks_equal_competition_rank;
+    against the whole pipeline: tests/test_sensitivity.py::test_kernel_equals_per_sample_pipeline).
+    """
     sc = sc or _Scratch()
     order, sk = _sort(_rank_keys(inp, q, sc), sc)
     return _to_units(order, _competition(sk, sc=sc)[0], sc, "rank")
@@ -169,7 +176,11 @@ def _ranks(inp: SensitivityInput, q: np.ndarray, sc: _Scratch | None = None) -> 
 
 def _group_ranks(inp: SensitivityInput, q: np.ndarray, sc: _Scratch | None = None) -> np.ndarray:
     """Competition ranks within each comparison group. Groups are contiguous column slices; when
-    group × score fits in 16 bits one sort of (group, −q) ranks every group at once."""
+    group × score fits in 16 bits one sort of (group, −q) ranks every group at once.
+
+    The array twin of the pipeline's group rank: must equal `scoring.ranking.competition_rank` with
+    `by` = the comparison group, row by row (tested with `_ranks`).
+    """
     sc = sc or _Scratch()
     if inp.group_key is None:
         out = np.empty(q.shape, dtype=np.int32)
@@ -183,6 +194,10 @@ def _group_ranks(inp: SensitivityInput, q: np.ndarray, sc: _Scratch | None = Non
 
 
 def _grades(inp: SensitivityInput, q: np.ndarray) -> np.ndarray:
+    """Tier index per row and unit by `scoring.grades.grade_rows`: the array twin of the pipeline's
+    grading (thresholds, cap, veto, quota, built on `scoring.grades`), which it must equal on the same
+    rounded totals (tests/test_sensitivity.py: test_grade_rows_equals_pipeline_grading,
+    test_kernel_equals_per_sample_pipeline)."""
     return grade_rows(q, inp.scope, inp.grades, inp.cap, inp.veto, scale=10.0 ** inp.decimals)
 
 

@@ -1,7 +1,8 @@
 """The performance indicator tree flattened to arrays, so the kernel can perturb its weights.
 
-`_tree_rows` recomputes every unit's performance score for many sets of edge weights at once;
-it is the array twin of `scoring.tree.aggregate` and must give the same root score.
+`_leaf_weights` and `_tree_rows` recompute every unit's performance score for many sets of edge
+weights at once: they are the array twin of the pipeline's tree aggregation, `scoring.tree.aggregate`,
+and must equal it (tests/test_sensitivity.py::test_tree_rows_equal_tree_aggregate).
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ class Tree:
 
 def _leaf_weights(tree: Tree, fw: np.ndarray, present: np.ndarray) -> np.ndarray:
     """Each leaf's share of the root (samples × leaves) for one presence pattern, given the
-    factor-scaled edge weights `fw`: the product of the normalised sibling weights down its path."""
+    factor-scaled edge weights `fw`: the product of the normalised sibling weights down its path.
+
+    Must equal `scoring.tree.aggregate(...).effective` for the units with this pattern, the
+    aggregate's weights being the edge weights times the factors.
+    """
     n_leaves = len(present)
     alive = np.concatenate([present, np.zeros(len(tree.nodes), bool)])
     for k, children in enumerate(tree.nodes):  # post-order: children before parents
@@ -62,7 +67,11 @@ def _leaf_weights(tree: Tree, fw: np.ndarray, present: np.ndarray) -> np.ndarray
 
 
 def _tree_rows(tree: Tree, factors: np.ndarray) -> np.ndarray:
-    """Performance score (samples × units) with every edge weight multiplied by `factors` (samples × edges)."""
+    """Performance score (samples × units) with every edge weight multiplied by `factors` (samples × edges).
+
+    Row by row, must equal the root score `scoring.tree.aggregate(...).node_scores[""]` that the
+    pipeline computes with those weights (NaN where no leaf is present).
+    """
     fw = factors * tree.weights
     filled = np.nan_to_num(tree.leaf_scores)
     out = np.full((len(factors), len(filled)), np.nan)
