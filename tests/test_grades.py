@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from scoring.grades import apply_quota, quota_allowed, tier_index
 from scoring.model import load_model
-from scoring.ranking import competition_rank, competition_rank_rows
+from scoring.ranking import competition_rank
 from scoring.sensitivity import SensitivityInput, evaluate
 
 GRADES = load_model().grades
@@ -33,8 +33,6 @@ def test_quota_demotes_beyond_twenty_percent_ties_included():
 def test_competition_ranking():
     s = pd.Series([90.001, 80, 90.004, 70, np.nan])
     assert list(competition_rank(s, 2)) == [1, 3, 1, 4, pd.NA]
-    m = np.array([[3.0, 5, 5, 1], [1, 1, 1, 2]])
-    assert competition_rank_rows(m).tolist() == [[3, 1, 1, 4], [2, 2, 2, 1]]
 
 
 def test_kernel_ranks_rows_of_scores():
