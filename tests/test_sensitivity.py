@@ -1,6 +1,8 @@
 """Weight sensitivity (issue 6): the vectorised kernel against the pipeline, exact crossings against a
 fine sweep, Monte Carlo invariants, Sobol estimators against SALib and analytic values."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +18,7 @@ from scoring.pipeline import score_period
 from scoring.sensitivity.kernel import _competition, _evaluate, _sort, _to_units
 from scoring.sensitivity.sweeps import _sweep_lines
 from scoring.sensitivity.tree import _leaf_weights, _tree_rows
+from scoring.text import Text
 from scoring.tree import aggregate
 from tests.factory import make_inputs
 
@@ -170,6 +173,21 @@ def test_nominal_reproduces_the_published_result(scored):
     np.testing.assert_array_equal(nom.group_rank, u["rank_group"].to_numpy(dtype=int))
     assert (np.array(inp.tier_labels, dtype=object)[nom.tier] == u["grade"].to_numpy()).all()
     assert len(set(u["grade"])) >= 3 and inp.veto.sum() == 2 and inp.cap.any()  # quota, veto and cap all in play
+
+
+def test_notes_say_what_differs_in_both_languages(scored):
+    """A published result the kernel does not reproduce is noted: one `Text` (zh and en) per check."""
+    *_, result, _ = scored
+    units = result.units.copy()
+    ok = units.index[units["status"] == "ok"]
+    units.loc[ok[:2], "rank_overall"] = 999
+    units.loc[ok[:1], "grade"] = "?"
+    notes = sens.SensitivityInput.from_result(replace(result, units=units)).notes
+    assert notes == (
+        Text("权重分析复算的总排名有 2 个单位与已发布结果不一致。",
+             "The overall rank recomputed for the weight analysis differs from the published result for 2 units."),
+        Text("权重分析复算的等次有 1 个单位与已发布结果不一致。",
+             "The grade recomputed for the weight analysis differs from the published result for 1 unit."))
 
 
 def test_incomplete_units_are_excluded_and_listed():

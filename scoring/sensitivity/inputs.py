@@ -20,6 +20,7 @@ from scoring.model import DIMENSIONS, Grades, Model, Scope
 from scoring.pipeline import parse_flag
 from scoring.sensitivity.kernel import Evaluation, _evaluate
 from scoring.sensitivity.tree import Tree, _tree_rows, tree_from_model
+from scoring.text import Text
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,7 +43,7 @@ class SensitivityInput:
     tree: Tree | None = None
     tree_dimension: int = 1
     excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["unit_id", "unit_name", "reason"]))
-    notes: tuple[str, ...] = ()
+    notes: tuple[Text, ...] = ()  # what the self-check of `from_result` found, in both languages
 
     # ---- construction -----------------------------------------------------------------------
     @classmethod
@@ -95,8 +96,9 @@ class SensitivityInput:
         """Arrays of the `ok` units of a scored period; incomplete units are listed in `excluded`.
 
         With `tree`, the performance tree and each unit's leaf scores are kept so its weights can
-        be perturbed. The arrays are checked against the result: `notes` says if the kernel's
-        ranks or grades at the official weights differ from the published ones (they should not).
+        be perturbed. The arrays are checked against the result: `notes` says (in Chinese and
+        English, a `Text` each) if the kernel's ranks or grades at the official weights, or the
+        tree's performance scores, differ from the published ones (they should not).
         """
         model = model or result.model
         u = result.units
@@ -118,16 +120,21 @@ class SensitivityInput:
             weights=[model.weights[d] for d in DIMENSIONS], grades=model.grades, decimals=model.model.rank_decimals,
             unit_ids=kept["unit_id"].tolist(), unit_names=tuple(kept["unit_name"].astype(str)),
             group_names=tuple(names), tree=tr, tree_dimension=DIMENSIONS.index("performance"), excluded=excluded)
-        notes = []
+        notes: list[Text] = []
         nom = inp.nominal
-        for what, mine, theirs in [("rank_overall", nom.rank, kept["rank_overall"]), ("rank_group", nom.group_rank, kept["rank_group"]),
-                                   ("grade", np.array(inp.tier_labels, dtype=object)[nom.tier], kept["grade"])]:
+        for (zh, en), mine, theirs in [(("总排名", "overall rank"), nom.rank, kept["rank_overall"]),
+                                       (("组内排名", "rank in group"), nom.group_rank, kept["rank_group"]),
+                                       (("等次", "grade"), np.array(inp.tier_labels, dtype=object)[nom.tier], kept["grade"])]:
             if (bad := int((mine != theirs.to_numpy()).sum())):
-                notes.append(f"{what}: {bad} units differ from the published result")
+                notes.append(Text(f"权重分析复算的{zh}有 {bad} 个单位与已发布结果不一致。",
+                                  f"The {en} recomputed for the weight analysis differs from the published result "
+                                  f"for {bad} unit{'s' if bad != 1 else ''}."))
         if tr is not None:
             gap = np.nanmax(np.abs(_tree_rows(tr, np.ones((1, tr.n_edges)))[0] - inp.dims[:, inp.tree_dimension]))
             if gap > 1e-6:
-                notes.append(f"performance tree reproduces the published scores only to {gap:.2g}")
+                notes.append(Text(f"按实绩指标树复算的实绩数据得分与已发布得分最多相差 {gap:.2g} 分。",
+                                  f"The performance scores recomputed from the indicator tree differ from the "
+                                  f"published ones by up to {gap:.2g} points."))
         return inp if not notes else replace(inp, notes=tuple(notes))
 
     # ---- derived views ----------------------------------------------------------------------
