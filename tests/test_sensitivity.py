@@ -1,5 +1,8 @@
 """Weight sensitivity (issue 6): the vectorised kernel against the pipeline, exact crossings against a
-fine sweep, Monte Carlo invariants, Sobol estimators against SALib and analytic values."""
+fine sweep, Monte Carlo invariants, Sobol estimators against SALib and analytic values.
+
+One file for the whole `scoring/sensitivity/` package, in sections that follow its modules: most tests
+share the scored period and the per-sample pipeline re-run, and check several modules at once."""
 
 from dataclasses import replace
 
@@ -164,6 +167,8 @@ def test_tree_rows_equal_tree_aggregate(seed, missing):
                                            rtol=1e-12, atol=1e-15)
 
 
+# ---- input from a scored period, kernel against the pipeline ---------------------------------
+
 def test_nominal_reproduces_the_published_result(scored):
     model, _, result, inp = scored
     assert inp.notes == ()
@@ -217,6 +222,8 @@ def test_kernel_equals_per_sample_pipeline(scored, tree_delta):
         demoted += (ev.tier[i] > grading.tier_rows(ev.score[i], inp.grades)).sum()
     assert demoted > 0  # the quota (or cap, veto) changed grades in these samples
 
+
+# ---- Monte Carlo and weight samples ----------------------------------------------------------
 
 def test_monte_carlo_equals_straightforward_loop(scored):
     """Histograms, shifts and correlations equal a per-sample pipeline loop on the same samples."""
