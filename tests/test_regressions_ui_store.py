@@ -70,7 +70,7 @@ def _all_incomplete_store(url: str) -> None:
 
 
 def test_weights_page_survives_a_quarter_with_no_complete_unit(monkeypatch, tmp_path):
-    """SensitivityInput.from_arrays refuses 0 ranked units (sensitivity.py:165), and the page builds it
+    """SensitivityInput.from_arrays refuses 0 ranked units (scoring/sensitivity/inputs.py), and the page builds it
     unconditionally (ui.sens_input, weights.py:10): ValueError instead of a note."""
     page = "weights"
     url = _url(tmp_path)
