@@ -99,9 +99,10 @@ def grade_rows(scores: np.ndarray, scope: np.ndarray, grades: Grades, cap: np.nd
                veto: np.ndarray | None = None, scale: float | None = None) -> np.ndarray:
     """Tier index of every unit (column) in every row of rounded `scores`, rows graded independently.
 
-    The per-sample twin of `grade_units`, which it must equal row by row, in the same order: thresholds, the cap (best
-    tier allowed), the veto tier, then each quota within its scope (`scope` = integer code per
-    unit: the comparison group, or all zeros). A quota demotes every unit of the tier whose score
+    The per-sample twin of `grade_units` (the pipeline's grading), which it must equal row by row on
+    the same rounded scores (tests/test_sensitivity.py::test_grade_rows_equals_pipeline_grading).
+    Same order: thresholds, the cap (best tier allowed), the veto tier, then each quota within its
+    scope (`scope` = integer code per unit: the comparison group, or all zeros). A quota demotes every unit of the tier whose score
     is at or below the (allowed + 1)-th best score of that tier in its scope, exactly like
     `apply_quota`; the cut is found with one `np.partition` per scope instead of a sort.
     All units passed are eligible (the pipeline grades `ok` units only). `scale`: see `tier_rows`.

@@ -29,20 +29,3 @@ def competition_rank(scores: pd.Series, decimals: int, by: pd.Series | None = No
         ranks = rounded.groupby(by, sort=False).rank(method="min", ascending=False)
     return ranks.astype("Int64")
 
-
-def competition_rank_rows(matrix: np.ndarray) -> np.ndarray:
-    """Competition rank of every column within each row of `matrix` (higher is better).
-
-    A unit's rank is 1 + the number of units strictly ahead of it; computed from one sort per row.
-    """
-    order = np.argsort(-matrix, axis=1, kind="stable")
-    sorted_vals = np.take_along_axis(matrix, order, axis=1)
-    # position of the first occurrence of each value in the sorted row = number strictly ahead
-    n = matrix.shape[1]
-    idx = np.arange(n)
-    first = np.where(np.concatenate([np.ones((matrix.shape[0], 1), bool),
-                                     sorted_vals[:, 1:] != sorted_vals[:, :-1]], axis=1), idx, 0)
-    first = np.maximum.accumulate(first, axis=1)
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, first + 1, axis=1)
-    return ranks

@@ -1,9 +1,12 @@
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.grades import apply_quota, quota_allowed, tier_index
 from scoring.model import load_model
-from scoring.ranking import competition_rank, competition_rank_rows
+from scoring.ranking import competition_rank
+from scoring.sensitivity import SensitivityInput, evaluate
 
 GRADES = load_model().grades
 
@@ -30,5 +33,35 @@ def test_quota_demotes_beyond_twenty_percent_ties_included():
 def test_competition_ranking():
     s = pd.Series([90.001, 80, 90.004, 70, np.nan])
     assert list(competition_rank(s, 2)) == [1, 3, 1, 4, pd.NA]
+
+
+def test_kernel_ranks_rows_of_scores():
+    """The sensitivity kernel ranks every row of weights at once: with unit weight vectors each row
+    is one dimension's scores, ranked like `competition_rank` ranks them."""
     m = np.array([[3.0, 5, 5, 1], [1, 1, 1, 2]])
-    assert competition_rank_rows(m).tolist() == [[3, 1, 1, 4], [2, 2, 2, 1]]
+    inp = SensitivityInput.from_arrays(m.T, weights=[0.5, 0.5], grades=GRADES)
+    ranks = evaluate(inp, np.eye(2)).rank
+    assert ranks.tolist() == [[3, 1, 1, 4], [2, 2, 2, 1]]
+    assert ranks.tolist() == [competition_rank(pd.Series(row), 2).tolist() for row in m]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), decimals=st.sampled_from([0, 1, 2, 3]),
+       groups=st.sampled_from([1, 3]), step=st.sampled_from([0.005, 0.25]))
+def test_kernel_ranks_equal_competition_rank(seed, n, decimals, groups, step):
+    """The sensitivity kernel's ranks, overall and within groups, equal the pipeline's `competition_rank`
+    of the clipped totals. Scores on a grid of `step` near 85 and simple weights give identical units,
+    totals half-way between two rounded values (rounded up, not down) and totals clipped at 100."""
+    rng = np.random.default_rng(seed)
+    dims = 85 + rng.integers(0, 8, size=(n, 3)) * step
+    dims[rng.random(n) < 0.2] = dims[0]
+    adjust = rng.choice([0.0, 0.0, 1.0, -2.0, 15.0], n)
+    inp = SensitivityInput.from_arrays(dims, adjust, rng.integers(0, groups, n), weights=[0.4, 0.4, 0.2],
+                                       grades=GRADES, decimals=decimals)
+    w = np.vstack([[[1, 0, 0], [0.5, 0.5, 0], [0.4, 0.4, 0.2]], rng.multinomial(20, [1 / 3] * 3, size=3) / 20])
+    ev = evaluate(inp, w)
+    group = pd.Series(inp.groups)
+    for i, row in enumerate(w):
+        total = pd.Series(np.clip(inp.dims @ row + inp.adjust, 0, 100))
+        np.testing.assert_array_equal(ev.rank[i], competition_rank(total, decimals).to_numpy(dtype=int))
+        np.testing.assert_array_equal(ev.group_rank[i], competition_rank(total, decimals, by=group).to_numpy(dtype=int))

@@ -1,5 +1,10 @@
 """Weight sensitivity (issue 6): the vectorised kernel against the pipeline, exact crossings against a
-fine sweep, Monte Carlo invariants, Sobol estimators against SALib and analytic values."""
+fine sweep, Monte Carlo invariants, Sobol estimators against SALib and analytic values.
+
+One file for the whole `scoring/sensitivity/` package, in sections that follow its modules: most tests
+share the scored period and the per-sample pipeline re-run, and check several modules at once."""
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,6 +17,11 @@ from scoring import grades as grading
 from scoring import sensitivity as sens
 from scoring.model import load_model, model_from_dict
 from scoring.pipeline import score_period
+from scoring.sensitivity.kernel import _competition, _evaluate, _sort, _to_units
+from scoring.sensitivity.sweeps import _sweep_lines
+from scoring.sensitivity.tree import _leaf_weights, _tree_rows
+from scoring.text import Text
+from scoring.tree import aggregate
 from tests.factory import make_inputs
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -75,10 +85,10 @@ def test_competition_ranking_ties_1_2_2_4():
        dtype=st.sampled_from([np.uint16, np.int32]))
 def test_ranks_and_mid_ranks_equal_scipy(seed, rows, n, top, dtype):
     keys = np.random.default_rng(seed).integers(0, top, size=(rows, n)).astype(dtype)
-    order, sk = sens._sort(keys)
-    first, mid = sens._competition(sk, mid=True)
-    np.testing.assert_array_equal(sens._to_units(order, first), stats.rankdata(keys, method="min", axis=1))
-    np.testing.assert_array_equal(sens._to_units(order, mid), stats.rankdata(keys, method="average", axis=1))
+    order, sk = _sort(keys)
+    first, mid = _competition(sk, mid=True)
+    np.testing.assert_array_equal(_to_units(order, first), stats.rankdata(keys, method="min", axis=1))
+    np.testing.assert_array_equal(_to_units(order, mid), stats.rankdata(keys, method="average", axis=1))
 
 
 @SETTINGS
@@ -131,6 +141,33 @@ def test_grade_rows_equals_pipeline_grading(seed, n, scope, decimals):
         np.testing.assert_array_equal(mine, ref.to_numpy())
 
 
+# ---- performance tree ------------------------------------------------------------------------
+
+@SETTINGS
+@given(seed=st.integers(0, 10_000), missing=st.sampled_from([0.0, 0.3, 0.9]))
+def test_tree_rows_equal_tree_aggregate(seed, missing):
+    """The kernel's tree = the pipeline's `scoring.tree.aggregate` with every weight times its factor:
+    root scores and effective leaf weights, absent leaves' weight shared out among their siblings."""
+    rng = np.random.default_rng(seed)
+    leaves = [i.code for i in BASE.scored_indicators]
+    scores = pd.DataFrame(rng.uniform(0, 100, (40, len(leaves))), columns=leaves)
+    scores = scores.mask(rng.random(scores.shape) < missing)
+    tree = sens.tree_from_model(BASE, scores)
+    factors = sens.sample_tree_factors(tree.n_edges, 0.5, 3, rng)
+    got = _tree_rows(tree, factors)
+    for i, f in enumerate(factors):
+        weights = {code: BASE.tree_weights[code] * x for code, x in zip(tree.codes, f, strict=True) if code}
+        agg = aggregate(scores, BASE.scored_children, weights)
+        np.testing.assert_allclose(got[i], agg.node_scores[""].to_numpy(), rtol=1e-12, equal_nan=True)
+        for present, units in tree.patterns:
+            if present.any():
+                share = _leaf_weights(tree, f[None] * tree.weights, present)[0]
+                np.testing.assert_allclose(agg.effective.iloc[units].to_numpy(), np.tile(share, (len(units), 1)),
+                                           rtol=1e-12, atol=1e-15)
+
+
+# ---- input from a scored period, kernel against the pipeline ---------------------------------
+
 def test_nominal_reproduces_the_published_result(scored):
     model, _, result, inp = scored
     assert inp.notes == ()
@@ -140,6 +177,28 @@ def test_nominal_reproduces_the_published_result(scored):
     np.testing.assert_array_equal(nom.group_rank, u["rank_group"].to_numpy(dtype=int))
     assert (np.array(inp.tier_labels, dtype=object)[nom.tier] == u["grade"].to_numpy()).all()
     assert len(set(u["grade"])) >= 3 and inp.veto.sum() == 2 and inp.cap.any()  # quota, veto and cap all in play
+
+
+def test_units_out_of_group_order_give_no_notes(scored):
+    """The kernel keeps units grouped; a result listed in any order is compared unit by unit."""
+    *_, result, _ = scored
+    shuffled = result.units.sample(frac=1, random_state=3).reset_index(drop=True)
+    assert sens.SensitivityInput.from_result(replace(result, units=shuffled)).notes == ()
+
+
+def test_notes_say_what_differs_in_both_languages(scored):
+    """A published result the kernel does not reproduce is noted: one `Text` (zh and en) per check."""
+    *_, result, _ = scored
+    units = result.units.copy()
+    ok = units.index[units["status"] == "ok"]
+    units.loc[ok[:2], "rank_overall"] = 999
+    units.loc[ok[:1], "grade"] = "?"
+    notes = sens.SensitivityInput.from_result(replace(result, units=units)).notes
+    assert notes == (
+        Text("权重分析复算的总排名有 2 个单位与已发布结果不一致。",
+             "The overall rank recomputed for the weight analysis differs from the published result for 2 units."),
+        Text("权重分析复算的等次有 1 个单位与已发布结果不一致。",
+             "The grade recomputed for the weight analysis differs from the published result for 1 unit."))
 
 
 def test_incomplete_units_are_excluded_and_listed():
@@ -158,7 +217,7 @@ def test_kernel_equals_per_sample_pipeline(scored, tree_delta):
     rng = np.random.default_rng(11)
     w = sens.sample_uniform(inp.weights, 0.15, 12, rng)
     f = sens.sample_tree_factors(inp.tree.n_edges, tree_delta, 12, rng) if tree_delta else None
-    ev = sens._evaluate(inp, w, f)
+    ev = _evaluate(inp, w, f)
     demoted = 0
     for i in range(len(w)):
         score, rank, group_rank, tiers = pipeline_view(model, inputs, inp, w[i], None if f is None else f[i])
@@ -169,6 +228,8 @@ def test_kernel_equals_per_sample_pipeline(scored, tree_delta):
         demoted += (ev.tier[i] > grading.tier_rows(ev.score[i], inp.grades)).sum()
     assert demoted > 0  # the quota (or cap, veto) changed grades in these samples
 
+
+# ---- Monte Carlo and weight samples ----------------------------------------------------------
 
 def test_monte_carlo_equals_straightforward_loop(scored):
     """Histograms, shifts and correlations equal a per-sample pipeline loop on the same samples."""
@@ -244,7 +305,7 @@ def test_crossings_equal_a_fine_sweep(seed, dim):
     inp = random_input(rng, 8, BASE.grades)
     j = inp.dimensions.index(dim)
     t = np.linspace(0, 1, 200_001)[1:-1]  # at the very ends float noise decides exact ties
-    r, a, b = sens._sweep_lines(inp, j)
+    r, a, b = _sweep_lines(inp, j)
     w = r[None] * (1 - t[:, None])
     w[:, j] = t
     lines = np.clip(w @ inp.dims.T + inp.adjust, 0, 100)
@@ -289,7 +350,7 @@ def test_sweep_frames_and_official_point(scored):
     *_, inp = scored
     s = sens.sweep(inp, "compliance", 11, units=range(10))
     assert np.allclose(s.weights.sum(axis=1), 1) and s.t[0] == 0 and s.t[-1] == 1
-    r, _, _ = sens._sweep_lines(inp, 2)
+    r, _, _ = _sweep_lines(inp, 2)
     assert np.allclose(r * (1 - 0.2) + np.eye(3)[2] * 0.2, inp.weights)
     frames = s.to_frames()
     assert len(frames["sweep_compliance"]) == 11 * inp.n_units
