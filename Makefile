@@ -17,8 +17,9 @@ install: $(STAMP)
 # the demo store lives in the checkout (git-ignored), not in the user's data folder
 DEMO_DB ?= sqlite:///$(CURDIR)/data/sanwei.db
 
+# the demo switch: an empty store gets the demo quarters and one-click demo accounts for every role
 run: install
-	SANWEI_DATABASE_URL=$${SANWEI_DATABASE_URL:-$(DEMO_DB)} $(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	SANWEI_DEMO=1 SANWEI_DATABASE_URL=$${SANWEI_DATABASE_URL:-$(DEMO_DB)} $(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 test: install
 	$(PY) -m pytest -n 3

@@ -4,15 +4,17 @@ import streamlit as st
 
 import ui
 from scoring import views
+from scoring.auth import Permission
 from scoring.inputs import is_period, next_period
 from scoring.preview import preview
 from scoring.store import FileRecord
 from scoring.templates import KINDS, SHEET_NAMES, template_bytes
+from scoring.text import SanweiError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 L = ui.lang()
 store = ui.store()
-service = ui.service()
+service = ui.require(Permission.IMPORT)
 model = ui.active_model()
 st.title(ui.t("imp.title"))
 st.caption(ui.t("imp.caption", name=model.model.name, version=model.model.version))
@@ -97,17 +99,39 @@ if known:
     if pp in known:
         st.session_state["imp_hist_period"] = pp
     hp = st.selectbox(ui.t("imp.period"), known, key="imp_hist_period")
-    versions = store.versions(hp)
+    versions = service.versions(hp)
     vt = views.version_rows(versions)
     vt["published"] = vt["published"].map(lambda b: "✓" if b else "")
     ui.table(vt, list(vt.columns), key="imp_versions")
+    current = next((v.number for v in versions if v.published), None)
+
     c = st.columns([1, 1, 3])
     number = c[0].selectbox(ui.t("imp.pick_version"), [v.number for v in versions][::-1], key=f"imp_pub_version_{hp}")
-    if c[1].button(ui.t("imp.publish"), key="imp_publish", icon=":material/publish:"):
-        service.publish(hp, number)
-        st.session_state["imp_flash"] = ui.t("imp.published", period=hp, version=number)
-        st.session_state["period_next"] = hp
-        st.rerun()
+    if c[1].button(ui.t("imp.publish"), key="imp_publish", icon=":material/publish:",
+                   disabled=not service.actor.can(Permission.PUBLISH)):
+        st.session_state["imp_confirming"] = (hp, number)
+    if st.session_state.get("imp_confirming") == (hp, number):
+        with st.container(border=True):  # publishing (or rolling back) is confirmed, with a reason kept with the version
+            st.markdown(f"**{ui.t('imp.confirm_title')}**")
+            st.write(ui.t("imp.confirm_text", period=hp, version=number,
+                          current=current if current is not None else ui.t("imp.none_published")))
+            if current is not None and number < current:
+                st.warning(ui.t("imp.rollback_text"), icon=":material/history:")
+            reason = st.text_area(ui.t("imp.reason"), key="imp_reason", max_chars=500)
+            c = st.columns([1, 1, 4])
+            if c[0].button(ui.t("imp.confirm"), type="primary", key="imp_confirm"):  # the service checks the reason
+                try:
+                    service.publish(hp, number, reason)
+                except SanweiError as err:
+                    st.error(err.get(L), icon=":material/error:")
+                else:
+                    del st.session_state["imp_confirming"], st.session_state["imp_reason"]
+                    st.session_state["imp_flash"] = ui.t("imp.published", period=hp, version=number)
+                    st.session_state["period_next"] = hp
+                    st.rerun()
+            if c[1].button(ui.t("imp.cancel"), key="imp_cancel"):
+                del st.session_state["imp_confirming"]
+                st.rerun()
     hist = views.import_rows(store.imports(hp), ui.lang())
     st.markdown(f"**{ui.t('imp.history')}**")
     ui.table(hist, list(hist.columns), key="imp_history")

@@ -1,13 +1,20 @@
-"""模型设置 Model: the indicator tree with weights; edit, validate, save as a new version, download, upload."""
+"""模型设置 Model: the indicator tree with weights; analysts edit, validate and save drafts, officers
+activate a version for scoring; download and upload the model file."""
 
 import streamlit as st
 
 import ui
 from scoring import charts, model_edit
+from scoring.auth import Permission
 from scoring.model import Direction, Method, ModelError, model_from_dict, model_from_toml
+from scoring.text import SanweiError
 
+service = ui.require(Permission.VIEW_MODEL)
+can_draft, can_activate = service.actor.can(Permission.DRAFT_MODEL), service.actor.can(Permission.ACTIVATE_MODEL)
 L = ui.lang()
 st.title(ui.t("model.title"))
+if msg := st.session_state.pop("model_flash", None):
+    st.success(msg, icon=":material/check_circle:")
 versions = dict(ui.model_versions())
 path = st.selectbox(ui.t("model.version"), list(versions)[::-1], key="model_file", format_func=versions.get)
 model = ui.model_version(path)
@@ -64,13 +71,46 @@ except ModelError as err:
 else:
     st.success(ui.t("model.valid"), icon=":material/check_circle:")
 
-c = st.columns(3)
-if c[0].button(ui.t("model.save"), type="primary", disabled=edited is None, key="model_save", icon=":material/save:"):
-    st.toast(ui.t("model.saved", name=ui.save_model(edited)))
+
+
+def save(new) -> None:
+    try:
+        model_id = ui.save_model(new, st.session_state.get("model_label", ""), st.session_state.get("model_note", ""))
+    except SanweiError as err:
+        st.error(err.get(L), icon=":material/error:")
+        return
+    st.session_state["model_flash"] = ui.t("model.saved", id=model_id)
     st.rerun()
+
+
+if can_draft:
+    c = st.columns(2)
+    c[0].text_input(ui.t("model.label"), key="model_label", max_chars=64)
+    c[1].text_input(ui.t("model.note"), key="model_note", max_chars=300)
+c = st.columns(4)
+if can_draft and c[0].button(ui.t("model.save"), type="primary", disabled=edited is None, key="model_save",
+                             icon=":material/save:"):
+    save(edited)
+if can_activate and path != ui.data.OFFICIAL:
+    if ui.store().active_model_id() == path:
+        c[3].caption(ui.t("model.is_active"))
+    elif c[3].button(ui.t("model.activate"), key="model_activate", icon=":material/task_alt:"):
+        st.session_state["model_activating"] = path
+    if st.session_state.get("model_activating") == path:
+        with st.container(border=True):  # activation is confirmed, with a reason for the audit log
+            reason = st.text_area(ui.t("model.activate_reason"), key="model_reason", max_chars=500)
+            if st.button(ui.t("model.activate"), type="primary", key="model_activate_ok"):  # the service checks the reason
+                try:
+                    service.activate_model(path, reason)
+                except SanweiError as err:
+                    st.error(err.get(L), icon=":material/error:")
+                else:
+                    del st.session_state["model_activating"], st.session_state["model_reason"]
+                    st.session_state["model_flash"] = ui.t("model.activated", id=path)
+                    st.rerun()
 c[1].download_button(ui.t("model.download"), (edited or model).to_toml(), file_name=f"model-{(edited or model).model.version}.toml",
                      mime="application/toml", key="model_download", icon=":material/download:")
-with c[2].popover(ui.t("model.upload"), icon=":material/upload:"):
+with c[2].popover(ui.t("model.upload"), icon=":material/upload:", disabled=not can_draft):
     up = st.file_uploader(ui.t("model.upload"), type=["toml"], key="model_upload", label_visibility="collapsed")
     if up is not None:
         try:
@@ -81,4 +121,4 @@ with c[2].popover(ui.t("model.upload"), icon=":material/upload:"):
         else:
             st.success(ui.t("model.upload_ok", name=new.model.name))
             if st.button(ui.t("model.save_upload"), key="model_save_upload"):
-                st.toast(ui.t("model.saved", name=ui.save_model(new)))
+                save(new)

@@ -4,8 +4,10 @@ import streamlit as st
 
 import ui
 from scoring import charts, views
+from scoring.auth import Permission
 from scoring.export import RANKING_SHEET, ranking_style, result_frames
 
+ui.require(Permission.VIEW_RESULTS)
 period = ui.need_period()
 res = ui.result(period)
 model = res.model

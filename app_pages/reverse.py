@@ -4,7 +4,9 @@ import streamlit as st
 
 import ui
 from scoring import charts, views
+from scoring.auth import Permission
 
+ui.require(Permission.VIEW_RESULTS)
 period = ui.need_period()
 res = ui.result(period)
 model = res.model

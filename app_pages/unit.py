@@ -4,12 +4,19 @@ import streamlit as st
 
 import ui
 from scoring import charts, views
+from scoring.auth import Permission
 
+service = ui.require(Permission.VIEW_RESULTS, Permission.VIEW_OWN_UNIT)
 period = ui.need_period()
 res = ui.result(period)
 model = res.model
 L = ui.lang()
 units = res.units
+if not service.actor.can(Permission.VIEW_RESULTS):  # a unit account: its own unit, nothing else
+    units = units[units["unit_id"] == service.actor.unit_id]
+    if units.empty:
+        st.info(ui.t("unit.not_in_period"))
+        st.stop()
 names = dict(zip(units["unit_id"], units["unit_name"], strict=True))
 
 # a unit chosen on the rankings page or given in the URL (?unit=JD01) opens directly
@@ -22,6 +29,7 @@ if st.session_state.get("unit_pick") not in names:
     st.session_state["unit_pick"] = units.sort_values("rank_overall")["unit_id"].iloc[0]
 uid = st.selectbox(ui.t("unit.pick"), list(names), key="unit_pick", format_func=lambda u: f"{names[u]} ({u})")
 st.query_params["unit"] = st.session_state["unit_qp"] = uid
+service.require_unit(uid)
 row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
 
@@ -40,7 +48,7 @@ for flag in row["flags"]:
     (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.flag_text(flag)}")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(units, uid), L), key="dims")
+left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(res.units, uid), L), key="dims")
 detail = right.toggle(ui.t("unit.detail"), key="wf_detail")
 right.plotly_chart(charts.waterfall(views.waterfall_steps(res.breakdown, row, model, detail), L), key="waterfall")
 
@@ -50,7 +58,7 @@ with tabs[0]:
     ind["weight"] = ind["weight"] * 100
     ui.table(ind, ["category", "name", "raw", "unit", "score", "weight", "contribution", "rule", "note"], fit=True,
              config={"raw": "%.2f", "score": "%.1f", "weight": "%.2f%%", "contribution": "%.2f"})
-    good, bad = views.strengths_weaknesses(res.breakdown, units, uid)
+    good, bad = views.strengths_weaknesses(res.breakdown, res.units, uid)  # against the group's means
     a, b = st.columns(2)
     for col, title, df in ((a, "unit.strengths", good), (b, "unit.weaknesses", bad)):
         with col:

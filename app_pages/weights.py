@@ -5,7 +5,9 @@ import streamlit as st
 
 import ui
 from scoring import charts, sensitivity, views
+from scoring.auth import Permission
 
+ui.require(Permission.ANALYSE)
 period = ui.need_period()
 inp = ui.sens_input(period)
 if inp is None:

@@ -23,6 +23,16 @@ import xlsxwriter
 from scoring.model import Model, load_model
 
 PERIODS = ["2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+# The demo's accounts, one per role (two officers, so the four-eyes rule can be tried): signed in
+# with one click on the sign-in page of a demo store only; they have no password.
+DEMO_ACCOUNTS = (  # username, display name, roles, unit
+    ("admin", "系统管理员 Admin", ("admin",), None),
+    ("officer", "考核办 王科长", ("officer",), None),
+    ("officer2", "考核办 李干事", ("officer",), None),
+    ("analyst", "分析员 张工", ("analyst",), None),
+    ("leader", "市领导 赵书记", ("leader",), None),
+    ("jd01", "青山街道（被考核单位）", ("unit",), "JD01"),
+)
 
 STREET, TOWN, DEPT = "城区街道", "农业乡镇", "市直部门"
 GRASSROOTS, DEPARTMENT = "乡镇街道", "市直部门"  # unit types

@@ -260,6 +260,12 @@ class Annual(_Strict):
     quarter_weights: dict[str, Weight] = {"Q1": 0.25, "Q2": 0.25, "Q3": 0.25, "Q4": 0.25}
 
 
+class Workflow(_Strict):
+    """How a quarter's result is released."""
+
+    publish_requires_second_person: bool = False  # four eyes: whoever imported a version cannot publish it
+
+
 class Model(_Strict):
     model: ModelInfo
     dimensions: Dimensions
@@ -271,6 +277,7 @@ class Model(_Strict):
     adjustments: Adjustments = Adjustments()
     grades: Grades
     annual: Annual = Annual()
+    workflow: Workflow = Workflow()
 
     # ---- derived views, computed once -------------------------------------------------
     @cached_property

@@ -1,28 +1,41 @@
 """The application service: the one entrance for every change of state, used by the CLI and the dashboard.
 
-import → validate → score → store is one path here; publishing and saving a model too. The store
-(`scoring.store`) only persists; the importer only reads; the pipeline only scores. The service
-knows who is asking (`actor`), so the audit log names them.
+import → validate → score → store is one path here; publishing, models and accounts too. The store
+(`scoring.store`) only persists; the importer only reads; the pipeline only scores. A service
+acts for one signed-in account (`Actor`) and checks its permissions (`scoring.auth.GRANTS`) at
+every change of state and every read that is not for everyone — whichever page, hidden page,
+crafted request or command asked — so a refusal never changes anything. The audit log names
+the account.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from scoring import annual
+from scoring import annual, auth
+from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
 from scoring.importer import read_period
 from scoring.inputs import PeriodInputs
 from scoring.model import Model, load_model
 from scoring.pipeline import PeriodResult, score_period
 from scoring.report import InputError, Report
+from scoring.store.accounts import Account
 from scoring.store.db import NotFound
 from scoring.store.io import dumps
-from scoring.store.store import FileRecord, NewVersion, Store, Version, VersionInfo, new_version
+from scoring.store.store import FileRecord, NewAccount, NewVersion, Store, Version, VersionInfo, new_version
+from scoring.text import SanweiError
 
 Files = Sequence[tuple[str, bytes | Path]]
+P = Permission
+MIN_REASON = 2  # characters a publication, rollback or activation reason needs at least
+
+
+class InvalidRequest(SanweiError, ValueError):
+    """A request that is understood but cannot be carried out as asked; nothing was changed."""
 
 
 def encode(model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
@@ -32,11 +45,23 @@ def encode(model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
     return new_version(model, inputs, result.units, result.to_json(), files, report)
 
 
+def actor_of(account: Account) -> Actor:
+    return Actor(account.username, frozenset(Role(r) for r in account.roles if r in Role.__members__.values()),
+                 account.unit_id, account.display_name)
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if len(text) < MIN_REASON:
+        raise InvalidRequest("请写明理由（将与版本一并保存）", "give a reason (it is kept with the version)")
+    return text
+
+
 class Service:
     """`Service(store, actor)`: what `actor` may do with the store. The default model is the
     packaged one unless another is given (tests, a model file named on the command line)."""
 
-    def __init__(self, store: Store, actor: str, default_model: Model | None = None):
+    def __init__(self, store: Store, actor: Actor, default_model: Model | None = None):
         self.store = store
         self.actor = actor
         self._default = default_model
@@ -47,20 +72,175 @@ class Service:
             self._default = load_model()
         return self._default
 
+    def require(self, permission: Permission) -> None:
+        if not self.actor.can(permission):
+            raise PermissionDenied(self.actor, permission)
+
+    # ------------------------------------------------------------------ signing in
+    @classmethod
+    def sign_in(cls, store: Store, username: str, password: str, **kw) -> Service:
+        """Check a password (argon2); repeated failures lock the account for a growing time. The
+        refusal never tells an unknown account from a wrong password."""
+        username = username.strip()
+        account = store.account(username)
+        if account is not None and (until := _locked_until(account)):
+            raise SignInError(f"连续登录失败次数过多，账户已锁定至 {until:%H:%M}（UTC）",
+                              f"too many failed attempts: the account is locked until {until:%H:%M} UTC")
+        ok = auth.verify_password(account.password_hash if account else None, password)
+        after = store.record_sign_in(username, ok and not account.disabled, auth.lock_minutes, "password")
+        if not ok or after is None:
+            raise SignInError("账户名或密码不正确", "wrong account name or password")
+        if after.disabled:
+            raise SignInError("此账户已停用", "this account is disabled")
+        if auth.needs_rehash(account.password_hash):
+            store.update_account(username, username, "rehash", password_hash=auth.hash_password(password))
+        return cls(store, actor_of(after), **kw)
+
+    @classmethod
+    def sign_in_sso(cls, store: Store, identity: str, **kw) -> Service:
+        """The account mapped to an identity the office's identity provider vouched for."""
+        account = store.account_by_sso(identity) if identity else None
+        if account is None:
+            raise SignInError(f"身份“{identity}”没有对应的账户，请联系管理员开通",
+                              f"no account is mapped to the identity {identity!r}: ask the administrator")
+        if account.disabled:
+            raise SignInError("此账户已停用", "this account is disabled")
+        store.record_sign_in(account.username, True, auth.lock_minutes, "sso")
+        return cls(store, actor_of(account), **kw)
+
+    @classmethod
+    def sign_in_demo(cls, store: Store, username: str, **kw) -> Service:
+        """One click into a demo account (the caller allows this only in demo mode); real accounts never."""
+        account = store.account(username)
+        if account is None or not account.demo or account.disabled:
+            raise SignInError("不是示范账户", "not a demo account")
+        store.record_sign_in(username, True, auth.lock_minutes, "demo")
+        return cls(store, actor_of(account), **kw)
+
+    @classmethod
+    def resume(cls, store: Store, username: str, **kw) -> Service:
+        """The service of a session signed in earlier, with the account as it is now (a disabled
+        account or a changed role takes effect at the next request)."""
+        account = store.account(username)
+        if account is None or account.disabled:
+            raise SignInError("此账户已停用或不存在，请重新登录", "this account is disabled or gone: sign in again")
+        return cls(store, actor_of(account), **kw)
+
+    # ------------------------------------------------------------------ accounts
+    @staticmethod
+    def create_first_admin(store: Store, username: str, password: str, display_name: str = "") -> None:
+        """The first account of a store, an administrator, made on the command line (never a default password)."""
+        _check_password(username, password)
+        store.create_account(NewAccount(username, display_name or username, auth.hash_password(password),
+                                        frozenset({Role.ADMIN.value})), SYSTEM.username, first=True)
+
+    def add_account(self, username: str, password: str | None, roles: Iterable[Role], display_name: str = "",
+                    unit_id: str | None = None, sso: str | None = None) -> None:
+        self.require(P.MANAGE_ACCOUNTS)
+        roles = frozenset(Role(r) for r in roles)
+        self._check_account(username, roles, unit_id)
+        if password is None and not sso:
+            raise InvalidRequest("请设置密码，或绑定统一身份认证", "set a password or map a single sign-on identity")
+        _check_password(username, password)
+        self.store.create_account(NewAccount(
+            username, display_name or username, auth.hash_password(password) if password else None,
+            frozenset(r.value for r in roles), unit_id, sso or None), self.actor.username)
+
+    def set_password(self, username: str, password: str) -> None:
+        """An administrator sets anyone's password; everyone may change their own."""
+        if username != self.actor.username:
+            self.require(P.MANAGE_ACCOUNTS)
+        _check_password(username, password)
+        self.store.update_account(username, self.actor.username, "set_password", password_hash=auth.hash_password(password),
+                                  failures=0, locked_until=None)
+
+    def set_disabled(self, username: str, disabled: bool = True) -> None:
+        self.require(P.MANAGE_ACCOUNTS)
+        if disabled and username == self.actor.username:
+            raise InvalidRequest("不能停用自己的账户", "you cannot disable your own account")
+        if disabled:
+            self._keep_an_admin(username, frozenset())
+        self.store.update_account(username, self.actor.username, "disable" if disabled else "enable",
+                                  disabled=int(disabled))
+
+    def set_roles(self, username: str, roles: Iterable[Role], unit_id: str | None = None) -> None:
+        self.require(P.MANAGE_ACCOUNTS)
+        roles = frozenset(Role(r) for r in roles)
+        account = self._account(username)
+        unit_id = unit_id if unit_id is not None else account.unit_id
+        self._check_account(username, roles, unit_id)
+        self._keep_an_admin(username, roles)
+        self.store.set_roles(username, frozenset(r.value for r in roles), self.actor.username)
+        if unit_id != account.unit_id:
+            self.store.update_account(username, self.actor.username, "set_unit", {"unit_id": unit_id}, unit_id=unit_id)
+
+    def set_sso(self, username: str, identity: str | None) -> None:
+        self.require(P.MANAGE_ACCOUNTS)
+        self.store.update_account(username, self.actor.username, "set_sso", {"sso": identity}, sso=identity or None)
+
+    def set_language(self, lang: str) -> None:
+        """The signed-in account's language, kept for its next visit."""
+        if lang in ("zh", "en"):
+            self.store.update_account(self.actor.username, self.actor.username, "set_language", lang=lang)
+
+    def accounts(self) -> list[Account]:
+        self.require(P.MANAGE_ACCOUNTS)
+        return self.store.accounts()
+
+    def audit(self, limit: int = 500) -> pd.DataFrame:
+        self.require(P.VIEW_AUDIT)
+        return self.store.audit(limit)
+
+    def _account(self, username: str) -> Account:
+        account = self.store.account(username)
+        if account is None:
+            raise NotFound(f"没有账户“{username}”", f"no account {username!r}")
+        return account
+
+    def _check_account(self, username: str, roles: frozenset[Role], unit_id: str | None) -> None:
+        if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise InvalidRequest("账户名只能由字母、数字和 - _ . 组成（至多 64 个字符）",
+                                 "an account name is letters, digits and - _ . (at most 64 characters)")
+        if not roles:
+            raise InvalidRequest("请至少指定一个角色", "give at least one role")
+        if (Role.UNIT in roles) != bool(unit_id):
+            raise InvalidRequest("被考核单位账户必须且只能绑定一个单位编码",
+                                 "a unit account needs a unit code, and only a unit account has one")
+        roster = self.store.roster()
+        if unit_id and len(roster) and unit_id not in set(roster["unit_id"]):
+            raise InvalidRequest(f"单位编码“{unit_id}”不在单位名录中", f"unit code {unit_id!r} is not in the roster")
+
+    def _keep_an_admin(self, username: str, roles: frozenset[Role]) -> None:
+        """Never leave the store without an enabled administrator."""
+        admins = [a for a in self.store.accounts() if Role.ADMIN.value in a.roles and not a.disabled]
+        if Role.ADMIN not in roles and [a.username for a in admins] == [username]:
+            raise InvalidRequest("至少要保留一个启用的管理员", "at least one enabled administrator must remain")
+
     # ------------------------------------------------------------------ models
     def active_model(self) -> Model:
-        """The model imports are scored with: the last one saved in the store, else the default."""
+        """The model imports are scored with: the last one activated in the store, else the default."""
         return self.store.active_model(self.default_model)
 
-    def save_model(self, model: Model) -> int:
-        """Keep a model version (never overwriting one) and make it the model new imports use."""
-        return self.store.save_model(model, self.actor)
+    def save_model(self, model: Model, note: str = "") -> int:
+        """Keep a model as a draft version (never overwriting one); it scores nothing until activated."""
+        self.require(P.DRAFT_MODEL)
+        return self.store.save_model(model, self.actor.username, note.strip())
+
+    def model_versions(self) -> pd.DataFrame:
+        self.require(P.VIEW_MODEL)
+        return self.store.model_versions()
+
+    def activate_model(self, model_id: int, reason: str) -> None:
+        """Make a stored model version the one new imports are scored with."""
+        self.require(P.ACTIVATE_MODEL)
+        self.store.activate_model(model_id, self.actor.username, _reason(reason))
 
     # ------------------------------------------------------------------ imports
     def validate(self, period: str, files: Files, model: Model | None = None,
                  tables: dict | None = None) -> tuple[PeriodInputs | None, Report]:
         """Read and check spreadsheets, storing nothing. Without a units file among `files`, the
         roster in effect for `period` is used; `tables` are files already read (see read_period)."""
+        self.require(P.IMPORT)
         roster = self.store.roster(period)
         return read_period(model or self.active_model(), period, files, roster if len(roster) else None, tables)
 
@@ -76,19 +256,31 @@ class Service:
     def store_inputs(self, model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
                      report: Report | None = None) -> VersionInfo:
         """Store already validated inputs as a new draft version of their period."""
-        return self.store.write_version(encode(model, inputs, files, report), self.actor)
+        self.require(P.IMPORT)
+        return self.store.write_version(encode(model, inputs, files, report), self.actor.username)
 
-    def publish(self, period: str, version: int | None = None) -> VersionInfo:
-        """Make `version` (default: the latest) the version leaders see."""
-        return self.store.publish(period, version, self.actor)
+    def publish(self, period: str, version: int | None = None, reason: str = "") -> VersionInfo:
+        """Make `version` (default: the latest) the version leaders see, with a written reason kept
+        with it; publishing an older version rolls the result back. With the model's four-eyes rule,
+        whoever imported a version cannot publish it."""
+        self.require(P.PUBLISH)
+        reason = _reason(reason)
+        target = self.store.version(period, version if version is not None else "latest")
+        if self.store.model(period, target.number).workflow.publish_requires_second_person \
+                and target.created_by == self.actor.username:
+            raise InvalidRequest(f"四眼原则：第 {target.number} 版由您导入，须由另一位考核办人员发布",
+                                 f"four eyes: you imported version {target.number}, so another officer must publish it")
+        return self.store.publish(period, target.number, self.actor.username, reason)
 
-    def load_demo(self, demo_dir: str | Path) -> list[str]:
-        """Fill an empty store with the demo quarters, all published, in one transaction.
-        Returns the periods added ([] when the store already had data)."""
-        if not self.store.is_empty():
+    @staticmethod
+    def load_demo(store: Store, demo_dir: str | Path, model: Model | None = None,
+                  demo_accounts: Sequence[NewAccount] = ()) -> list[str]:
+        """Fill an empty store with the demo quarters (all published) and the demo accounts, in one
+        transaction, as the system (demo mode only). Returns the periods added ([] if it had data)."""
+        if not store.is_empty() or store.count_accounts():
             return []
         demo_dir = Path(demo_dir)
-        model = self.default_model
+        model = model or load_model()
         versions = []
         for period in sorted({p.name.split("_", 1)[0] for p in demo_dir.glob("*_survey.xlsx")}):
             paths = [demo_dir / "units.xlsx", *sorted(demo_dir.glob(f"{period}_*.xlsx"))]
@@ -96,20 +288,51 @@ class Service:
             if inputs is None:
                 raise InputError(report)
             versions.append(encode(model, inputs, [FileRecord.of(p.name, p) for p in paths], report))
-        return self.store.write_published_if_empty(versions, self.actor)
+        return store.write_demo_if_empty(versions, demo_accounts, SYSTEM.username)
 
-    # ------------------------------------------------------------------ derived reads
+    # ------------------------------------------------------------------ reads
+    def require_read(self, period: str, version: Version = None, unit_id: str | None = None) -> None:
+        """Refuse a read the actor may not make: drafts need VIEW_DRAFTS; published results need
+        VIEW_RESULTS, or VIEW_OWN_UNIT for the actor's own unit."""
+        if version is not None and version != self._published_number(period):
+            self.require(P.VIEW_DRAFTS)
+            return
+        self.require_unit(unit_id)
+
+    def _published_number(self, period: str) -> int | None:
+        try:
+            return self.store.version(period).number
+        except NotFound:
+            return None
+
+    def require_unit(self, unit_id: str | None) -> None:
+        """Published results of `unit_id` (None: of every unit)."""
+        if self.actor.can(P.VIEW_RESULTS):
+            return
+        if unit_id is None or unit_id != self.actor.unit_id or not self.actor.can(P.VIEW_OWN_UNIT):
+            raise PermissionDenied(self.actor, P.VIEW_RESULTS)
+
     def recompute(self, period: str, version: Version = None) -> PeriodResult:
         """Score a version's stored inputs with its stored model again."""
+        self.require_read(period, version)
         return score_period(self.store.model(period, version), self.store.inputs(period, version))
 
     def reproduces(self, period: str, version: Version = None) -> bool:
         """Whether recomputing gives exactly the stored snapshot."""
         return dumps(self.recompute(period, version).to_json()) == self.store.snapshot_text(period, version)
 
+    def versions(self, period: str) -> list[VersionInfo]:
+        self.require(P.VIEW_DRAFTS)
+        return self.store.versions(period)
+
+    def history(self, unit_id: str) -> pd.DataFrame:
+        self.require_unit(unit_id)
+        return self.store.history(unit_id)
+
     def annual(self, year: int | str, weights: dict[str, float] | None = None) -> pd.DataFrame:
         """The year's published quarters rolled up per unit; weights default to the model's
         `annual.quarter_weights` (of the year's latest published model)."""
+        self.require(P.VIEW_RESULTS)
         year = str(year)
         quarters = [p for p in self.store.published_periods() if p.startswith(year)]
         if not quarters:
@@ -117,3 +340,17 @@ class Service:
         model = self.store.model(quarters[-1])
         weights = dict(model.annual.quarter_weights) if weights is None else weights
         return annual.roll_up(self.store.published_results(year), weights, model.model.rank_decimals)
+
+
+def _locked_until(account: Account) -> datetime | None:
+    if not account.locked_until:
+        return None
+    until = datetime.fromisoformat(account.locked_until)
+    return until if until > datetime.now(UTC) else None
+
+
+def _check_password(username: str, password: str | None) -> None:
+    if password is None:
+        return
+    if problem := auth.password_problem(username, password):
+        raise InvalidRequest(*problem)

@@ -336,11 +336,14 @@ def report_view(report: pd.DataFrame, severities: list[str] | None, files: list[
 
 
 def version_rows(versions: list) -> pd.DataFrame:
+    """A period's versions: who imported and who published each, when, why, under which model."""
     return pd.DataFrame([{"version": v.number, "published": v.published, "created_by": v.created_by,
                           "created_at": v.created_at[:19].replace("T", " "), "model": v.model_label,
-                          "rows": sum(v.row_counts.values()),
-                          "published_at": (v.published_at or "")[:19].replace("T", " ")} for v in versions],
-                        columns=["version", "published", "created_by", "created_at", "model", "rows", "published_at"])
+                          "rows": sum(v.row_counts.values()), "published_by": v.published_by or "",
+                          "published_at": (v.published_at or "")[:19].replace("T", " "),
+                          "reason_given": v.publish_reason or ""} for v in versions],
+                        columns=["version", "published", "created_by", "created_at", "model", "rows", "published_by",
+                                 "published_at", "reason_given"])
 
 
 def import_rows(imports: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -9,6 +9,7 @@ import pytest
 
 from scoring.service import Service
 from scoring.store import Store
+from tests.actors import staff
 from tests.tempserver import ServerUnavailable, TempPostgres, drop_database, fresh_database
 
 
@@ -49,4 +50,4 @@ def store(store_url):
 @pytest.fixture
 def service(store):
     """The application service over `store`, acting as "tester"."""
-    return Service(store, "tester")
+    return Service(store, staff("tester"))

@@ -94,16 +94,17 @@ def _write(url: str, period: str, count: int, n_units: int, per_unit: int, seed:
     from scoring.service import Service
     from scoring.store import Store, io
     from scoring.store import store as store_module
+    from tests.actors import staff
 
     def marked(conn, vid, rows):
         print("writing", flush=True)
         io.insert_inputs(conn, vid, rows)
     store_module.insert_inputs = marked
-    service = Service(Store(url), f"worker-{seed}")
+    service = Service(Store(url), staff(f"worker-{seed}"))
     for i in range(count):
         v = service.store_inputs(MODEL, make_inputs(period, n_units, per_unit, seed=seed, variant=i))
         print(f"committed {v.number}", flush=True)
-        service.publish(period, v.number)
+        service.publish(period, v.number, reason="测试发布")
 
 
 def _read(url: str, period: str, seconds: float) -> None:

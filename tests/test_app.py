@@ -26,7 +26,7 @@ def store_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
     mp = pytest.MonkeyPatch()
     mp.setenv("SANWEI_DATABASE_URL", f"sqlite:///{tmp}/sanwei.db")
-    mp.setenv("SANWEI_USER", "apptest")
+    mp.setenv("SANWEI_DEMO", "1")
     yield tmp
     mp.undo()
 
@@ -66,7 +66,7 @@ def test_home_follows_the_period_and_language():
     again(at)
     assert at.title[0].value.startswith("2026Q2")
     assert any("发生较大生产安全事故" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
-    at.sidebar.radio(key="lang").set_value("en")
+    at.sidebar.radio(key="lang_choice").set_value("en")
     again(at)
     assert at.title[0].value == "2026Q2 three-dimension assessment"
     assert "Ledger thickness and meeting counts earn no points" in texts(at)
@@ -146,20 +146,42 @@ def test_reverse_page_suppresses_small_samples():
     assert (table.loc[table["单位"] == "市生态环境局", "评议单位数"] == 4).all()
 
 
-def test_model_settings_saves_a_new_version(store_env):
-    at = run("model_settings")
+def test_an_analyst_saves_a_draft_that_an_officer_activates(store_env):
+    at = run("model_settings", user="analyst")
     assert any("模型校验通过" in s.value for s in at.success)
+    assert not [b for b in at.button if b.key == "model_activate"]  # analysts draft, officers activate
     before = len(at.selectbox(key="model_file").options)  # the official file + every stored version
+    at.text_input(key="model_label").input("2027.1 草稿")
+    at.text_input(key="model_note").input("群众评价权重不变，仅演示")
+    again(at)
     at.button(key="model_save").click()
     again(at)
     with Store() as store:
         versions = store.model_versions()
-    assert len(versions) == before and versions["active"].iloc[-1]
+        assert store.active_model_id() is None  # a draft scores nothing
+    draft = versions.iloc[-1]
+    assert len(versions) == before and draft["label"] == "2027.1 草稿" and draft["created_by"] == "analyst"
     assert len(at.selectbox(key="model_file").options) == before + 1
+
+    officer = run("model_settings", user="officer")
+    assert not [b for b in officer.button if b.key == "model_save"]
+    officer.selectbox(key="model_file").select(int(draft["id"]))
+    again(officer)
+    officer.button(key="model_activate").click()
+    again(officer)
+    officer.text_area(key="model_reason").input("年度考核办公会议决定启用")
+    again(officer)
+    officer.button(key="model_activate_ok").click()
+    again(officer)
+    with Store() as store:
+        assert store.active_model_id() == int(draft["id"])
+        log = store.audit(5)
+    assert log["action"].iloc[0] == "activate_model" and log["who"].iloc[0] == "officer"
+    assert "年度考核办公会议决定启用" in log["detail"].iloc[0]
 
 
 def test_model_upload_reports_located_problems():
-    at = run("model_settings")
+    at = run("model_settings", user="analyst")
     bad = default_model_toml().decode("utf-8").replace("mass = 0.40", "mass = 0.50", 1)
     at.file_uploader(key="model_upload").upload("bad.toml", bad.encode(), "application/toml")
     again(at)
@@ -184,7 +206,14 @@ def test_import_validates_stores_and_publishes():
     assert at.selectbox(key="imp_pub_version_2026Q3").value == 2
     at.button(key="imp_publish").click()
     again(at)
+    at.text_area(key="imp_reason").input("更正统计局数据后重新发布")
+    again(at)
+    at.button(key="imp_confirm").click()
+    again(at)
     assert any("已发布 2026Q3 第 2 版" in s.value for s in at.success)
+    with Store() as store:
+        v = store.version("2026Q3")
+    assert (v.number, v.published_by, v.publish_reason) == (2, "officer", "更正统计局数据后重新发布")
 
 
 def test_import_with_errors_stores_nothing():

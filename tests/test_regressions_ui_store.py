@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from scoring.service import Service
 from scoring.store import Store
+from tests.actors import staff
 from tests.apptest import open_page
 from tests.store_fixtures import MODEL, make_inputs, units_frame
 
@@ -23,14 +24,14 @@ def _url(tmp_path: Path) -> str:
 
 
 def _publish(store: Store, inputs) -> None:
-    service = Service(store, "tester")
+    service = Service(store, staff("tester"))
     v = service.store_inputs(MODEL, inputs)
-    service.publish(inputs.period, v.number)
+    service.publish(inputs.period, v.number, reason="测试发布")
 
 
 def _app(monkeypatch, url: str, page: str = "home", lang: str = "zh", **state) -> AppTest:
     monkeypatch.setenv("SANWEI_DATABASE_URL", url)
-    monkeypatch.setenv("SANWEI_USER", "review")
+    monkeypatch.setenv("SANWEI_DEMO", "1")
     return open_page(page, lang, **state)
 
 
@@ -246,9 +247,9 @@ def test_weights_page_starts_at_the_official_weights_when_they_are_not_whole_per
     model = model_from_dict(data)
     url = _url(tmp_path)
     with Store(url) as store:
-        service = Service(store, "tester")
+        service = Service(store, staff("tester"))
         inp = make_inputs("2026Q1")
-        service.publish("2026Q1", service.store_inputs(model, inp).number)
+        service.publish("2026Q1", service.store_inputs(model, inp).number, reason="测试发布")
     at = _app(monkeypatch, url, "weights")
     assert not at.exception, _errors(at)
     assert any("当前为正式权重" in i.value for i in at.info), [w.value for w in at.warning]

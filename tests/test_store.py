@@ -12,18 +12,22 @@ import pytest
 import sqlalchemy as sa
 
 from scoring import i18n
+from scoring.auth import PermissionDenied, Role
 from scoring.pipeline import score_period
-from scoring.service import Service
+from scoring.service import InvalidRequest, Service
 from scoring.store import NotFound, SchemaError, Store
 from scoring.store import schema as s
 from scoring.store import store as store_module
 from scoring.store.store import FileRecord
+from tests.actors import role, staff
 from tests.store_fixtures import MODEL, make_inputs, units_frame
 
 
 def counts(store: Store) -> dict[str, int]:
+    """Rows per table, except the audit log (a sign-in or a refusal is recorded, and changes nothing)."""
     with store.engine.connect() as c:
-        return {t.name: c.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in s.metadata.sorted_tables}
+        return {t.name: c.execute(sa.select(sa.func.count()).select_from(t)).scalar() for t in s.metadata.sorted_tables
+                if t.name != "audit"}
 
 
 def test_import_makes_a_draft_and_publish_makes_it_visible(store, service):
@@ -33,7 +37,7 @@ def test_import_makes_a_draft_and_publish_makes_it_visible(store, service):
     with pytest.raises(NotFound, match="尚未发布 / 2026Q1 has not been published"):
         store.rankings("2026Q1")
     assert store.version("2026Q1", "latest").number == 1
-    service.publish("2026Q1")
+    service.publish("2026Q1", reason="测试发布")
     assert store.version("2026Q1").published
     ranks = store.rankings("2026Q1")
     assert len(ranks) == 12 and ranks["version"].eq(1).all()
@@ -75,7 +79,7 @@ def test_raters_are_stored_only_as_anonymous_numbers(store, service):
 
 def test_reimport_makes_a_new_version_and_old_ones_stay_readable_and_comparable(store, service):
     service.store_inputs(MODEL, make_inputs("2026Q1"))
-    service.publish("2026Q1")
+    service.publish("2026Q1", reason="测试发布")
     units = units_frame(13).drop(index=4)  # U0005 leaves, U0013 joins
     units.loc[0, "unit_name"] = "单位0001（更名）"
     v2 = service.store_inputs(MODEL, make_inputs("2026Q1", variant=1, units=units))
@@ -93,7 +97,7 @@ def test_reimport_makes_a_new_version_and_old_ones_stay_readable_and_comparable(
         d.results.set_index("unit_id").loc["U0013", "total_old"]  # NaN: it had no result before
     assert store.diff("2026Q1", 2, 2).empty
     assert "没有差异 / no differences" in store.diff("2026Q1", 1, 1).to_text()
-    service.publish("2026Q1", 2)
+    service.publish("2026Q1", 2, reason="测试发布")
     assert store.rankings("2026Q1")["version"].eq(2).all()
     assert service.reproduces("2026Q1", 1) and service.reproduces("2026Q1", 2)
 
@@ -126,11 +130,11 @@ def test_verify_notices_tampering(store, service):
 def test_roster_history_keeps_identity_across_renames_and_moves(store, service):
     units = units_frame(6)
     service.store_inputs(MODEL, make_inputs("2025Q4", units=units))
-    service.publish("2025Q4")
+    service.publish("2025Q4", reason="测试发布")
     moved = units.copy()
     moved.loc[0, ["unit_name", "group"]] = ["青山街道", "农业乡镇"]
     service.store_inputs(MODEL, make_inputs("2026Q1", units=moved))
-    service.publish("2026Q1")
+    service.publish("2026Q1", reason="测试发布")
     assert store.roster("2025Q4").iloc[0].to_dict() == units.iloc[0].to_dict()
     assert store.roster("2026Q1").iloc[0].to_dict() == moved.iloc[0].to_dict()
     assert store.roster().iloc[0]["unit_name"] == "青山街道"
@@ -145,7 +149,7 @@ def test_roster_history_keeps_identity_across_renames_and_moves(store, service):
 def test_history_change_vs_previous_quarter_and_annual_rollup(store, service):
     for i, period in enumerate(["2025Q3", "2025Q4", "2026Q1", "2026Q2"]):
         service.store_inputs(MODEL, make_inputs(period, variant=i))
-        service.publish(period)
+        service.publish(period, reason="测试发布")
     service.store_inputs(MODEL, make_inputs("2026Q3"))  # a draft: leaders do not see it
     h = store.history("U0003")
     assert list(h["period"]) == ["2025Q3", "2025Q4", "2026Q1", "2026Q2"]
@@ -172,8 +176,8 @@ def test_history_change_vs_previous_quarter_and_annual_rollup(store, service):
 
 def test_audit_log_and_import_history(store, service):
     data = b"fake workbook bytes"
-    Service(store, "officer-li").store_inputs(MODEL, make_inputs("2026Q1"), [FileRecord.of("a.xlsx", data)])
-    Service(store, "officer-wang").publish("2026Q1")
+    Service(store, staff("officer-li")).store_inputs(MODEL, make_inputs("2026Q1"), [FileRecord.of("a.xlsx", data)])
+    Service(store, staff("officer-wang")).publish("2026Q1", reason="测试发布")
     log = store.audit()
     assert list(log["action"])[:2] == ["publish", "import"]
     assert list(log["who"])[:2] == ["officer-wang", "officer-li"]
@@ -220,7 +224,7 @@ def test_schema_1_messages_become_structured_and_keep_their_words(store, service
     """Schema 1 stored flags, warnings and exclusions as joined "中文 / English" strings; the
     upgrade turns them into the structured forms the library reads, words kept."""
     inputs = make_inputs("2026Q1")
-    service.publish("2026Q1", service.store_inputs(MODEL, inputs).number)
+    service.publish("2026Q1", service.store_inputs(MODEL, inputs).number, reason="测试发布")
     legacy_flag = "veto: 一票否决（重大安全事故 / 瞒报） / veto: 重大安全事故 / 瞒报"
     with store.engine.begin() as conn:
         conn.execute(sa.update(s.result_units).values(flags=json.dumps([legacy_flag], ensure_ascii=False)))
@@ -244,22 +248,34 @@ def test_unknown_period_and_version_say_so_in_both_languages(store, service):
     assert err.value.get("zh") == "没有 2030Q1 的数据" and err.value.get("en") == "no data for 2030Q1"
     service.store_inputs(MODEL, make_inputs("2026Q1"))
     with pytest.raises(NotFound, match="2026Q1 has no version 7"):
-        service.publish("2026Q1", 7)
+        service.publish("2026Q1", 7, reason="测试发布")
     assert store.audit()["action"].tolist().count("publish") == 0
 
 
-def test_saved_model_versions_are_kept_and_the_last_one_is_active(store, service):
+def test_a_saved_model_is_a_draft_until_an_officer_activates_it(store, service):
     assert store.active_model(MODEL) is MODEL
     changed = MODEL.model_copy(update={
         "model": MODEL.model.model_copy(update={"version": "v2"}),
         "dimensions": MODEL.dimensions.model_copy(update={"mass": 0.5, "compliance": 0.1})})
-    first = Service(store, "analyst").save_model(changed)
+    analyst = Service(store, role("zhang", Role.ANALYST))
+    first = analyst.save_model(changed, "群众评价权重调高")
+    assert store.active_model(MODEL) is MODEL  # a draft scores nothing
+    with pytest.raises(PermissionDenied):
+        analyst.activate_model(first, "想用就用")
+    officer = Service(store, role("wang", Role.OFFICER))
+    with pytest.raises(PermissionDenied):
+        officer.save_model(changed)
+    with pytest.raises(InvalidRequest):
+        officer.activate_model(first, " ")  # a reason is required
+    officer.activate_model(first, "考核委员会决定")
     assert store.active_model(MODEL).weights == {"mass": 0.5, "performance": 0.4, "compliance": 0.1}
-    assert service.save_model(MODEL) != first
-    assert store.active_model(MODEL) == MODEL  # saving the official model again makes it active again
+    assert analyst.save_model(MODEL) != first
     versions = store.model_versions()
-    assert list(versions["label"]) == ["v2", MODEL.model.version] and versions["active"].tolist() == [False, True]
+    assert list(versions["label"]) == ["v2", MODEL.model.version] and versions["active"].tolist() == [True, False]
+    assert versions["created_by"].tolist() == ["zhang", "zhang"] and versions["note"].iloc[0] == "群众评价权重调高"
     assert store.stored_model(first).weights["mass"] == 0.5
-    assert "save_model" in set(store.audit()["action"])
+    log = store.audit()
+    assert {"save_model", "activate_model"} <= set(log["action"])
+    assert log.loc[log["action"] == "activate_model", "who"].tolist() == ["wang"]
     with pytest.raises(NotFound):
         store.stored_model(999)

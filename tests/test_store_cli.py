@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from importlib import resources
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from scoring.cli import build_parser, main
 from scoring.service import Service
 from scoring.store import Store
+from tests.actors import staff
 from tests.store_fixtures import MODEL, make_inputs, units_frame
 from tests.test_store import counts
 
@@ -23,57 +25,81 @@ def demo_files(period: str) -> list[str]:
     return [str(DEMO / "units.xlsx"), *map(str, sorted(DEMO.glob(f"{period}_*.xlsx")))]
 
 
-def test_import_publish_versions_history_on_the_demo_files(store_url, capsys):
-    assert main(["import", "--db", store_url, "--period", "2026Q2", *demo_files("2026Q2"), "--who", "officer"]) == 0
+PASSWORD = "qingshan-2026-kaohe"
+
+
+@pytest.fixture
+def cli(store_url, monkeypatch, capsys):
+    """`cli(*args, user="wang")` runs `sanwei … --db URL --user USER` on a store with a first admin
+    (root) and, made by it on the command line, an officer, an analyst, a leader and a unit account."""
+    monkeypatch.setenv("SANWEI_PASSWORD", PASSWORD)
+
+    def run(*args: str, user: str | None = "wang", stdin: str | None = None) -> int:
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        return main([*args, "--db", store_url, *(["--user", user] if user else [])])
+
+    assert run("user", "add", "root", "--role", "admin", "--password-stdin", user=None, stdin=PASSWORD + "\n") == 0
+    for name, role, extra in (("wang", "officer", ()), ("li", "officer", ()), ("zhang", "analyst", ()),
+                              ("zhao", "leader", ()), ("jd01", "unit", ("--unit", "JD01"))):
+        assert run("user", "add", name, "--role", role, *extra, "--password-stdin", user="root",
+                   stdin=PASSWORD + "\n") == 0
+    capsys.readouterr()
+    return run
+
+
+def test_import_publish_versions_history_on_the_demo_files(store_url, cli, capsys):
+    assert cli("import", "--period", "2026Q2", *demo_files("2026Q2")) == 0
     assert "已保存为 2026Q2 第 1 版（草稿）" in capsys.readouterr().out
     # without units.xlsx the roster comes from the store (here: none published yet, so it is required)
-    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")[1:]]) == 1
+    assert cli("import", "--period", "2026Q3", *demo_files("2026Q3")[1:]) == 1
     capsys.readouterr()
-    assert main(["publish", "--db", store_url, "2026Q2"]) == 0
-    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")[1:], "--lang", "en"]) == 0
+    assert cli("publish", "2026Q2", "--reason", "第二季度结果", "--yes") == 0
+    assert cli("import", "--period", "2026Q3", *demo_files("2026Q3")[1:], "--lang", "en") == 0
     assert "stored as 2026Q3 version 1 (draft)" in capsys.readouterr().out
-    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")]) == 0
-    assert main(["publish", "--db", store_url, "2026Q3", "--version", "1"]) == 0
+    assert cli("import", "--period", "2026Q3", *demo_files("2026Q3")) == 0
+    assert cli("publish", "2026Q3", "--version", "1", "--reason", "第三季度结果", "--yes") == 0
     capsys.readouterr()
-    assert main(["versions", "--db", store_url, "2026Q3"]) == 0
+    assert cli("versions", "2026Q3") == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 3 and out[1].split()[:2] == ["1", "*"]
-    assert main(["versions", "--db", store_url, "2026Q3", "--diff", "1", "2"]) == 0
+    assert len(out) == 3 and out[1].split()[:2] == ["1", "*"] and "第三季度结果" in out[1]
+    assert cli("versions", "2026Q3", "--diff", "1", "2") == 0
     assert "version 1 → 2" in capsys.readouterr().out
-    assert main(["history", "--db", store_url, "JD01"]) == 0
+    assert cli("history", "JD01", user="zhao") == 0
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split()[0] for ln in lines[1:]] == ["2026Q2", "2026Q3"]
-    assert main(["history", "--db", store_url, "NOPE"]) == 1
+    assert cli("history", "NOPE") == 1
     assert capsys.readouterr().err.strip() == "单位 NOPE 没有已发布的结果"
-    assert main(["history", "--db", store_url, "NOPE", "--lang", "en"]) == 1
+    assert cli("history", "NOPE", "--lang", "en") == 1
     assert capsys.readouterr().err.strip() == "unit NOPE has no published result"
-    assert main(["annual", "--db", store_url, "2026"]) == 0
+    assert cli("annual", "2026", user="zhao") == 0
     annual = capsys.readouterr().out
     assert "Q2,Q3" in annual and "JD01" in annual
-    assert main(["annual", "--db", store_url, "2019"]) == 1
+    assert cli("annual", "2019") == 1
     with Store(store_url) as store:
-        service = Service(store, "tester")
+        service = Service(store, staff("tester"))
         assert service.reproduces("2026Q3", 1) and service.reproduces("2026Q3", 2)
-        assert store.imports("2026Q2").iloc[0]["who"] == "officer"
+        assert store.imports("2026Q2").iloc[0]["who"] == "wang"
+        assert store.version("2026Q3").publish_reason == "第三季度结果"
 
 
-def test_a_rejected_import_stores_nothing(store_url, tmp_path, capsys):
+def test_a_rejected_import_stores_nothing(store_url, cli, tmp_path, capsys):
     bad = tmp_path / "2026Q3_survey.xlsx"
     bad.write_bytes(b"this is not a workbook")
     with Store(store_url) as store:
-        service = Service(store, "tester")
+        service = Service(store, staff("tester"))
         service.store_inputs(MODEL, make_inputs("2026Q2"))
         before = counts(store)
-        assert main(["import", "--db", store_url, "--period", "2026Q3", demo_files("2026Q3")[0], str(bad)]) == 1
+        assert cli("import", "--period", "2026Q3", demo_files("2026Q3")[0], str(bad)) == 1
         captured = capsys.readouterr()
         assert "2026Q3_survey.xlsx" in captured.out and captured.err.strip() == "有错误，未保存任何数据"
         assert counts(store) == before
 
 
-def test_publish_of_a_missing_period_is_a_message_not_a_traceback(store_url, capsys):
-    assert main(["publish", "--db", store_url, "1999Q1"]) == 1
+def test_publish_of_a_missing_period_is_a_message_not_a_traceback(cli, capsys):
+    assert cli("publish", "1999Q1", "--reason", "试试", "--yes") == 1
     assert capsys.readouterr().err.strip() == "没有 1999Q1 的数据"
-    assert main(["publish", "--db", store_url, "1999Q1", "--lang", "en"]) == 1
+    assert cli("publish", "1999Q1", "--reason", "试试", "--yes", "--lang", "en") == 1
     assert capsys.readouterr().err.strip() == "no data for 1999Q1"
 
 
@@ -87,16 +113,16 @@ def test_db_defaults_to_the_environment(monkeypatch, tmp_path):
     assert build_parser().parse_args(["versions", "2026Q1"]).db == f"sqlite:///{tmp_path}/xdg/sanwei/sanwei.db"
 
 
-def test_export_is_formatted_and_formula_safe(store_url, tmp_path):
+def test_export_is_formatted_and_formula_safe(store_url, cli, tmp_path):
     units = units_frame(9)
     units.loc[0, "unit_name"] = '=HYPERLINK("http://evil.example","点我")'
     units.loc[1, "unit_name"] = "@SUM(1+1)"
     with Store(store_url) as store:
-        service = Service(store, "tester")
+        service = Service(store, staff("tester"))
         service.store_inputs(MODEL, make_inputs("2026Q1", units=units))
-        service.publish("2026Q1")
+        service.publish("2026Q1", reason="测试发布")
     out = tmp_path / "ranking.xlsx"
-    assert main(["export", "--db", store_url, "2026Q1", "--out", str(out)]) == 0
+    assert cli("export", "2026Q1", "--out", str(out), user="zhao") == 0
     wb = openpyxl.load_workbook(out)
     ws = wb["排名 ranking"]
     assert ws.freeze_panes == "A2"
@@ -120,32 +146,111 @@ def test_export_is_formatted_and_formula_safe(store_url, tmp_path):
 @pytest.mark.parametrize("twice", [False, True])
 def test_load_demo_fills_an_empty_store_once(store_url, twice):
     with Store(store_url) as store:
-        service = Service(store, "tester")
+        service = Service(store, staff("tester"))
         if twice:
             service.store_inputs(MODEL, make_inputs("2024Q4"))
-            assert service.load_demo(DEMO) == []
+            assert Service.load_demo(store, DEMO) == []
             return
-        periods = service.load_demo(DEMO)
+        periods = Service.load_demo(store, DEMO)
         assert periods == ["2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
         assert store.published_periods() == periods
-        assert service.load_demo(DEMO) == []
+        assert Service.load_demo(store, DEMO) == []
         assert len(store.rankings("2026Q3")) == 36
         assert store.verify() == []
 
 
-def test_cli_import_uses_the_model_saved_on_the_dashboard(store_url, capsys):
+def test_cli_import_uses_the_model_an_officer_activated(store_url, cli, tmp_path, capsys):
     changed = MODEL.model_copy(update={
         "model": MODEL.model.model_copy(update={"version": "saved-on-dashboard"}),
         "dimensions": MODEL.dimensions.model_copy(update={"mass": 0.5, "compliance": 0.1})})
+    draft = tmp_path / "draft.toml"
+    draft.write_text(changed.to_toml(), encoding="utf-8")
+    assert cli("model", "save", str(draft), "--note", "群众评价 50%", user="zhang") == 0
+    assert cli("import", "--period", "2026Q3", *demo_files("2026Q3")) == 0
     with Store(store_url) as store:
-        service = Service(store, "tester")
-        service.save_model(changed)
-    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3")]) == 0
+        assert store.model("2026Q3", "latest").weights["mass"] == 0.4  # a draft scores nothing
+        [model_id] = store.model_versions().query("label == 'saved-on-dashboard'")["id"]
+    assert cli("model", "activate", "--id", str(model_id), "--reason", "考核委员会决定", user="zhang") == 1
+    assert cli("model", "activate", "--id", str(model_id), "--reason", "考核委员会决定") == 0
+    assert cli("import", "--period", "2026Q3", *demo_files("2026Q3")) == 0
     with Store(store_url) as store:
-        service = Service(store, "tester")
         assert store.model("2026Q3", "latest").weights["mass"] == 0.5
-    assert main(["import", "--db", store_url, "--period", "2026Q3", *demo_files("2026Q3"),
-                 "--model", str(MODEL_FILE)]) == 0
+    assert cli("import", "--period", "2026Q3", *demo_files("2026Q3"), "--model", str(MODEL_FILE)) == 0
     with Store(store_url) as store:
-        service = Service(store, "tester")
         assert store.model("2026Q3", "latest").weights["mass"] == 0.4
+
+
+def test_user_commands_keep_argon2_hashes_and_enforce_roles(store_url, cli, capsys):
+    with Store(store_url) as store:
+        accounts = {a.username: a for a in store.accounts()}
+    assert set(accounts) == {"root", "wang", "li", "zhang", "zhao", "jd01"}
+    assert all(a.password_hash.startswith("$argon2id$") and PASSWORD not in a.password_hash for a in accounts.values())
+    assert accounts["jd01"].unit_id == "JD01" and accounts["jd01"].roles == {"unit"}
+    assert cli("user", "list", user="root") == 0
+    assert "zhang" in capsys.readouterr().out
+    for who in ("wang", "zhang", "zhao", "jd01"):  # only an administrator manages accounts
+        assert cli("user", "add", "eve", "--role", "admin", "--password-stdin", user=who, stdin=PASSWORD + "\n") == 1
+        assert "无权" in capsys.readouterr().err
+        assert cli("user", "list", user=who) == 1
+    assert cli("user", "roles", "zhao", "--role", "leader", "--role", "analyst", user="root") == 0
+    assert cli("user", "disable", "li", user="root") == 0
+    assert cli("versions", "2026Q3", user="li") == 1
+    assert "停用" in capsys.readouterr().err
+    assert cli("user", "enable", "li", user="root") == 0
+    assert cli("user", "passwd", "zhao", "--password-stdin", user="zhao", stdin="new-secret-for-leader-2026\n") == 0
+    with Store(store_url) as store:
+        assert store.account("zhao").roles == {"leader", "analyst"}
+        log = store.audit()
+    assert {"add_account", "set_roles", "disable", "enable", "set_password"} <= set(log["action"])
+    assert set(log.loc[log["action"].isin(["add_account", "set_roles", "disable"]), "who"]) <= {"root", "system"}
+    # the first admin exists: nobody can make another "first" admin, and no command runs without an account
+    assert cli("user", "add", "root2", "--role", "admin", "--password-stdin", user=None, stdin=PASSWORD + "\n") == 1
+    assert cli("versions", "2026Q3", user=None) == 1
+
+
+STAFF_VIEW = ("wang", "zhang", "zhao")
+
+
+@pytest.mark.parametrize(("command", "allowed"), [
+    (("import", "--period", "2026Q3"), ("wang",)),
+    (("publish", "2026Q2", "--reason", "复核后发布", "--yes"), ("wang",)),
+    (("versions", "2026Q2"), ("wang", "zhang")),
+    (("annual", "2026"), STAFF_VIEW),
+    (("export", "2026Q2", "--out", "OUT"), STAFF_VIEW),
+    (("history", "JD01"), (*STAFF_VIEW, "jd01")),  # a unit account reads its own unit
+    (("history", "U0002"), STAFF_VIEW),             # and no other
+])
+def test_every_store_command_refuses_an_account_without_the_role(store_url, cli, tmp_path, capsys, command, allowed):
+    with Store(store_url) as store:
+        service = Service(store, staff("setup"))
+        units = units_frame(9)
+        units.loc[0, "unit_id"] = "JD01"
+        service.store_inputs(MODEL, make_inputs("2026Q2", units=units))
+        service.publish("2026Q2", reason="准备数据")
+        service.store_inputs(MODEL, make_inputs("2026Q2", units=units, variant=1))
+        before = counts(store)
+    args = [str(tmp_path / "out.xlsx") if a == "OUT" else a for a in command]
+    if command[0] == "import":
+        args += demo_files("2026Q3")
+    for who in sorted({"root", "wang", "zhang", "zhao", "jd01"} - set(allowed)):
+        assert cli(*args, user=who) == 1, who
+        assert "无权" in capsys.readouterr().err
+    with Store(store_url) as store:
+        assert counts(store) == before  # a refusal never changes anything
+    assert cli(*args, user=allowed[0]) == 0
+
+
+def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(store_url, cli, monkeypatch, capsys):
+    monkeypatch.setenv("SANWEI_PASSWORD", "not-the-password")
+    for _ in range(5):
+        assert cli("versions", "2026Q1") == 1
+        assert capsys.readouterr().err.strip() == "账户名或密码不正确"
+    assert cli("versions", "2026Q1", user="nobody") == 1
+    assert capsys.readouterr().err.strip() == "账户名或密码不正确"  # an unknown name reads the same
+    monkeypatch.setenv("SANWEI_PASSWORD", PASSWORD)
+    assert cli("versions", "2026Q1") == 1
+    assert "锁定" in capsys.readouterr().err  # locked: even the right password waits
+    with Store(store_url) as store:
+        account = store.account("wang")
+        assert account.failures == 5 and account.locked_until
+        assert (store.audit()["action"] == "sign_in_failed").sum() >= 6

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from scoring.service import Service
 from scoring.store import Store
 from scoring.store import schema as s
+from tests.actors import staff
 from tests.store_fixtures import MODEL, make_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +50,9 @@ def test_sigkill_at_random_points_never_damages_earlier_versions(store_url):
     seed = int(os.environ.get("SANWEI_CRASH_SEED", random.randrange(10**6)))
     rng = random.Random(seed)
     store = Store(store_url)
-    service = Service(store, "tester")
+    service = Service(store, staff("tester"))
     service.store_inputs(MODEL, make_inputs("2026Q1"))
-    service.publish("2026Q1")
+    service.publish("2026Q1", reason="测试发布")
     service.store_inputs(MODEL, make_inputs("2026Q1", variant=1))
     published = store.snapshot_text("2026Q1")
     for round_ in range(6):

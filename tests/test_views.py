@@ -17,6 +17,7 @@ from scoring.model import DIMENSIONS, load_model
 from scoring.report import Report
 from scoring.service import Service
 from scoring.store import Store
+from tests.actors import staff
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -26,14 +27,14 @@ MODEL = load_model()
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     s = Store(f"sqlite:///{tmp_path_factory.mktemp('views')}/sanwei.db")
-    Service(s, "tester").load_demo(DEMO)
+    Service.load_demo(s, DEMO)
     yield s
     s.close()
 
 
 @pytest.fixture(scope="module")
 def service(store):
-    return Service(store, "tester")
+    return Service(store, staff("tester"))
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 Pages `import ui` and call these; everything they compute comes from the `scoring` library.
 """
 
+from ui import session
 from ui.data import (
     active_model,
     db,
@@ -16,15 +17,15 @@ from ui.data import (
     result,
     save_model,
     sens_input,
-    service,
     store,
 )
 from ui.output import grade_styler, memo, xlsx_bytes
+from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, lang, t
 from ui.table import headers, height, table
 
-__all__ = ["active_model", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang",
+__all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang",
            "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
-           "published_version", "rankings", "result", "save_model", "sens_input", "service", "sidebar", "store", "t",
+           "published_version", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
            "table", "xlsx_bytes"]

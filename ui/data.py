@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from scoring import sensitivity
+from scoring.auth import Permission
 from scoring.model import Model, load_model, model_from_dict
 from scoring.pipeline import PeriodResult
 from scoring.service import Service
@@ -25,21 +26,19 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 OFFICIAL = 0  # id of the official model file in the version picker; stored versions have ids ≥ 1
 
 
-# ---------------------------------------------------------------- store and service
+# ---------------------------------------------------------------- store
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> Store:
     s = Store(url)
-    Service(s, "demo").load_demo(DEMO_DIR)
+    if os.environ.get("SANWEI_DEMO") == "1":  # the demo switch: an empty store gets the demo quarters and accounts
+        from ui.session import demo_accounts
+
+        Service.load_demo(s, DEMO_DIR, official_model(), demo_accounts())
     return s
 
 
 def store() -> Store:
     return _store(resolve_url())
-
-
-def service() -> Service:
-    """The application service, acting for whoever runs the dashboard."""
-    return Service(store(), os.environ.get("SANWEI_USER") or "dashboard", official_model())
 
 
 def db() -> str:
@@ -80,13 +79,13 @@ def active_model() -> Model:
     return official_model() if model_id is None else _stored_model(db(), model_id)
 
 
-def save_model(model: Model) -> str:
-    """Store the edited model as a new version labelled with the time and make it active; never overwrites."""
+def save_model(model: Model, label: str, note: str) -> int:
+    """Keep the edited model as a draft named `label` (a readable version name); never overwrites."""
+    from ui.session import service
+
     data = model.model_dump(mode="json", exclude_none=True)
-    data["model"]["version"] = f"{datetime.now():%Y%m%d-%H%M%S}"
-    saved = model_from_dict(data, "edited model")
-    service().save_model(saved)
-    return saved.model.version
+    data["model"]["version"] = label.strip() or f"{datetime.now():%Y%m%d-%H%M%S}"
+    return service().save_model(model_from_dict(data, "edited model"), note)
 
 
 # ---------------------------------------------------------------- cached reads
@@ -102,7 +101,11 @@ def _history(url: str, unit_id: str, stamp: tuple) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _result(url: str, period: str, version: int) -> PeriodResult:
-    return Service(_store(url), "reader").recompute(period, version)
+    """Shared by every session: callers check the reader's permission first (ui.result)."""
+    from scoring.pipeline import score_period
+
+    s = _store(url)
+    return score_period(s.model(period, version), s.inputs(period, version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -124,17 +127,29 @@ def published_periods() -> list[str]:
 
 def rankings(period: str) -> pd.DataFrame:
     """The published quarter with change vs the previous one (a cached copy: safe to modify)."""
+    _signed_in().require_read(period)
     return _rankings(db(), period, db_stamp())
 
 
 def history(unit_id: str) -> pd.DataFrame:
+    _signed_in().require_unit(unit_id)
     return _history(db(), unit_id, db_stamp())
 
 
 def result(period: str) -> PeriodResult:
-    """The published version's full PeriodResult (breakdown, survey, answers, compliance, reverse); read-only."""
+    """The published version's full PeriodResult (breakdown, survey, answers, compliance, reverse);
+    read-only. A unit account may read it for its own unit's page, which shows nothing else."""
+    service = _signed_in()
+    service.require_read(period, unit_id=service.actor.unit_id)
     return _result(db(), period, published_version(period))
 
 
 def sens_input(period: str) -> sensitivity.SensitivityInput | None:
+    _signed_in().require(Permission.ANALYSE)
     return _sens_input(db(), period, published_version(period))
+
+
+def _signed_in() -> Service:
+    from ui.session import service
+
+    return service()

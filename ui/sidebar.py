@@ -1,18 +1,41 @@
-"""The sidebar (language, quarter, model in use) and the selected quarter."""
+"""The sidebar: language, who is signed in, the quarter, and which version of it is published."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from scoring import i18n
-from ui.data import active_model, published_periods
-from ui.state import t
+from scoring.auth import Permission
+from scoring.service import Service
+from ui.data import active_model, published_periods, store
+from ui.session import sign_out
+from ui.state import LANGS, lang, set_lang, t
 
 
-def sidebar() -> None:
+def language(service: Service | None) -> None:
+    """The language switch; a change is kept in the URL and, when signed in, on the account."""
+    st.session_state["lang_choice"] = lang()  # the widget follows the session's language on every page
+
+    def changed() -> None:
+        set_lang(st.session_state["lang_choice"])
+        if service is not None:
+            service.set_language(st.session_state["lang_choice"])
+
+    st.radio(i18n.t("sidebar.lang", "zh") + " / " + i18n.t("sidebar.lang", "en"), LANGS, key="lang_choice",
+             format_func=lambda x: {"zh": "中文", "en": "English"}[x], horizontal=True, on_change=changed)
+    if st.query_params.get("lang") != lang():
+        st.query_params["lang"] = lang()
+
+
+def sidebar(service: Service | None) -> None:
     with st.sidebar:
-        st.radio(i18n.t("sidebar.lang", "zh") + " / " + i18n.t("sidebar.lang", "en"), ["zh", "en"], key="lang",
-                 format_func=lambda x: {"zh": "中文", "en": "English"}[x], horizontal=True)
+        language(service)
+        if service is None:
+            return
+        actor = service.actor
+        st.caption(t("sidebar.signed_in", name=actor.name,
+                     roles=i18n.join((t(f"role.{r}") for r in sorted(actor.roles)), lang())))
+        st.button(t("sidebar.sign_out"), on_click=sign_out, icon=":material/logout:", key="sign_out")
         periods = published_periods()[::-1]
         if (wanted := st.session_state.pop("period_next", None)) in periods:
             st.session_state["period"] = wanted
@@ -20,8 +43,17 @@ def sidebar() -> None:
             if st.session_state.get("period") not in periods:
                 st.session_state["period"] = periods[0]
             st.selectbox(t("sidebar.period"), periods, key="period")
-        model = active_model().model
-        st.caption(t("sidebar.model", name=model.name, version=model.version))
+            published(st.session_state["period"])
+        if actor.can(Permission.IMPORT) or actor.can(Permission.DRAFT_MODEL):
+            model = active_model().model
+            st.caption(t("sidebar.model", name=model.name, version=model.version))
+
+
+def published(period: str) -> None:
+    """Which version of the quarter everyone sees: number, when, by whom, under which model."""
+    v = store().version(period)
+    st.caption(t("sidebar.published", period=period, version=v.number, at=(v.published_at or "")[:16].replace("T", " "),
+                 who=v.published_by or "", model=v.model_name, model_version=v.model_label))
 
 
 def period() -> str | None:

@@ -1,4 +1,9 @@
-"""The session's language and the one translation function the pages use (`t`)."""
+"""The session's language and the one translation function the pages use (`t`).
+
+The language lives in the session under `_lang` (not a widget key, so it survives every page
+switch) and in the URL (`?lang=en`, so it survives a reload and a shared link); a signed-in
+account also keeps it as its preference.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,21 @@ import streamlit as st
 from scoring import i18n
 from scoring.flags import Flag
 
+LANGS = ("zh", "en")
+
 
 def lang() -> str:
-    return st.session_state.get("lang", "zh")
+    state = st.session_state
+    if state.get("_lang") not in LANGS:
+        asked = st.query_params.get("lang")
+        state["_lang"] = asked if asked in LANGS else "zh"
+    return state["_lang"]
+
+
+def set_lang(value: str) -> None:
+    if value in LANGS:
+        st.session_state["_lang"] = value
+        st.query_params["lang"] = value
 
 
 def t(key: str, **values) -> str:

@@ -1,7 +1,12 @@
-"""`sanwei import | publish | versions | history | annual | export`: the store on the command line.
+"""`sanwei import | publish | versions | history | annual | export | user | model`: the store on the command line.
 
-`register(subparsers)` adds them to the main `sanwei` parser. Exit codes follow it:
-0 ok, 1 input errors or nothing to show (message printed, nothing stored).
+`register(subparsers)` adds them to the main `sanwei` parser. Exit codes follow it: 0 ok, 1 input
+errors, a refusal or nothing to show (message printed, nothing stored).
+
+Every command signs in: `--user NAME` (or $SANWEI_USER) with the password from $SANWEI_PASSWORD
+or a hidden prompt, and then goes through the application service, which checks the account's
+roles exactly as the dashboard does. The one exception is the first administrator of a store
+that has no account yet: `sanwei user add NAME --role admin`.
 """
 
 from __future__ import annotations
@@ -19,21 +24,60 @@ import pandas as pd
 from sqlalchemy.exc import DBAPIError
 
 from scoring.cli import say
-from scoring.model import load_model
 from scoring.store.db import NotFound, default_url_text, resolve_url
+from scoring.text import SanweiError
 
 EXIT_OK, EXIT_INPUT = 0, 1
+ROLES = ("admin", "officer", "analyst", "leader", "unit")
+
+
+class CommandError(SanweiError):
+    """The command cannot run as given (no account, no password, not confirmed)."""
+
+
+def _store(args: argparse.Namespace):
+    from scoring.store.store import Store
+
+    return Store(args.db)
+
+
+def _password(zh: str, en: str, args: argparse.Namespace, env: str | None = "SANWEI_PASSWORD") -> str:
+    """A password from the environment, else a hidden prompt; never an argument (it would show in `ps`)."""
+    if env and os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        raise CommandError(f"需要密码：请设置 {env} 或在终端中运行", f"a password is needed: set {env} or run in a terminal")
+    return getpass.getpass(say(args, zh, en))
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """The password of a new account or a password change: one line of stdin with --password-stdin,
+    else typed twice at a hidden prompt."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CommandError("请用 --password-stdin 提供新密码，或在终端中运行",
+                           "give the new password with --password-stdin, or run in a terminal")
+    first = getpass.getpass(say(args, "新密码：", "new password: "))
+    if getpass.getpass(say(args, "再输入一次：", "again: ")) != first:
+        raise CommandError("两次输入的密码不一致", "the two passwords differ")
+    return first
 
 
 @contextmanager
 def _service(args: argparse.Namespace) -> Iterator:
-    """The application service over the store at --db, acting for --who (imported only when a
-    command runs, so building the parser stays cheap)."""
+    """The application service over the store at --db, acting for the signed-in --user."""
     from scoring.service import Service
-    from scoring.store.store import Store
 
-    with Store(args.db) as store:
-        yield Service(store, getattr(args, "who", None) or os.environ.get("SANWEI_USER") or getpass.getuser())
+    with _store(args) as store:
+        if not store.count_accounts():
+            raise CommandError("此数据库还没有任何账户。请先创建第一个管理员：sanwei user add 账户名 --role admin",
+                               "this store has no account yet: create the first admin with "
+                               "sanwei user add NAME --role admin")
+        user = args.user or os.environ.get("SANWEI_USER")
+        if not user:
+            raise CommandError("请用 --user 指定账户（或设置 SANWEI_USER）", "name your account with --user (or set SANWEI_USER)")
+        yield Service.sign_in(store, user, _password(f"{user} 的密码：", f"password of {user}: ", args))
 
 
 def _guarded(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -56,25 +100,46 @@ def _table(df: pd.DataFrame) -> str:
         return df.to_string(index=False)
 
 
+def _confirm(args: argparse.Namespace, zh: str, en: str) -> None:
+    """Ask before an action leaders will see; --yes answers for scripts."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise CommandError("请在终端中确认，或加 --yes", "confirm in a terminal, or add --yes")
+    if input(say(args, f"{zh} [y/N] ", f"{en} [y/N] ")).strip().lower() not in ("y", "yes", "是"):
+        raise CommandError("已取消，未做任何更改", "cancelled: nothing was changed")
+
+
+# ---------------------------------------------------------------- quarters
+
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
+    from scoring.model import load_model
+
     files = [(Path(p).name, Path(p)) for p in args.files]
     with _service(args) as service:
-        # the model saved on the dashboard's model page, unless a file is named: one model for both
+        # the model activated on the dashboard's model page, unless a file is named: one model for both
         version, report = service.import_files(args.period, files, load_model(args.model) if args.model else None)
     print(report.to_text(args.lang))
     if version is None:
         print(say(args, "有错误，未保存任何数据", "errors found: nothing was stored"), file=sys.stderr)
         return EXIT_INPUT
-    print(say(args, f"已保存为 {version.period} 第 {version.number} 版（草稿），发布：sanwei publish {version.period}",
-              f"stored as {version.period} version {version.number} (draft); publish with: sanwei publish {version.period}"))
+    print(say(args, f"已保存为 {version.period} 第 {version.number} 版（草稿），发布：sanwei publish {version.period} --reason …",
+              f"stored as {version.period} version {version.number} (draft); publish with: "
+              f"sanwei publish {version.period} --reason …"))
     return EXIT_OK
 
 
 @_guarded
 def cmd_publish(args: argparse.Namespace) -> int:
     with _service(args) as service:
-        v = service.publish(args.period, args.version)
+        target = service.store.version(args.period, args.version if args.version is not None else "latest")
+        periods = service.store.periods().set_index("period")
+        current = periods.at[args.period, "published_version"]
+        now = "" if pd.isna(current) else f"（当前发布：第 {int(current)} 版）"
+        now_en = "" if pd.isna(current) else f" (published now: version {int(current)})"
+        _confirm(args, f"发布 {args.period} 第 {target.number} 版{now}？", f"Publish {args.period} version {target.number}{now_en}?")
+        v = service.publish(args.period, target.number, args.reason)
     print(say(args, f"已发布 {v.period} 第 {v.number} 版", f"published {v.period} version {v.number}"))
     return EXIT_OK
 
@@ -82,14 +147,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
 @_guarded
 def cmd_versions(args: argparse.Namespace) -> int:
     with _service(args) as service:
+        versions = service.versions(args.period)
         if args.diff:
             print(service.store.diff(args.period, *args.diff).to_text())
             return EXIT_OK
-        versions = service.store.versions(args.period)
     if not versions:
         raise NotFound(f"没有 {args.period} 的数据", f"no data for {args.period}")
     df = pd.DataFrame([{"version": v.number, "published": "*" if v.published else "", "created_by": v.created_by,
-                        "created_at": v.created_at, "published_at": v.published_at or "", "model": v.model_label,
+                        "created_at": v.created_at, "published_by": v.published_by or "",
+                        "published_at": v.published_at or "", "reason": v.publish_reason or "", "model": v.model_label,
                         "units": v.row_counts["units"], "survey": v.row_counts["survey"],
                         "checksum": v.checksum[:12]} for v in versions])
     print(_table(df))
@@ -107,7 +173,7 @@ def _show(df: pd.DataFrame, missing: tuple[str, str]) -> int:
 @_guarded
 def cmd_history(args: argparse.Namespace) -> int:
     with _service(args) as service:
-        df = service.store.history(args.unit)
+        df = service.history(args.unit)
     cols = ["period", "version", "unit_name", "group", "total", "delta_total", "mass", "performance", "compliance",
             "rank_group", "rank_overall", "rank_change", "grade"]
     return _show(df.reindex(columns=cols), (f"单位 {args.unit} 没有已发布的结果", f"unit {args.unit} has no published result"))
@@ -125,49 +191,123 @@ def cmd_export(args: argparse.Namespace) -> int:
     from scoring.store.export import write_ranking_xlsx
 
     with _service(args) as service:
+        service.require_read(args.period)
         write_ranking_xlsx(service.store, args.period, args.out, args.lang)
     print(say(args, f"已导出：{args.out}", f"written: {args.out}"))
     return EXIT_OK
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    db = {"default": resolve_url(),
-          "help": f"database URL (sqlite:///FILE or postgresql://…); default $SANWEI_DATABASE_URL or {default_url_text()}"}
-    who = {"default": None, "help": "name for the audit log; default $SANWEI_USER or the login name"}
+# ---------------------------------------------------------------- accounts
 
-    p = subparsers.add_parser("import", help="validate spreadsheets and store them as a new draft version")
+@_guarded
+def cmd_user(args: argparse.Namespace) -> int:
+    from scoring.service import Service
+
+    if args.action != "list" and not args.name:
+        raise CommandError("请给出账户名", "name the account")
+    if args.action == "add":
+        with _store(args) as store:
+            first = not store.count_accounts()
+        if first:  # the first admin: made here, by whoever may open the database, never by a default password
+            if args.role != ["admin"]:
+                raise CommandError("第一个账户必须是管理员：--role admin", "the first account must be an admin: --role admin")
+            with _store(args) as store:
+                Service.create_first_admin(store, args.name, _new_password(args), args.display or "")
+            print(say(args, f"已创建第一个管理员“{args.name}”", f"created the first admin {args.name!r}"))
+            return EXIT_OK
+    with _service(args) as service:
+        if args.action == "add":
+            service.add_account(args.name, None if args.sso and not args.password_stdin else _new_password(args),
+                                args.role, args.display or "", args.unit, args.sso)
+        elif args.action == "passwd":
+            service.set_password(args.name, _new_password(args))
+        elif args.action in ("disable", "enable"):
+            service.set_disabled(args.name, args.action == "disable")
+        elif args.action == "roles":
+            service.set_roles(args.name, args.role, args.unit)
+        elif args.action == "sso":
+            service.set_sso(args.name, args.identity)
+        else:
+            rows = [{"account": a.username, "name": a.display_name, "roles": ",".join(sorted(a.roles)),
+                     "unit": a.unit_id or "", "sso": a.sso or "", "disabled": "yes" if a.disabled else "",
+                     "last_login": a.last_login_at or ""} for a in service.accounts()]
+            print(_table(pd.DataFrame(rows)))
+            return EXIT_OK
+    print(say(args, "完成", "done"))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- models
+
+@_guarded
+def cmd_model(args: argparse.Namespace) -> int:
+    from scoring.model import load_model
+
+    with _service(args) as service:
+        if args.action == "save":
+            model_id = service.save_model(load_model(args.file), args.note or "")
+            print(say(args, f"已保存为模型草稿 #{model_id}（考核办启用后才用于计分）",
+                      f"saved as model draft #{model_id} (it scores once an officer activates it)"))
+        elif args.action == "activate":
+            service.activate_model(args.id, args.reason)
+            print(say(args, f"已启用模型 #{args.id}", f"activated model #{args.id}"))
+        else:
+            df = service.model_versions()
+            print(_table(df.assign(active=df["active"].map({True: "*", False: ""}))))
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=resolve_url(),
+                        help=f"database URL (sqlite:///FILE or postgresql://…); default $SANWEI_DATABASE_URL or "
+                             f"{default_url_text()}")
+    common.add_argument("--user", help="your account (default $SANWEI_USER); the password comes from "
+                                       "$SANWEI_PASSWORD or a hidden prompt")
+
+    def add(name: str, help: str, func) -> argparse.ArgumentParser:
+        p = subparsers.add_parser(name, help=help, parents=[common])
+        p.set_defaults(func=func)
+        return p
+
+    p = add("import", "validate spreadsheets and store them as a new draft version (officer)", cmd_import)
     p.add_argument("files", nargs="+")
     p.add_argument("--period", required=True)
-    p.add_argument("--model", help="model file (TOML); default: the store's active model (模型设置), else the bundled one")
-    p.add_argument("--db", **db)
-    p.add_argument("--who", **who)
-    p.set_defaults(func=cmd_import)
+    p.add_argument("--model", help="model file (TOML); default: the store's active model, else the bundled one")
 
-    p = subparsers.add_parser("publish", help="publish a version of a period (default: the latest)")
+    p = add("publish", "publish a version of a period, or roll back to an older one (officer)", cmd_publish)
     p.add_argument("period")
-    p.add_argument("--version", type=int)
-    p.add_argument("--db", **db)
-    p.add_argument("--who", **who)
-    p.set_defaults(func=cmd_publish)
+    p.add_argument("--version", type=int, help="default: the latest")
+    p.add_argument("--reason", required=True, help="why: kept with the version and shown to leaders")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    p = subparsers.add_parser("versions", help="list a period's versions, or compare two")
+    p = add("versions", "list a period's versions, or compare two (officer, analyst)", cmd_versions)
     p.add_argument("period")
     p.add_argument("--diff", nargs=2, type=int, metavar=("OLD", "NEW"))
-    p.add_argument("--db", **db)
-    p.set_defaults(func=cmd_versions)
 
-    p = subparsers.add_parser("history", help="one unit across the published quarters")
+    p = add("history", "one unit across the published quarters", cmd_history)
     p.add_argument("unit")
-    p.add_argument("--db", **db)
-    p.set_defaults(func=cmd_history)
 
-    p = subparsers.add_parser("annual", help="the annual roll-up of a year's published quarters")
+    p = add("annual", "the annual roll-up of a year's published quarters", cmd_annual)
     p.add_argument("year")
-    p.add_argument("--db", **db)
-    p.set_defaults(func=cmd_annual)
 
-    p = subparsers.add_parser("export", help="the published ranking of a period as a formatted .xlsx")
+    p = add("export", "the published ranking of a period as a formatted .xlsx", cmd_export)
     p.add_argument("period")
     p.add_argument("--out", required=True)
-    p.add_argument("--db", **db)
-    p.set_defaults(func=cmd_export)
+
+    p = add("user", "accounts: add | passwd | disable | enable | roles | sso | list (admin)", cmd_user)
+    p.add_argument("action", choices=["add", "passwd", "disable", "enable", "roles", "sso", "list"])
+    p.add_argument("name", nargs="?", default="")
+    p.add_argument("identity", nargs="?", help="sso: the identity provider's e-mail or subject of this account")
+    p.add_argument("--role", action="append", choices=ROLES, default=[], help="repeat for several roles")
+    p.add_argument("--unit", help="the unit code of a unit account")
+    p.add_argument("--display", help="the name shown in the dashboard")
+    p.add_argument("--sso", help="map a single sign-on identity (e-mail or subject) to this account")
+    p.add_argument("--password-stdin", action="store_true", help="read the new password from one line of stdin")
+
+    p = add("model", "model versions: list | save FILE (analyst draft) | activate ID (officer)", cmd_model)
+    p.add_argument("action", choices=["list", "save", "activate"])
+    p.add_argument("file", nargs="?", help="save: the model file")
+    p.add_argument("--id", type=int, help="activate: the model version number (see list)")
+    p.add_argument("--note", help="save: what the draft changes")
+    p.add_argument("--reason", help="activate: why (kept in the audit log)")

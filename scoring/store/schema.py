@@ -51,6 +51,8 @@ model_versions = Table(
     Column("label", Text, nullable=False),
     Column("toml", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
+    Column("created_by", Text),   # schema 3: who saved it (NULL: a model an import brought along)
+    Column("note", Text),         # schema 3: what the draft changes, in its author's words
 )
 
 # One row per period; locked (FOR UPDATE) to allocate version numbers without races.
@@ -171,6 +173,41 @@ result_units = Table(
     Column("flags", Text, nullable=False),   # JSON list
 )
 
+# Accounts (schema 3). A password hash is argon2 (never the password); an account signed in through
+# the office's identity provider has `sso` = the provider's e-mail or subject and may have no hash.
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text),
+    Column("sso", String(256), unique=True),
+    Column("unit_id", String(64)),             # the unit of a unit account
+    Column("disabled", Integer, nullable=False),
+    Column("demo", Integer, nullable=False),   # a demo account: one click to sign in, only in demo mode
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", String(32)),
+    Column("lang", String(8)),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("last_login_at", String(32)),
+)
+account_roles = Table(
+    "account_roles", metadata,
+    Column("account_id", Integer, _ref("accounts.id"), primary_key=True),
+    Column("role", String(16), primary_key=True),
+)
+
+# Every publication of a version (a rollback is a publication of an older one), with its reason.
+publications = Table(
+    "publications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, _ref("versions.id"), nullable=False),
+    Column("who", Text, nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
 audit = Table(
     "audit", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -186,7 +223,7 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -227,7 +264,23 @@ def _structured_messages(conn: Connection) -> None:
             warnings=warnings(row.warnings), excluded=excluded(row.excluded)))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages}
+def _accounts(conn: Connection) -> None:
+    """2 -> 3: accounts and roles, publications with their reasons, who saved a model version."""
+    for table in (accounts, account_roles, publications):
+        table.create(conn, checkfirst=True)
+    have = {c["name"] for c in inspect(conn).get_columns("model_versions")}
+    for column in ("created_by", "note"):
+        if column not in have:
+            conn.execute(text(f"ALTER TABLE model_versions ADD COLUMN {column} TEXT"))
+    if conn.execute(select(publications.c.id).limit(1)).first() is not None:
+        return
+    conn.execute(publications.insert().from_select(
+        ["version_id", "who", "at", "reason"],
+        select(versions.c.id, versions.c.published_by, versions.c.published_at, text("''"))
+        .where(versions.c.published_by.isnot(None))))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts}
 
 
 class SchemaError(SanweiError, RuntimeError):

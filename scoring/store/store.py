@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,12 @@ from sqlalchemy import Connection, func, select, text
 from scoring.inputs import PeriodInputs, is_period
 from scoring.model import Model, model_from_toml
 from scoring.report import Report
-from scoring.store import codec, db, diff, history
+from scoring.store import accounts, codec, db, diff, history
 from scoring.store import schema as s
+from scoring.store.accounts import Account
 from scoring.store.db import InvalidPeriod, NotFound
 from scoring.store.io import dumps, frame, insert_inputs, load_inputs, results_frame
+from scoring.text import SanweiError
 
 ACTIVE_MODEL_KEY = "active_model_id"
 Version = int | str | None  # a number, "latest", or None for the published version
@@ -66,6 +68,28 @@ class VersionInfo:
     published_by: str | None
     published_at: str | None
     row_counts: dict[str, int]
+    model_name: str = ""
+    publish_reason: str | None = None  # the reason given when it was last published
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    display_name: str
+    password_hash: str | None
+    roles: frozenset[str]
+    unit_id: str | None = None
+    sso: str | None = None
+    demo: bool = False
+
+
+class AccountExists(SanweiError, ValueError):
+    def __init__(self, username: str, first: bool = False):
+        if first:
+            super().__init__("已经有账户了：第一个管理员只能在没有任何账户时创建",
+                             "the store already has accounts: the first admin can only be created while it has none")
+        else:
+            super().__init__(f"账户“{username}”已存在", f"account {username!r} already exists")
 
 
 @dataclass(frozen=True)
@@ -159,24 +183,100 @@ class Store:
         """Store an encoded import as the next draft version of its period, in one transaction."""
         return db.write(self.engine, lambda conn: self._import_tx(conn, version, who))
 
-    def publish(self, period: str, version: int | None, who: str) -> VersionInfo:
-        """Make `version` (default: the latest) the one leaders see; the roster history follows it."""
-        number = db.write(self.engine, lambda conn: self._publish_tx(conn, period, version, who))
+    def publish(self, period: str, version: int | None, who: str, reason: str) -> VersionInfo:
+        """Make `version` (default: the latest) the one leaders see, with the reason given; the
+        roster history follows it. Publishing an older version is how a result is rolled back."""
+        number = db.write(self.engine, lambda conn: self._publish_tx(conn, period, version, who, reason))
         return self.version(period, number)
 
-    def write_published_if_empty(self, versions: Sequence[NewVersion], who: str) -> list[str]:
-        """Store and publish every version in one transaction, only if the store holds no version
-        yet (two processes starting at once write them once). Returns the periods written."""
+    def write_demo_if_empty(self, versions: Sequence[NewVersion], demo_accounts: Sequence[NewAccount],
+                            who: str) -> list[str]:
+        """Store and publish every version, and create the demo accounts, in one transaction, only
+        if the store holds no version and no account yet (two processes starting at once write
+        them once). Returns the periods written."""
         def tx(conn: Connection) -> list[str]:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(728317)"))
-            if conn.execute(select(func.count()).select_from(s.versions)).scalar():
+            if conn.execute(select(func.count()).select_from(s.versions)).scalar() or accounts.count(conn):
                 return []
             for v in versions:
                 self._import_tx(conn, v, who)
-                self._publish_tx(conn, v.period, None, who)
+                self._publish_tx(conn, v.period, None, who, "示范数据 / demo data")
+            for a in demo_accounts:
+                self._create_account_tx(conn, a, who)
             return [v.period for v in versions]
         return db.write(self.engine, tx)
+
+    # ------------------------------------------------------------------ accounts
+    def account(self, username: str) -> Account | None:
+        return self._read(lambda c: accounts.by_username(c, username))
+
+    def account_by_sso(self, identity: str) -> Account | None:
+        return self._read(lambda c: accounts.by_sso(c, identity))
+
+    def accounts(self) -> list[Account]:
+        return self._read(accounts.listing)
+
+    def count_accounts(self) -> int:
+        return self._read(accounts.count)
+
+    def create_account(self, account: NewAccount, who: str, first: bool = False) -> None:
+        """Add an account. With `first`, only while the store has none (the first admin): two
+        people creating it at once get one account and one refusal."""
+        def tx(conn: Connection) -> None:
+            if first and accounts.count(conn):
+                raise AccountExists(account.username, first=True)
+            self._create_account_tx(conn, account, who)
+        db.write(self.engine, tx)
+
+    def _create_account_tx(self, conn: Connection, a: NewAccount, who: str) -> None:
+        if accounts.by_username(conn, a.username) is not None:
+            raise AccountExists(a.username)
+        accounts.create(conn, a.username, a.display_name, a.password_hash, a.roles, a.unit_id, a.sso, a.demo, who,
+                        _now())
+        self._audit(conn, who, "add_account", None, None, {"username": a.username, "roles": sorted(a.roles),
+                                                          "unit_id": a.unit_id, "sso": a.sso, "demo": a.demo})
+
+    def update_account(self, username: str, who: str, action: str, detail: dict | None = None, **values) -> None:
+        """Change an account's columns (a password hash, disabled, display name, unit, sso, lang) with
+        an audit row `action`; NotFound when there is no such account."""
+        def tx(conn: Connection) -> None:
+            if not accounts.update(conn, username, **values):
+                raise NotFound(f"没有账户“{username}”", f"no account {username!r}")
+            self._audit(conn, who, action, None, None, {"username": username, **(detail or {})})
+        db.write(self.engine, tx)
+
+    def set_roles(self, username: str, roles: frozenset[str], who: str) -> None:
+        def tx(conn: Connection) -> None:
+            account_id = accounts.account_id(conn, username)
+            if account_id is None:
+                raise NotFound(f"没有账户“{username}”", f"no account {username!r}")
+            accounts.set_roles(conn, account_id, roles)
+            self._audit(conn, who, "set_roles", None, None, {"username": username, "roles": sorted(roles)})
+        db.write(self.engine, tx)
+
+    def record_sign_in(self, username: str, ok: bool, lock_for: Callable[[int], int], how: str) -> Account | None:
+        """Count a sign-in attempt in one transaction: success clears the failures, a failure adds
+        one and locks the account for `lock_for(failures)` minutes. Returns the account after it."""
+        def tx(conn: Connection) -> Account | None:
+            found = accounts.by_username(conn, username)
+            if found is None:
+                self._audit(conn, username[:64], "sign_in_failed", None, None, {"how": how, "known": False})
+                return None
+            now = datetime.now(UTC)
+            if ok:
+                accounts.update(conn, username, failures=0, locked_until=None, last_login_at=_now())
+                self._audit(conn, username, "sign_in", None, None, {"how": how})
+            else:
+                failures = found.failures + 1
+                minutes = lock_for(failures)
+                until = (now + timedelta(minutes=minutes)).isoformat(timespec="seconds") if minutes else None
+                accounts.update(conn, username, failures=failures, locked_until=until)
+                self._audit(conn, username, "sign_in_failed", None, None,
+                            {"how": how, "failures": failures, "locked_until": until})
+            return accounts.by_username(conn, username)
+        return db.write(self.engine, tx)
+
 
     def is_empty(self) -> bool:
         return not self.periods().shape[0]
@@ -190,28 +290,52 @@ class Store:
                 sha256=sha, name=name, label=label, toml=toml, created_at=now)).inserted_primary_key[0]
         return model_id
 
-    def save_model(self, model: Model, who: str) -> int:
-        """Keep a model version (never overwriting one) and make it the model new imports use.
-        Lives in the store, so every dashboard process behind a load balancer sees it."""
+    def save_model(self, model: Model, who: str, note: str = "") -> int:
+        """Keep a model version as a draft (never overwriting one; the same text is kept once).
+        It scores nothing until an officer activates it (`activate_model`)."""
         toml = model.to_toml()
 
         def tx(conn: Connection) -> int:
-            model_id = self._model_id(conn, codec.sha256_text(toml), model.model.name, model.model.version, toml, _now())
-            key = s.meta.c.key == ACTIVE_MODEL_KEY
-            if conn.execute(select(s.meta.c.value).where(key)).first() is None:
-                conn.execute(s.meta.insert().values(key=ACTIVE_MODEL_KEY, value=str(model_id)))
+            m = s.model_versions
+            sha = codec.sha256_text(toml)
+            found = conn.execute(select(m.c.id, m.c.created_by).where(m.c.sha256 == sha)).first()
+            if found is None:
+                model_id = conn.execute(m.insert().values(
+                    sha256=sha, name=model.model.name, label=model.model.version, toml=toml, created_at=_now(),
+                    created_by=who, note=note)).inserted_primary_key[0]
             else:
-                conn.execute(s.meta.update().where(key).values(value=str(model_id)))
-            self._audit(conn, who, "save_model", None, None, {"model_id": model_id,
-                                                                           "label": model.model.version})
+                model_id = found.id
+                if found.created_by is None:  # a model an import brought along, now saved by someone
+                    conn.execute(m.update().where(m.c.id == model_id).values(created_by=who, note=note))
+            self._audit(conn, who, "save_model", None, None, {"model_id": model_id, "label": model.model.version,
+                                                             "note": note})
             return model_id
         return db.write(self.engine, tx)
 
+    def activate_model(self, model_id: int, who: str, reason: str) -> None:
+        """Make a stored model version the one new imports are scored with. Lives in the store, so
+        every dashboard process behind a load balancer agrees."""
+        def tx(conn: Connection) -> None:
+            label = conn.execute(select(s.model_versions.c.label).where(s.model_versions.c.id == model_id)).scalar()
+            if label is None:
+                raise NotFound(f"没有第 {model_id} 号模型", f"no model {model_id}")
+            key = s.meta.c.key == ACTIVE_MODEL_KEY
+            previous = conn.execute(select(s.meta.c.value).where(key)).scalar()
+            if previous is None:
+                conn.execute(s.meta.insert().values(key=ACTIVE_MODEL_KEY, value=str(model_id)))
+            else:
+                conn.execute(s.meta.update().where(key).values(value=str(model_id)))
+            self._audit(conn, who, "activate_model", None, None, {"model_id": model_id, "label": label,
+                                                                 "previous": previous, "reason": reason})
+        db.write(self.engine, tx)
+
     def model_versions(self) -> pd.DataFrame:
-        """Every stored model version (saved ones and those imports used): id, name, label, created_at, active."""
+        """Every stored model version (saved ones and those imports used): id, name, label, created_at,
+        created_by, note, active."""
         def read(conn: Connection) -> pd.DataFrame:
             m = s.model_versions
-            df = frame(conn.execute(select(m.c.id, m.c.name, m.c.label, m.c.created_at).order_by(m.c.id)))
+            df = frame(conn.execute(select(m.c.id, m.c.name, m.c.label, m.c.created_at, m.c.created_by, m.c.note)
+                                    .order_by(m.c.id)))
             active = conn.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar()
             return df.assign(active=df["id"].astype(str) == (active or ""))
         return self._read(read)
@@ -224,12 +348,12 @@ class Store:
         return model_from_toml(toml, f"model #{model_id}")
 
     def active_model_id(self) -> int | None:
-        """The id of the model last saved with save_model, or None (the official model file)."""
+        """The id of the model last activated, or None (the model that ships with Sanwei)."""
         active = self._read(lambda c: c.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar())
         return None if active is None else int(active)
 
     def active_model(self, default: Model) -> Model:
-        """The model last saved with save_model, else `default` (the official model file)."""
+        """The model last activated, else `default` (the model that ships with Sanwei)."""
         model_id = self.active_model_id()
         return default if model_id is None else self.stored_model(model_id)
 
@@ -258,7 +382,7 @@ class Store:
             "files": [f.name for f in p.files], "rows": p.row_counts, "warnings": len(p.warnings),
             "checksum": p.checksum})
         return VersionInfo(p.period, number, vid, p.checksum, p.model_sha, p.model_label, who, now, False,
-                           None, None, p.row_counts)
+                           None, None, p.row_counts, p.model_name)
 
     @staticmethod
     def _next_number(conn: Connection, period: str) -> int:
@@ -273,7 +397,7 @@ class Store:
         conn.execute(s.periods.update().where(s.periods.c.period == period).values(last_version=row[0] + 1))
         return row[0] + 1
 
-    def _publish_tx(self, conn: Connection, period: str, version: int | None, who: str) -> int:
+    def _publish_tx(self, conn: Connection, period: str, version: int | None, who: str, reason: str) -> int:
         row = conn.execute(select(s.periods).where(s.periods.c.period == period).with_for_update()).first()
         if row is None:
             raise NotFound(f"没有 {period} 的数据", f"no data for {period}")
@@ -285,8 +409,11 @@ class Store:
         now = _now()
         conn.execute(s.periods.update().where(s.periods.c.period == period).values(published_version=number))
         conn.execute(s.versions.update().where(s.versions.c.id == v.id).values(published_by=who, published_at=now))
+        conn.execute(s.publications.insert().values(version_id=v.id, who=who, at=now, reason=reason))
         history.update_roster(conn, period, v.id)
-        self._audit(conn, who, "publish", period, number, {"previous": row.published_version})
+        previous = row.published_version
+        self._audit(conn, who, "rollback" if previous and number < previous else "publish", period, number,
+                    {"previous": previous, "reason": reason})
         return number
 
     @staticmethod
@@ -321,8 +448,11 @@ class Store:
 
     @staticmethod
     def _versions_query():
-        v, m, p = s.versions, s.model_versions, s.periods
+        v, m, p, pub = s.versions, s.model_versions, s.periods, s.publications
+        reason = (select(pub.c.reason).where(pub.c.version_id == v.c.id).order_by(pub.c.id.desc()).limit(1)
+                  .scalar_subquery())
         return (select(v, m.c.sha256.label("model_sha"), m.c.label.label("model_label"),
+                       m.c.name.label("model_name"), reason.label("publish_reason"),
                        (p.c.published_version == v.c.number).label("is_published"))
                 .join(m, m.c.id == v.c.model_id).join(p, p.c.period == v.c.period))
 
@@ -330,7 +460,7 @@ class Store:
     def _info(row: Any) -> VersionInfo:
         return VersionInfo(row.period, row.number, row.id, row.checksum, row.model_sha, row.model_label,
                            row.created_by, row.created_at, bool(row.is_published), row.published_by,
-                           row.published_at, json.loads(row.row_counts))
+                           row.published_at, json.loads(row.row_counts), row.model_name, row.publish_reason)
 
     def versions(self, period: str) -> list[VersionInfo]:
         rows = self._read(lambda c: c.execute(self._versions_query().where(s.versions.c.period == period)

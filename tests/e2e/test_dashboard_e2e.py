@@ -47,14 +47,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(str):
+    """The server's URL (a str), with the store it uses."""
+
+    def __new__(cls, url: str, db: str):
+        self = super().__new__(cls, url)
+        self.db = db
+        return self
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A dashboard server on a fresh SQLite store (filled with the demo quarters on first page load)."""
     _require_chromium()
     tmp = tmp_path_factory.mktemp("e2e")
     port = _free_port()
-    env = {**os.environ, "SANWEI_DATABASE_URL": f"sqlite:///{tmp}/sanwei.db",
-           "SANWEI_USER": "e2e"}
+    env = {**os.environ, "SANWEI_DATABASE_URL": f"sqlite:///{tmp}/sanwei.db", "SANWEI_DEMO": "1"}
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -72,7 +80,7 @@ def server(tmp_path_factory):
             proc.kill()
             pytest.fail(f"streamlit did not start: {(tmp / 'server.log').read_text()[-2000:]}")
         time.sleep(0.3)
-    yield url
+    yield Server(url, env["SANWEI_DATABASE_URL"])
     proc.terminate()
     try:
         proc.wait(10)
@@ -102,9 +110,14 @@ def idle(pg, settle: float = 0.6) -> None:
     time.sleep(0.3)
 
 
-def goto(pg, path: str) -> None:
+def goto(pg, path: str, user: str = "officer") -> None:
+    """Open `path` as a new visitor would (a new session), then sign in as the demo account `user`:
+    the page asked for opens after signing in."""
     pg.goto(f"{pg.base}/{path}")
-    pg.wait_for_selector("h1")
+    pg.locator("h1").filter(has_text=re.compile("登录|Sign in")).wait_for()
+    idle(pg)
+    pg.locator(f".st-key-demo_{user} button").first.click()
+    pg.locator("h1").filter(has_not_text=re.compile("登录|Sign in")).wait_for()
     idle(pg)
 
 
@@ -119,10 +132,12 @@ def shoot(pg, name: str) -> None:
 
 
 def test_deep_link_first_then_home(page):
-    """The first request after start is a deep link: it must go through app.py's router too."""
-    goto(page, "reverse")
+    """The first request after start is a deep link: it goes through app.py's router and, after
+    signing in, opens the page it asked for."""
+    goto(page, "reverse", "leader")
+    page.locator("h1").filter(has_text="基层评议上级").wait_for()
     page.get_by_role("link", name="首页").wait_for()
-    goto(page, "")
+    goto(page, "", "leader")
     assert "2026Q3" in page.locator("h1").first.inner_text()
     page.get_by_text("台账厚度、会议次数不得分").wait_for()
     shoot(page, "home")
@@ -149,12 +164,16 @@ def test_upload_validate_store_and_publish(page):
     page.get_by_text("已保存 2026Q3 第 2 版（草稿）").wait_for()
     idle(page)
     page.get_by_role("button", name="发布此版本").click()
+    page.get_by_label("发布理由（必填）").fill("导入本季度全部表格后复核无误")
+    idle(page)
+    page.get_by_role("button", name="确认发布").click()
     page.get_by_text("已发布 2026Q3 第 2 版。").wait_for()
     idle(page)
+    page.get_by_text(re.compile("2026Q3 已发布第 2 版 .* 发布人 officer")).wait_for()
 
 
 def test_rankings_download_and_click_through(page, tmp_path):
-    goto(page, "rankings")
+    goto(page, "rankings", "leader")
     assert "2026Q3" in page.locator("h1").inner_text()
     page.get_by_text("共 36 个单位").wait_for()
     shoot(page, "rankings")
@@ -177,7 +196,7 @@ def test_rankings_download_and_click_through(page, tmp_path):
 
 
 def test_unit_breakdown(page):
-    goto(page, "unit?unit=XZ03")
+    goto(page, "unit?unit=XZ03", "leader")
     assert page.locator("h1").inner_text().startswith("石桥镇")
     page.get_by_text("从 0 到总分").first.wait_for()
     shoot(page, "unit")
@@ -187,7 +206,7 @@ def test_unit_breakdown(page):
 
 
 def test_weight_slider_changes_the_ranking(page, tmp_path):
-    goto(page, "weights")
+    goto(page, "weights", "analyst")
     page.get_by_text("当前为正式权重").wait_for()
     slider = page.get_by_role("slider").first
     slider.focus()
@@ -214,16 +233,16 @@ def test_weight_slider_changes_the_ranking(page, tmp_path):
 
 
 def test_reverse_and_model_pages(page):
-    goto(page, "reverse")
+    goto(page, "reverse", "leader")
     page.get_by_text("评议单位身份只用于统计数量").wait_for()
     shoot(page, "reverse")
-    goto(page, "model")
+    goto(page, "model", "analyst")
     page.get_by_text("模型校验通过").wait_for()
     shoot(page, "model")
 
 
 def test_switch_to_english(page, tmp_path):
-    goto(page, "rankings")
+    goto(page, "rankings", "leader")
     page.get_by_text("English").click()
     page.locator("h1").filter(has_text="rankings").wait_for()
     idle(page)
@@ -235,6 +254,66 @@ def test_switch_to_english(page, tmp_path):
     assert header[:3] == ("Overall rank", "Unit", "Group")
     page.get_by_role("link", name="Home").click()  # in-app navigation keeps the session's language
     page.get_by_text("Ledger thickness and meeting counts earn no points").wait_for()
+    page.get_by_text("中文").click()  # back to Chinese: the account keeps the choice for its next visit
+    page.locator("h1").filter(has_text="三维考评结果").wait_for()
+
+
+TITLE = {"admin": "账户与审计", "jd01": "青山街道"}  # the one page of a one-page role
+NAV = {  # demo account -> the page links its roles show
+    "admin": {"账户与审计"},
+    "officer": {"首页", "数据导入", "排名总览", "单位详情", "基层评议", "模型设置", "账户与审计"},
+    "analyst": {"首页", "排名总览", "单位详情", "权重分析", "基层评议", "模型设置"},
+    "leader": {"首页", "排名总览", "单位详情", "基层评议"},
+    "jd01": {"单位详情"},
+}
+ALL_NAV = set().union(*NAV.values())
+
+
+@pytest.mark.parametrize("user", list(NAV))
+def test_each_role_signs_in_and_sees_only_its_pages(page, user):
+    goto(page, "", user)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    if len(NAV[user]) == 1:  # one page: Streamlit shows no menu, the page itself is it
+        page.locator("h1").filter(has_text=TITLE[user]).wait_for()
+        assert nav.count() == 0
+    else:
+        for name in NAV[user]:
+            nav.get_by_role("link", name=name).wait_for()
+        assert not [name for name in ALL_NAV - NAV[user] if nav.get_by_role("link", name=name).count()]
+    page.get_by_role("button", name="退出登录").click()
+    page.locator("h1").filter(has_text="登录").wait_for()
+
+
+def test_a_unit_account_cannot_open_another_unit(page):
+    goto(page, "unit?unit=XZ03", "jd01")
+    assert page.locator("h1").first.inner_text().startswith("青山街道")
+    page.goto(f"{page.base}/rankings")  # typed by hand: not one of its pages
+    page.locator("h1").filter(has_text="登录").wait_for()
+    idle(page)
+    page.locator(".st-key-demo_jd01 button").first.click()
+    page.locator("h1").filter(has_text="青山街道").wait_for()
+
+
+def test_password_sign_in_wrong_then_right(page, server):
+    from scoring.auth import hash_password
+    from scoring.store import Store
+    from scoring.store.store import NewAccount
+
+    with Store(server.db) as store:
+        if store.account("zhou") is None:
+            store.create_account(NewAccount("zhou", "周主任", hash_password("Qingshan-Secret-2026"),
+                                            frozenset({"leader"})), "e2e")
+    page.goto(f"{page.base}/rankings")
+    page.locator("h1").filter(has_text="登录").wait_for()
+    idle(page)
+    page.get_by_label("账户名").fill("zhou")
+    page.get_by_label("密码").fill("not-my-password")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("账户名或密码不正确").wait_for()
+    page.get_by_label("密码").fill("Qingshan-Secret-2026")
+    page.get_by_role("button", name="登录").click()
+    page.locator("h1").filter(has_text="排名总览").wait_for()
+    page.get_by_text(re.compile("当前账户：周主任")).wait_for()
 
 
 def teardown_module(module):
