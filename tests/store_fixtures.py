@@ -87,8 +87,9 @@ def make_inputs(period: str, n_units: int = 12, per_unit: int = 35, seed: int = 
 # ---------------------------------------------------------------- worker processes
 # `python -m tests.store_fixtures write URL PERIOD COUNT N_UNITS PER_UNIT SEED` imports COUNT versions,
 #   publishing each, and prints "committed <number>" after each commit ("writing" inside the transaction).
-# `python -m tests.store_fixtures read URL PERIOD SECONDS` reads the published rankings in a loop and
-#   prints one JSON line per read: the version seen and the sum of its totals.
+# `python -m tests.store_fixtures read URL PERIOD SECONDS` reads the published rankings in a loop, for
+#   SECONDS from the first published version it sees, and prints one JSON line per read: the
+#   version seen and the sum of its totals.
 
 def _write(url: str, period: str, count: int, n_units: int, per_unit: int, seed: int) -> None:
     from scoring.service import Service
@@ -113,12 +114,16 @@ def _read(url: str, period: str, seconds: float) -> None:
 
     from scoring.store import NotFound, Store
     store = Store(url)
-    end = time.monotonic() + seconds
+    # read for `seconds` from the first published version seen (the writers start as slowly as the
+    # machine is loaded), giving up after two minutes if none ever is
+    end = time.monotonic() + 120
     while time.monotonic() < end:
         try:
             r = store.rankings(period)
         except NotFound:
+            time.sleep(0.05)
             continue
+        end = min(end, time.monotonic() + seconds)
         print(json.dumps({"versions": sorted(set(map(int, r["version"]))), "n": len(r),
                           "sum": float(r["total"].sum())}), flush=True)
 
