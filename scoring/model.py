@@ -412,11 +412,8 @@ def semantic_problems(m: Model) -> list[ModelProblem]:
             add(p)
     named = [("compliance", c) for c in m.compliance.item] + [("survey", q) for q in (m.survey.item if m.survey else ())]
     for section, item in named:
-        if item.substantive is None and (hit := formalism.match(item.name)):
-            add(_problem(f"{section}.{item.code}",
-                         f"“{item.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性内容，请写明 substantive 理由",
-                         f"{item.name!r} matches the formalism keyword {hit!r}: it earns no points unless marked "
-                         "substantive with a reason"))
+        if item.substantive is None and (p := _formalism_problem(f"{section}.{item.code}", item.name)):
+            add(p)
     if m.weights["mass"] > 0 and m.survey is None:
         add(_problem("survey", "群众评价权重非零但缺少 [survey]", "mass has weight but no [survey]"))
     if m.weights["performance"] > 0 and m.performance is None:
@@ -426,6 +423,16 @@ def semantic_problems(m: Model) -> list[ModelProblem]:
     out.extend(_tree_problems(m))
     out.extend(_grade_problems(m))
     return out
+
+
+def _formalism_problem(where: str, name: str) -> ModelProblem | None:
+    """A name the formalism screen recognises, used where it would earn points without a reason."""
+    if (hit := formalism.find(name)) is None:
+        return None
+    family, text = hit
+    return _problem(where, f"“{name}”属于形式主义计量（{family.zh}，命中“{text}”），不能计分；如确属实质性内容，请写明 substantive 理由",
+                    f"{name!r} measures formalism ({family.en}, matched {text!r}): it earns no points unless marked "
+                    "substantive with a reason")
 
 
 def _tree_problems(m: Model) -> list[ModelProblem]:
@@ -453,10 +460,9 @@ def _tree_problems(m: Model) -> list[ModelProblem]:
         if m.is_formalism(ind.code) and ind.weight != 0:
             out.append(_problem(where, f"形式主义指标“{ind.name}”权重必须为 0（{formalism.RULE_ZH}）",
                                 f"the formalism indicator {ind.name!r} must have weight 0 ({formalism.RULE_EN})"))
-        elif not m.is_formalism(ind.code) and ind.weight > 0 and ind.substantive is None and (hit := formalism.match(ind.name)):
-            out.append(_problem(where, f"指标“{ind.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性指标，请写明 substantive 理由",
-                                f"{ind.name!r} matches the formalism keyword {hit!r}: it earns no points unless marked "
-                                "substantive with a reason"))
+        elif not m.is_formalism(ind.code) and ind.weight > 0 and ind.substantive is None and (
+                p := _formalism_problem(where, ind.name)):
+            out.append(p)
     for n in m.performance.node:
         if n.formalism and n.weight != 0:
             out.append(_problem(f"performance.{n.code}", "形式主义类别权重必须为 0", "the formalism category must have weight 0"))

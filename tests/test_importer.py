@@ -132,16 +132,16 @@ def test_substantive_override_is_scored_and_shown(tmp_path):
 
     data = tomllib.loads(default_model_toml().decode("utf-8"))
     eco01 = next(i for i in data["performance"]["indicator"] if i["code"] == "ECO01")
-    eco01["name"] = "规范性文件发文合格率"
-    eco01["substantive"] = "衡量发文质量而非数量 / measures the quality of documents, not their number"
+    eco01["name"] = "违反三不发规定印发文件件数"
+    eco01["substantive"] = "统计违规发文而非发文数量 / counts violations of the document rules, not documents issued"
     model = model_from_dict(data)
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
-    ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "规范性文件发文合格率": [9.0, 11.0], "发文数量": [300, 20]})
+    ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "违反三不发规定印发文件件数": [9.0, 11.0], "发文数量": [300, 20]})
     inputs, report = read_period(model, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "i.xlsx", ind)])
     assert report.ok
     assert set(inputs.indicators["code"]) == {"ECO01"}
     shown = {e.column: e for e in inputs.excluded}
-    assert shown["规范性文件发文合格率"].overridden and "quality of documents" in shown["规范性文件发文合格率"].reason.en
+    assert shown["违反三不发规定印发文件件数"].overridden and "violations" in shown["违反三不发规定印发文件件数"].reason.en
     assert not shown["发文数量"].overridden
 
 
