@@ -18,6 +18,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "response_id": ("问卷编号", "问卷号", "答卷编号", "样本编号", "response_id", "response id", "respondent id"),
     "respondent_group": ("受访者类别", "受访者类型", "受访对象", "respondent_group", "respondent group"),
     "channel": ("调查方式", "调查渠道", "channel", "survey method"),
+    "duration": ("答题时长", "答题用时", "作答时长", "填答时长", "用时", "答题时间", "duration", "duration (s)", "seconds",
+                 "time taken"),
     "bonus": ("加分", "加分项", "bonus"),
     "deduction": ("扣分", "扣分项", "deduction", "deductions"),
     "veto": ("一票否决", "一票否决事项", "veto"),

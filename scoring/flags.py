@@ -16,6 +16,8 @@ from typing import Any
 
 class FlagCode(StrEnum):
     LOW_SAMPLE = "low_sample"
+    STRAIGHT_LINING = "straight_lining"
+    SCREEN_GUARDED = "screen_guarded"
     UNCATEGORISED = "uncategorised"
     UNWEIGHTED = "unweighted"
     REVERSE_SUPPRESSED = "reverse_suppressed"
@@ -39,6 +41,8 @@ class NoteCode(StrEnum):
 # (a grade label): the words use it in English when it is not empty.
 PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     FlagCode.LOW_SAMPLE: ("n", "min"),
+    FlagCode.STRAIGHT_LINING: ("n", "dropped"),
+    FlagCode.SCREEN_GUARDED: ("n",),
     FlagCode.UNCATEGORISED: ("n",),
     FlagCode.UNWEIGHTED: (),
     FlagCode.REVERSE_SUPPRESSED: ("k",),

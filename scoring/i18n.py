@@ -37,6 +37,8 @@ TEXT: dict[str, tuple[str, str]] = {
     # ---- flags, statuses, kinds, severities
     "flag.veto": ("一票否决", "Veto"),
     "flag.low_sample": ("样本不足", "Low sample"),
+    "flag.straight_lining": ("剔除答案雷同问卷", "Identical answers dropped"),
+    "flag.screen_guarded": ("答案雷同问卷全部保留", "Identical answers all kept"),
     "flag.reverse_suppressed": ("评议不足不显示", "Reverse result suppressed"),
     "flag.reverse_below_floor": ("基层评议低于底线", "Reverse evaluation below floor"),
     "flag.bonus_capped": ("加分封顶", "Bonus capped"),
@@ -362,6 +364,10 @@ TEXT: dict[str, tuple[str, str]] = {
 # What each flag and note says, with its parameters (scoring.flags.PARAMS); a flag's short label is TEXT["flag.<code>"].
 FLAG_TEXT: dict[FlagCode | NoteCode, tuple[str, str]] = {
     FlagCode.LOW_SAMPLE: ("有效样本 {n} 份，低于 {min} 份", "valid sample {n} below the minimum {min}"),
+    FlagCode.STRAIGHT_LINING: ("{n} 份问卷所有题目答案相同，按模型规则剔除 {dropped} 份",
+                               "{n} respondents gave one identical answer throughout: {dropped} dropped under the model's rule"),
+    FlagCode.SCREEN_GUARDED: ("剔除答案雷同问卷会使本单位没有有效问卷，{n} 份全部保留",
+                              "dropping identical answers would leave no valid respondent: all {n} kept"),
     FlagCode.UNCATEGORISED: ("{n} 份问卷的受访者类别缺失或不在模型中，未计入类别加权均值",
                              "{n} respondents without a model respondent category left out of the weighted mean"),
     FlagCode.UNWEIGHTED: ("问卷没有受访者类别，按全部受访者简单平均", "no respondent categories: plain mean over all respondents"),

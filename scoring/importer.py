@@ -341,6 +341,7 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
     out["respondent_group"] = _text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
     out["channel"] = _text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
+    out["duration"] = _durations(t, cols["duration"], report).to_numpy() if "duration" in cols else np.nan
     blank_id = out["response_id"].isna()
     for i in np.flatnonzero(blank_id.to_numpy())[:MAX_CELL_ISSUES]:
         report.error(t.file, "问卷编号为空", "the response id is blank", sheet=t.sheet, row=int(t.rows[i]),
@@ -359,6 +360,19 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     if not items:
         report.error(t.file, "没有找到任何问卷题目列", "no survey item columns found", sheet=t.sheet)
     return out
+
+
+def _durations(t: Table, pos: int, report: Report) -> pd.Series:
+    """Seconds a respondent took: evidence for the straight-lining screen only, so a cell that is not
+    a number of seconds (or is negative) is a warning and left out, never an error."""
+    values, bad = cells.parse_numbers(t.data[pos])
+    bad = np.asarray(bad) | (values.to_numpy() < 0)
+    for i in np.flatnonzero(bad)[:MAX_CELL_ISSUES]:
+        report.warning(t.file, "答题时长应为秒数，该单元格不作为答题速度的依据",
+                       "the duration should be a number of seconds: this cell is not used as speed evidence",
+                       sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
+                       expected="秒数 / seconds")
+    return pd.Series(np.where(bad, np.nan, values.to_numpy(dtype=float)))
 
 
 # ------------------------------------------------------------------------- indicators

@@ -4,8 +4,9 @@ Every table is a plain DataFrame with fixed columns, so the scoring pipeline, th
 the tests all speak the same shapes:
 
 - units:       unit_id, unit_name, unit_type, group
-- survey:      response_id, unit_id, respondent_group, channel, then one column per survey item
-               holding the canonical answer label of the model's scale, or None when blank
+- survey:      response_id, unit_id, respondent_group, channel, duration (seconds, NaN when not
+               given), then one column per survey item holding the canonical answer label of the
+               model's scale, or None when blank
 - indicators:  unit_id, code, value (float), source (file name)          -- long format
 - compliance:  unit_id, item, status ("pass" | "partial" | "fail" | None), points (float or NaN)
 - adjustments: unit_id, bonus (float), deduction (float), veto (str or None), note (str)
@@ -24,7 +25,7 @@ from scoring.formalism import Exclusion
 from scoring.report import Issue
 
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group"]
-SURVEY_ID_COLUMNS = ["response_id", "unit_id", "respondent_group", "channel"]
+SURVEY_ID_COLUMNS = ["response_id", "unit_id", "respondent_group", "channel", "duration"]
 INDICATOR_COLUMNS = ["unit_id", "code", "value", "source"]
 COMPLIANCE_COLUMNS = ["unit_id", "item", "status", "points"]
 ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
@@ -68,6 +69,13 @@ class PeriodInputs:
     reverse: pd.DataFrame = field(default_factory=lambda: empty(REVERSE_ID_COLUMNS))
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in SURVEY_ID_COLUMNS if c not in self.survey.columns]
+        if missing:  # optional id columns (a survey without durations) are present and empty
+            self.survey = self.survey.reindex(columns=SURVEY_ID_COLUMNS + self.item_columns())
+            if "duration" in missing:
+                self.survey["duration"] = self.survey["duration"].astype(float)
 
     def item_columns(self) -> list[str]:
         return [c for c in self.survey.columns if c not in SURVEY_ID_COLUMNS]

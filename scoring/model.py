@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from scoring import formalism
@@ -61,6 +61,16 @@ class ScreenAction(StrEnum):
     OFF = "off"
     WARN = "warn"
     ERROR = "error"
+
+
+class StraightLining(StrEnum):
+    """What the straight-lining screen does with respondents who give one identical answer to every
+    item they answer (at least `straight_lining_min_items` of them)."""
+
+    OFF = "off"
+    FLAG = "flag"  # mark and report them, keep them (the default: satisfied people answer 满意 throughout)
+    DROP = "drop"  # drop them only with further evidence: answered too fast, or a run of identical forms
+    DROP_IDENTICAL = "drop_identical"  # drop on identical answers alone; spelt "warn" before model 2026.2
 
 
 class ComplianceStyle(StrEnum):
@@ -142,11 +152,20 @@ class Survey(_Strict):
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     satisfied: tuple[str, ...] = ("满意", "比较满意")
     out_of_scale: ScreenAction = ScreenAction.WARN
-    straight_lining: ScreenAction = ScreenAction.WARN
-    straight_lining_min_items: int = Field(default=4, ge=2)
+    straight_lining: StraightLining = StraightLining.FLAG
+    straight_lining_min_items: int = Field(default=4, ge=2)  # answered items, not items in the survey
+    straight_lining_seconds_per_item: float = Field(default=3.0, gt=0)  # faster than this per answered item: evidence
+    straight_lining_min_run: int = Field(default=5, ge=2)  # this many identical forms in a row in one unit: evidence
     answer: tuple[Answer, ...]
     respondent_groups: dict[str, Weight] = {}
     item: tuple[SurveyItem, ...] = ()
+
+    @field_validator("straight_lining", mode="before")
+    @classmethod
+    def _legacy_straight_lining(cls, value: Any) -> Any:
+        """"warn" dropped respondents on identical answers alone (models before 2026.2, kept in the
+        store with every quarter they scored): it keeps that meaning, under its plain name."""
+        return StraightLining.DROP_IDENTICAL if value == "warn" else value
 
     @cached_property
     def lookup(self) -> dict[str, Answer]:

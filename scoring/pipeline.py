@@ -133,7 +133,8 @@ def _mass(run: _Run) -> _Mass:
     """The survey mean per unit and, for departments, its blend with the reverse evaluation."""
     model, idx, inputs = run.model, run.idx, run.inputs
     nothing = pd.Series(np.nan, index=idx)
-    out = _Mass(score=nothing, stats=pd.DataFrame(index=idx, columns=survey.STAT_COLUMNS, dtype=float),
+    out = _Mass(score=nothing, stats=pd.DataFrame(index=idx, columns=survey.STAT_COLUMNS + survey.SCREEN_COLUMNS,
+                                                  dtype=float),
                 answers=pd.DataFrame(columns=["unit_id", "item", "answer", "count"]),
                 reverse=pd.DataFrame(columns=["score", "n_raters", "n_ratings", "suppressed"]),
                 reverse_rated=pd.Series(False, index=idx), reverse_score=nothing,
@@ -142,7 +143,8 @@ def _mass(run: _Run) -> _Mass:
         return out
     responses = inputs.survey[inputs.survey["unit_id"].isin(idx)]
     out.screened = survey.screen(survey.encode(responses, inputs.item_columns(), model.survey), model.survey)
-    out.stats = survey.unit_statistics(out.screened.kept, model.survey).reindex(idx)
+    stats = survey.unit_statistics(out.screened.kept, model.survey).reindex(idx)
+    out.stats = stats.join(out.screened.summary.reindex(idx))
     out.answers = survey.answer_distribution(out.screened.kept, model.survey)
     survey_mean = out.stats["mean"]
     out.score = survey_mean.copy()
@@ -255,6 +257,11 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd
     if model.survey is not None:
         for u in idx[stats["low_sample"].fillna(False).astype(bool) & stats["n_valid"].notna()]:
             flags[u].append(make(FlagCode.LOW_SAMPLE, n=int(stats.at[u, "n_valid"]), min=model.survey.min_sample))
+        for u in idx[stats["n_straight_dropped"].fillna(0) > 0]:
+            flags[u].append(make(FlagCode.STRAIGHT_LINING, n=int(stats.at[u, "n_straight_lining"]),
+                                 dropped=int(stats.at[u, "n_straight_dropped"])))
+        for u in idx[stats["screen_guarded"].eq(True)]:
+            flags[u].append(make(FlagCode.SCREEN_GUARDED, n=int(stats.at[u, "n_straight_lining"])))
         if model.survey.respondent_groups:
             for u in idx[stats["n_uncategorised"].fillna(0) > 0]:
                 flags[u].append(make(FlagCode.UNCATEGORISED, n=int(stats.at[u, "n_uncategorised"])))
@@ -316,15 +323,33 @@ def _rows(idx, dimension, code, name, raw, score, weight, note) -> pd.DataFrame:
 
 
 def _screen_warnings(screened: survey.Screened | None) -> list[Issue]:
+    """What the survey screens removed or marked, for the whole period (per unit: PeriodResult.survey)."""
     if screened is None:
         return []
     out = []
-    for frame, zh, en in ((screened.duplicates, "条重复问卷编号已剔除", "duplicate response ids removed"),
-                          (screened.straight_liners, "份问卷所有题目答案完全相同，已剔除", "straight-lining respondents removed")):
-        if len(frame):
-            ids = "、".join(map(str, frame["response_id"].head(10)))
-            out.append(Issue(Severity.WARNING, "", f"群众评价：{len(frame)} {zh}（{ids}）",
-                             f"survey: {len(frame)} {en} ({ids})"))
+
+    def ids(frame: pd.DataFrame, sep: str = "、") -> str:
+        return sep.join(map(str, frame["response_id"].head(10))) + ("…" if len(frame) > 10 else "")
+
+    if len(dup := screened.duplicates):
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(dup)} 条重复问卷编号已剔除（{ids(dup)}）",
+                         f"survey: {len(dup)} duplicate response ids removed ({ids(dup, ', ')})"))
+    liners, dropped = screened.straight_liners, screened.dropped
+    if len(dropped):
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，按模型规则剔除 {len(dropped)} 份"
+                         f"（{ids(dropped)}）",
+                         f"survey: {len(liners)} respondents gave one identical answer throughout; {len(dropped)} dropped "
+                         f"under the model's rule ({ids(dropped, ', ')})"))
+    elif len(liners):
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，已标记，未剔除（{ids(liners)}）",
+                         f"survey: {len(liners)} respondents gave one identical answer throughout: marked, not "
+                         f"dropped ({ids(liners, ', ')})"))
+    if (guarded := screened.summary.index[screened.summary["screen_guarded"]]).size:
+        out.append(Issue(Severity.WARNING, "", f"群众评价：剔除答案雷同问卷会使 {'、'.join(map(str, guarded[:10]))} "
+                         "没有有效问卷，这些单位的问卷全部保留",
+                         f"survey: dropping identical answers would leave {', '.join(map(str, guarded[:10]))} without a "
+                         "valid respondent: "
+                         "all of theirs are kept"))
     return out
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from scoring import i18n
 from scoring.flags import Flag
 
@@ -46,6 +48,19 @@ def _indicator_records(breakdown) -> dict[str, list[dict]]:
     return out
 
 
+def _survey_screen(r: PeriodResult) -> dict | None:
+    """The period's survey screens: the straight-lining policy and what each screen found."""
+    if r.model.survey is None:
+        return None
+    s = r.survey
+    total = (lambda c: int(pd.to_numeric(s[c], errors="coerce").fillna(0).sum())) if len(s) else (lambda c: 0)
+    return {"straight_lining": str(r.model.survey.straight_lining),
+            "straight_lining_min_items": r.model.survey.straight_lining_min_items,
+            "duplicates": total("n_duplicates"), "straight_lining_found": total("n_straight_lining"),
+            "straight_lining_dropped": total("n_straight_dropped"),
+            "guarded_units": sorted(s.index[s["screen_guarded"].eq(True)].tolist()) if len(s) else []}
+
+
 def result_to_json(r: PeriodResult) -> dict:
     survey = r.survey.to_dict("index")
     indicators = _indicator_records(r.breakdown)
@@ -65,6 +80,10 @@ def result_to_json(r: PeriodResult) -> dict:
                 "n_valid": _int(s["n_valid"]), "n_unknown": _int(s["n_unknown"]), "mean": _num(s["mean"]),
                 "ci": [_num(s["ci_low"]), _num(s["ci_high"])], "ci_level": r.model.survey.ci_level,
                 "satisfaction_rate": _num(s["satisfaction_rate"]),
+                "screen": {"rows": _int(s["n_rows"]), "duplicates": _int(s["n_duplicates"]),
+                           "straight_lining": _int(s["n_straight_lining"]),
+                           "straight_lining_dropped": _int(s["n_straight_dropped"]),
+                           "guarded": s["screen_guarded"] is True or s["screen_guarded"] == 1.0},
             },
             "indicators": indicators.get(row["unit_id"], []),
         })
@@ -73,6 +92,7 @@ def result_to_json(r: PeriodResult) -> dict:
         "period": r.period,
         "model": {"name": r.model.model.name, "version": r.model.model.version, "weights": r.model.weights},
         "units": units,
+        "survey_screen": _survey_screen(r),
         "excluded": [{**e.as_json(), "reason": e.reason.as_json()} for e in r.excluded],
         "warnings": [w.as_json() for w in r.warnings],
     }

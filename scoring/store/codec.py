@@ -29,7 +29,7 @@ from scoring.report import Issue
 # Column order of the rows of each input table (after version_id, seq).
 ROW_COLUMNS: dict[str, list[str]] = {
     "units": ["unit_id", "unit_name", "unit_type", "group_name"],
-    "survey": ["response_id", "unit_id", "respondent_group", "channel", "answers"],
+    "survey": ["response_id", "unit_id", "respondent_group", "channel", "duration", "answers"],
     "indicators": ["unit_id", "code", "value", "source"],
     "compliance": ["unit_id", "item", "status", "points"],
     "adjustments": ["unit_id", "bonus", "deduction", "veto", "note"],
@@ -37,7 +37,10 @@ ROW_COLUMNS: dict[str, list[str]] = {
 }
 _TEXT = {"units": (0, 1, 2, 3), "survey": (0, 1, 2, 3), "indicators": (0, 1, 3), "compliance": (0, 1, 2),
          "adjustments": (0, 3, 4), "reverse": (1,)}
-_REAL = {"indicators": (2,), "compliance": (3,), "adjustments": (1, 2)}
+_REAL = {"survey": (4,), "indicators": (2,), "compliance": (3,), "adjustments": (1, 2)}
+# Columns added after schema 2, left out of the checksum while every row of the table has them
+# empty, so versions stored before they existed keep their checksum: table -> column positions.
+_LATER_COLUMNS = {"survey": (4,)}
 
 
 def is_missing(v: Any) -> bool:
@@ -87,7 +90,8 @@ def encode(inputs: PeriodInputs) -> dict[str, list[tuple]]:
     s, r = inputs.survey, inputs.reverse
     raw = {
         "units": list(inputs.units[UNIT_COLUMNS].itertuples(index=False, name=None)),
-        "survey": list(zip(*(s[c] for c in SURVEY_ID_COLUMNS), _answers(s, items), strict=True)),
+        "survey": list(zip(*(s.reindex(columns=SURVEY_ID_COLUMNS)[c] for c in SURVEY_ID_COLUMNS),
+                           _answers(s, items), strict=True)),
         "indicators": list(inputs.indicators[INDICATOR_COLUMNS].itertuples(index=False, name=None)),
         "compliance": list(inputs.compliance[COMPLIANCE_COLUMNS].itertuples(index=False, name=None)),
         "adjustments": list(inputs.adjustments[ADJUSTMENT_COLUMNS].itertuples(index=False, name=None)),
@@ -139,10 +143,18 @@ def checksum(rows: dict[str, list[tuple]], model_sha: str, items: list[str], cri
     h.update(json.dumps([model_sha, items, criteria], ensure_ascii=False).encode())
     for table in ROW_COLUMNS:
         h.update(f"\x1e{table}\x1f".encode())
-        for row in rows[table]:
+        for row in _hashed(table, rows[table]):
             h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
             h.update(b"\n")
     return h.hexdigest()
+
+
+def _hashed(table: str, rows: list[tuple]) -> list[tuple]:
+    """The rows as the checksum sees them: columns added later are left out while all empty."""
+    later = [i for i in _LATER_COLUMNS.get(table, ()) if all(r[i] is None for r in rows)]
+    if not later:
+        return rows
+    return [tuple(v for i, v in enumerate(r) if i not in later) for r in rows]
 
 
 def sha256_text(text: str) -> str:

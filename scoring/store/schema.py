@@ -116,7 +116,8 @@ survey_responses = _input_table(
     "survey_responses",
     Column("response_id", Text), Column("unit_id", Text), Column("respondent_group", Text),
     Column("channel", Text),
-    Column("answers", Text, nullable=False))  # JSON list aligned with versions.survey_items
+    Column("answers", Text, nullable=False),  # JSON list aligned with versions.survey_items
+    Column("duration", Real))                 # seconds taken, when the survey file gives them (schema 3)
 indicator_values = _input_table(
     "indicator_values",
     Column("unit_id", Text), Column("code", Text), Column("value", Real), Column("source", Text))
@@ -186,7 +187,7 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -227,7 +228,20 @@ def _structured_messages(conn: Connection) -> None:
             warnings=warnings(row.warnings), excluded=excluded(row.excluded)))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages}
+def _add_column(conn: Connection, table: Table, name: str) -> None:
+    """Add a column of the current table definition, unless it is there already."""
+    if name in {c["name"] for c in inspect(conn).get_columns(table.name)}:
+        return
+    kind = table.c[name].type.compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+
+def _schema3(conn: Connection) -> None:
+    """2 -> 3: survey durations (for the straight-lining screen's speed evidence)."""
+    _add_column(conn, survey_responses, "duration")
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _schema3}
 
 
 class SchemaError(SanweiError, RuntimeError):

@@ -1,0 +1,117 @@
+"""Regression tests for issue 13: scoring rules an independent audit found wrong or missing, and
+the seed's 容错纠错 (fault tolerance) and 减负 (burden reduction) rules.
+
+Each test's docstring names the point of the issue it guards. Files are real xlsx written and read
+back; the table-driven formalism test lives in tests/test_formalism.py.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from scoring.flags import FlagCode, codes
+from scoring.importer import read_period
+from scoring.model import default_model_toml, load_model
+from scoring.pipeline import score_period
+
+MODEL = load_model()
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+PERIOD = "2026Q3"
+ITEMS = [q.name for q in MODEL.survey.item]
+
+
+def _model_dict() -> dict:
+    return tomllib.loads(default_model_toml().decode("utf-8"))
+
+
+def _write(tmp_path: Path, name: str, frame: pd.DataFrame) -> tuple[str, Path]:
+    path = tmp_path / name
+    frame.to_excel(path, index=False)
+    return name, path
+
+
+def _units() -> pd.DataFrame:
+    return pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+
+
+def _demo_files(period: str = PERIOD) -> list[tuple[str, Path]]:
+    return [(p.name, p) for p in [DEMO / "units.xlsx", *sorted(DEMO.glob(f"{period}_*.xlsx"))]]
+
+
+def _by_unit(result) -> pd.DataFrame:
+    return result.units.set_index("unit_id")
+
+
+# --------------------------------------------------------------------------- §1, §2 straight-lining
+
+def _survey(rows: dict[str, list[list[str]]], durations: dict[str, list[float]] | None = None) -> pd.DataFrame:
+    """Survey rows per unit code: each row is the answers to the model's items."""
+    frames = []
+    for unit, answers in rows.items():
+        df = pd.DataFrame(answers, columns=ITEMS)
+        df.insert(0, "问卷编号", [f"{unit}-{i:03d}" for i in range(len(answers))])
+        df.insert(1, "单位编码", unit)
+        df.insert(2, "受访者类别", "群众")
+        if durations is not None:
+            df.insert(3, "答题时长", durations[unit])
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_demo_quarter_keeps_every_genuine_all_satisfied_respondent():
+    """§1: the default no longer drops satisfied respondents: BM10 keeps all 149 valid respondents
+    of 2026Q3 (it lost 28 before), and the period reports what the screen marked."""
+    inputs, report = read_period(MODEL, PERIOD, _demo_files())
+    assert report.ok
+    r = score_period(MODEL, inputs)
+    bm10 = r.survey.loc["BM10"]
+    assert bm10["n_straight_lining"] == 28 and bm10["n_straight_dropped"] == 0
+    assert bm10["n_valid"] == bm10["n_rows"] - bm10["n_duplicates"] == 149
+    screen = r.to_json()["survey_screen"]
+    assert screen["straight_lining"] == "flag" and screen["straight_lining_dropped"] == 0
+    assert screen["straight_lining_found"] == int(r.survey["n_straight_lining"].sum()) > 50
+    assert any("marked, not dropped" in w.message_en for w in r.warnings)
+    assert FlagCode.STRAIGHT_LINING.value not in codes(_by_unit(r).at["BM10", "flags"])
+
+
+def test_a_unit_where_everyone_answers_satisfied_is_scored(tmp_path):
+    """§2: a unit whose every respondent answers 满意 throughout is scored (it was `incomplete`, with
+    n_valid null and no low_sample flag), and its report says what the screen did for it."""
+    units = _units()
+    rows = {"JD01": [["满意"] * 8] * 40, "JD02": [["满意", "比较满意"] * 4] * 40}
+    files = [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "survey.xlsx", _survey(rows))]
+    inputs, report = read_period(MODEL, PERIOD, files)
+    assert inputs is not None, report.to_text("en")
+    for policy in ("flag", "drop", "drop_identical"):
+        model = MODEL.model_copy(update={"survey": MODEL.survey.model_copy(update={"straight_lining": policy})})
+        r = score_period(model, inputs)
+        jd01 = r.survey.loc["JD01"]
+        assert jd01["n_valid"] == 40 and jd01["mean"] == 100, policy
+        assert jd01["n_straight_lining"] == 40 and jd01["n_straight_dropped"] == 0, policy
+        unit = next(u for u in r.to_json()["units"] if u["unit_id"] == "JD01")
+        assert unit["mass"] == 100 and "mass" not in str(unit["flags"]), policy
+        assert unit["survey"]["screen"] == {"rows": 40, "duplicates": 0, "straight_lining": 40,
+                                            "straight_lining_dropped": 0, "guarded": policy != "flag"}
+        if policy != "flag":
+            assert FlagCode.SCREEN_GUARDED.value in codes(_by_unit(r).at["JD01", "flags"])
+
+
+def test_drop_policy_uses_the_duration_column(tmp_path):
+    """§1: `drop` needs evidence beyond identical answers: with a 答题时长 column, identical answers
+    given in 20 seconds are dropped, the same answers given in 6 minutes are kept."""
+    units = _units()
+    rows = {"JD01": [["满意"] * 8] * 2 + [["满意", "比较满意"] * 4] * 38}
+    durations = {"JD01": [20.0, 360.0] + [300.0] * 38}
+    files = [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "survey.xlsx", _survey(rows, durations))]
+    inputs, report = read_period(MODEL, PERIOD, files)
+    assert inputs is not None and inputs.survey["duration"].notna().all()
+    model = MODEL.model_copy(update={"survey": MODEL.survey.model_copy(update={"straight_lining": "drop"})})
+    r = score_period(model, inputs)
+    assert r.survey.at["JD01", "n_straight_lining"] == 2 and r.survey.at["JD01", "n_straight_dropped"] == 1
+    assert r.survey.at["JD01", "n_valid"] == 39
+    [flag] = [f for f in _by_unit(r).at["JD01", "flags"] if f.code == FlagCode.STRAIGHT_LINING]
+    assert flag.params == {"n": 2, "dropped": 1}
