@@ -269,8 +269,22 @@ class Tier(_Strict):
     quota: float | None = Field(default=None, gt=0, le=1)
 
 
+class QuotaRounding(StrEnum):
+    FLOOR = "floor"  # at most the quota: 20% of 3 units is 0 places
+    ROUND = "round"  # the nearest whole number, halves up: 20% of 3 is 1, of 12 is 2
+    CEIL = "ceil"    # at least the quota: 20% of 11 is 3
+
+
+class QuotaTies(StrEnum):
+    DEMOTE_ALL = "demote_all"  # units tied across the boundary all drop (the quota is a maximum)
+    KEEP_ALL = "keep_all"      # units tied with the last place all keep the tier (the quota may be exceeded)
+
+
 class Grades(_Strict):
     quota_scope: Scope = Scope.GROUP
+    quota_rounding: QuotaRounding = QuotaRounding.FLOOR  # places = quota × units of the scope, rounded so
+    quota_min_one: bool = False  # a tier with a quota has at least one place in every scope with units
+    quota_ties: QuotaTies = QuotaTies.DEMOTE_ALL
     veto_grade: str | None = None
     tier: tuple[Tier, ...]
 
