@@ -60,6 +60,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind.unknown": ("无法识别", "Not recognised"),
     "sev.error": ("错误", "Error"),
     "sev.warning": ("警告", "Warning"),
+    "sev.info": ("提示", "Information"),
     # ---- column headers
     "col.rank": ("排名", "Rank"),
     "col.rank_overall": ("总排名", "Overall rank"),

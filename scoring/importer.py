@@ -95,8 +95,9 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
     if parts["survey"]:
         inputs.survey = pd.concat(parts["survey"], ignore_index=True)
     if parts["indicators"]:
+        no_points = {c for c in model.indicators if model.is_formalism(c)}
         inputs.indicators = _merge(pd.concat(parts["indicators"], ignore_index=True), ["unit_id", "code"], ["value"],
-                                   ("指标", "indicator"), report)[INDICATOR_COLUMNS]
+                                   ("指标", "indicator"), report, no_points)[INDICATOR_COLUMNS]
     if parts["compliance"]:
         comp = pd.concat([p[0] for p in parts["compliance"]], ignore_index=True)
         inputs.compliance = _merge(comp, ["unit_id", "item"], ["status", "points"], ("合规项", "compliance item"),
@@ -290,12 +291,15 @@ def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: 
                          f"columns {t.header[first]!r} ({t.columns[first]}) and {header!r} ({t.columns[pos]}) are both {code}",
                          sheet=t.sheet, column=t.columns[pos], header=header)
             continue
+        where = {"sheet": t.sheet, "column": t.columns[pos], "header": header}
         if code is not None and code not in keep_formalism:
             matched[pos] = code
             if kw is not None:  # a model indicator marked substantive despite the keyword: shown, not hidden
-                excluded.append(formalism.substantive(t.file, header, kw, (substantive or {}).get(code) or ""))
+                excluded.append(e := formalism.substantive(t.file, header, kw, (substantive or {}).get(code) or ""))
+                report.info(t.file, f"列“{header}”{e.reason.zh}", f"column {header!r}: {e.reason.en}", **where)
         elif kw is not None or code in keep_formalism:
-            excluded.append(formalism.exclusion(t.file, header, kw or "形式主义类别"))
+            excluded.append(e := formalism.exclusion(t.file, header, kw or "形式主义类别"))
+            report.info(t.file, f"列“{header}”{e.reason.zh}", f"column {header!r} {e.reason.en}", **where)
             if code is not None:
                 matched[pos] = code
         else:
@@ -424,18 +428,28 @@ def _where(t: Table, pos: int) -> dict:
     return {"_file": t.file, "_sheet": t.sheet, "_row": t.rows, "_col": t.columns[pos], "_header": t.header[pos]}
 
 
-def _merge(df: pd.DataFrame, keys: list[str], values: list[str], what: tuple[str, str], report: Report) -> pd.DataFrame:
+def _merge(df: pd.DataFrame, keys: list[str], values: list[str], what: tuple[str, str], report: Report,
+           no_points: set[str] = frozenset()) -> pd.DataFrame:
     """多表合一: rows from several files merge; the same key with two different values is an error
-    naming both cells (file, sheet, cell), whether the two rows come from two files or one."""
+    naming both cells (file, sheet, cell), whether the two rows come from two files or one. In a
+    column that earns no points (`no_points`: formalism codes) a disagreement blocks nothing: it is
+    noted as information, the first value kept."""
     dup = df[df.duplicated(keys, keep=False)]
     dup = dup.assign(_show=[" / ".join(_shown(v) for v in row) for row in dup[values].itertuples(index=False)])
     for key, g in dup.groupby(keys, sort=False):
         if g["_show"].nunique() > 1:
             a, b = g.iloc[0], g[g["_show"] != g["_show"].iloc[0]].iloc[0]
             cell_a, cell_b = f"{a['_file']} [{a['_sheet']}] {a['_col']}{a['_row']}", f"{b['_file']} [{b['_sheet']}] {b['_col']}{b['_row']}"
+            where = {"sheet": b["_sheet"], "row": int(b["_row"]), "column": b["_col"], "header": b["_header"],
+                     "value": b["_show"]}
+            if key[1] in no_points:
+                report.info(b["_file"], f"单位 {key[0]} 的不计分列 {key[1]}（{b['_header']}）在 {cell_a}（{a['_show']}）与 "
+                            f"{cell_b}（{b['_show']}）中不一致；该列不计分，不影响任何得分",
+                            f"unit {key[0]}, column {key[1]} ({b['_header']}) that earns no points: {a['_show']} in "
+                            f"{cell_a} but {b['_show']} in {cell_b}; it changes no score", **where)
+                continue
             report.error(b["_file"], f"单位 {key[0]} 的{what[0]} {key[1]} 在 {cell_a}（{a['_show']}）与 {cell_b}（{b['_show']}）中不一致",
-                         f"unit {key[0]}, {what[1]} {key[1]}: {a['_show']} in {cell_a} but {b['_show']} in {cell_b}",
-                         sheet=b["_sheet"], row=int(b["_row"]), column=b["_col"], header=b["_header"], value=b["_show"])
+                         f"unit {key[0]}, {what[1]} {key[1]}: {a['_show']} in {cell_a} but {b['_show']} in {cell_b}", **where)
     return df.drop_duplicates(keys).drop(columns=WHERE).reset_index(drop=True)
 
 

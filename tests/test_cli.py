@@ -35,7 +35,7 @@ def test_score_demo_quarter_json_contract(tmp_path):
                 "bonus", "deduction", "rank_group", "rank_overall", "grade", "veto", "flags", "survey", "indicators"]:
         assert key in unit
     assert isinstance(unit["total"], float) and isinstance(unit["rank_overall"], int)
-    assert set(unit["survey"]) == {"n_valid", "n_unknown", "mean", "ci", "ci_level", "satisfaction_rate"}
+    assert set(unit["survey"]) == {"n_valid", "n_unknown", "mean", "ci", "ci_level", "satisfaction_rate", "screen"}
     for u in data["units"]:
         total = sum(i["contribution"] for i in u["indicators"]) + u["bonus"] - u["deduction"]
         assert total == pytest.approx(u["total"], abs=1e-9)

@@ -115,3 +115,39 @@ def test_drop_policy_uses_the_duration_column(tmp_path):
     assert r.survey.at["JD01", "n_valid"] == 39
     [flag] = [f for f in _by_unit(r).at["JD01", "flags"] if f.code == FlagCode.STRAIGHT_LINING]
     assert flag.params == {"n": 2, "dropped": 1}
+
+
+# --------------------------------------------------------------------------- §4 a column that earns nothing never blocks
+
+def test_a_disagreement_in_a_formalism_column_is_information_not_an_error(tmp_path):
+    """§4: two department files both carrying 会议次数 with different numbers made the quarter fail
+    ("单位 BM12 的指标 FOR02 … 不一致"); the column earns nothing, so the import goes through, the
+    column is listed as 不计分 and the disagreement is noted as information naming both cells."""
+    units = _units()
+    a = pd.DataFrame({"单位编码": ["BM12", "BM11"], "重点工作任务完成率": [95.0, 90.0], "会议次数": [12, 8]})
+    b = pd.DataFrame({"单位编码": ["BM12", "BM11"], "预算执行进度": [97.0, 99.0], "会议次数": [30, 8]})
+    files = [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "ducha.xlsx", a), _write(tmp_path, "yingji.xlsx", b)]
+    inputs, report = read_period(MODEL, PERIOD, files)
+    assert report.ok, report.to_text("en")
+    [note] = [i for i in report.infos if "FOR02" in i.message_en]
+    assert "ducha.xlsx" in note.message_zh and "yingji.xlsx" in note.message_zh and "BM12" in note.message_en
+    assert note.column == "C" and note.row == 2 and "changes no score" in note.message_en
+    assert {e.column for e in inputs.excluded} == {"会议次数"}
+    assert any("不计分" in i.message_zh and i.header == "会议次数" for i in report.infos)
+    # a scored indicator that disagrees still blocks
+    b["重点工作任务完成率"] = [80.0, 90.0]
+    files[2] = _write(tmp_path, "yingji.xlsx", b)
+    inputs, report = read_period(MODEL, PERIOD, files)
+    assert inputs is None and any("DEP01" in e.message_en for e in report.errors)
+
+
+def test_validate_lists_the_columns_that_earn_no_points(tmp_path):
+    """§8: `sanwei validate` lists the 不计分 columns with the rule and where they are."""
+    import subprocess
+    import sys
+
+    files = [str(DEMO / "units.xlsx"), *map(str, sorted(DEMO.glob(f"{PERIOD}_indicators_*.xlsx")))]
+    res = subprocess.run([sys.executable, "-m", "scoring", "validate", *files, "--lang", "en"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    lines = [x for x in res.stdout.splitlines() if x.startswith("INFO") and "earns no points" in x]
+    assert any("(台账页数)" in x for x in lines) and any("(会议次数)" in x for x in lines), res.stdout
