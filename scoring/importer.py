@@ -405,6 +405,8 @@ def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     frames = []
     for p, code in matched.items():
         values = _numbers(t, p, report)
+        if model.indicators[code].unit == "%" and not model.is_formalism(code):
+            _warn_fractions(t, p, values, model.indicators[code].name, report)
         frames.append(pd.DataFrame({"unit_id": units.to_numpy(), "code": code, "value": values.to_numpy(),
                                     "source": t.file, **_where(t, p)}))
     if not frames:
@@ -415,6 +417,23 @@ def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: R
 
 
 WHERE = ["_file", "_sheet", "_row", "_col", "_header"]
+FRACTION_MAX = 1.5  # a % indicator whose plain numbers all lie in [0, 1.5] was probably written as fractions
+
+
+def _warn_fractions(t: Table, pos: int, values: pd.Series, name: str, report: Report) -> None:
+    """A percentage indicator whose numbers (not formatted as percentages) all lie in [0, 1.5]: most
+    likely 90% written as 0.9. Scored as written, with a warning at the column."""
+    plain = values[~t.percent_rows(pos) & values.notna().to_numpy()]
+    if plain.empty or not plain.between(0, FRACTION_MAX).all():
+        return
+    first = int(plain.index[0])
+    report.warning(t.file, f"指标“{name}”以百分数（%）计，但本列 {len(plain)} 个数值都在 0–{FRACTION_MAX:g} 之间且不是百分比格式："
+                   f"是否把 90% 写成了 0.9？如是，请改为 90 或把单元格设为百分比格式；现按原值计分",
+                   f"indicator {name!r} is in percent, but the {len(plain)} numbers of this column all lie in "
+                   f"0–{FRACTION_MAX:g} and are not formatted as percentages: was 90% written as 0.9? If so write 90 or "
+                   "format the cells as percentages; they are scored as written",
+                   sheet=t.sheet, row=int(t.rows[first]), column=t.columns[pos], header=t.header[pos],
+                   expected="0–100 (%)")
 
 
 def _shown(value: object) -> str:

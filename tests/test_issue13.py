@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from scoring.flags import FlagCode, codes
 from scoring.importer import read_period
@@ -151,3 +152,69 @@ def test_validate_lists_the_columns_that_earn_no_points(tmp_path):
                          capture_output=True, text=True, timeout=120, cwd=ROOT)
     lines = [x for x in res.stdout.splitlines() if x.startswith("INFO") and "earns no points" in x]
     assert any("(台账页数)" in x for x in lines) and any("(会议次数)" in x for x in lines), res.stdout
+
+
+# --------------------------------------------------------------------------- §5 percent-formatted cells
+
+MESSY = ROOT / "tests" / "fixtures" / "messy"
+
+
+@pytest.mark.parametrize("name", ["percent_indicators.xlsx", "lo_percent_indicators.xlsx", "lo_percent_from_csv.xlsx"])
+def test_percent_formatted_cells_read_as_the_percentage_shown(name, tmp_path):
+    """§5: a cell showing 90% stores 0.9; it scored 0 instead of 80 on 12345热线按时办结率 (80 → 60,
+    100 → 100), silently. Files written by openpyxl and by LibreOffice (re-saved, and its CSV
+    filter turning "90%" into 0.9 with a 0.00% format) read as 90, like the text "90%"."""
+    units = _units()
+    inputs, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), (name, MESSY / name)])
+    assert inputs is not None, report.to_text("en")
+    values = inputs.indicators.set_index(["unit_id", "code"])["value"]
+    assert values[("JD01", "LIV03")] == 90 and values[("JD02", "LIV03")] == 95.5 and values[("JD03", "LIV03")] == 85
+    assert values[("JD01", "LIV05")] == 98.5 and values[("JD02", "LIV05")] == 97
+    scored = score_period(MODEL, inputs).breakdown.set_index(["unit_id", "code"])["score"]
+    assert scored[("JD01", "LIV03")] == pytest.approx(80)
+    assert any(i.column == "B" and "percentages" in i.message_en for i in report.infos)
+
+
+def test_a_literal_percent_sign_in_a_format_does_not_scale():
+    """§5: only a percent number format scales; 0"%" shows a quoted sign and stores what it shows."""
+    from scoring.reader import read_table
+    from scoring.xlsx_formats import is_percent_format
+
+    table = read_table(MESSY / "percent_indicators.xlsx", "p.xlsx")
+    assert table.data[4].tolist() == ["90"] * 3 and "E" not in table.percent
+    assert [is_percent_format(c) for c in ("0%", "0.00%", "#,##0.0%;[Red]-#,##0.0%", '0"%"', "0\\%", "[>=100]0;0%",
+                                           "General", "0.00")] == [True, True, True, False, False, True, False, False]
+
+
+def test_a_percent_indicator_written_as_fractions_is_warned_with_its_location(tmp_path):
+    """§5: an indicator in % whose plain numbers all lie in [0, 1.5] (城镇新增就业完成率 written as 1.02,
+    0.98, 1.1) is scored as written with a warning naming the column; percent-formatted ones are not."""
+    units = _units()
+    name = "percent_indicators.xlsx"
+    _, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), (name, MESSY / name)])
+    [warning] = [w for w in report.warnings if "0.9" in w.message_en]
+    assert (warning.file, warning.column, warning.row, warning.header) == (name, "D", 2, "城镇新增就业完成率")
+    assert "城镇新增就业完成率" in warning.message_zh
+
+
+def test_a_quarter_with_percent_formatted_rates_scores_like_the_plain_one(tmp_path):
+    """§5: the demo quarter with its rates written as percent-formatted fractions (as Excel and WPS
+    store them) scores exactly like the original."""
+    import openpyxl
+
+    files = _demo_files()
+    plain = score_period(MODEL, read_period(MODEL, PERIOD, files)[0])
+    src = DEMO / f"{PERIOD}_indicators_zhengwu.xlsx"
+    wb = openpyxl.load_workbook(src)
+    ws = wb.active
+    rates = [c.column for c in ws[1] if c.value in ("12345热线按时办结率", "政务服务好评率", "涉企办件超期率")]
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column in rates and isinstance(cell.value, (int, float)):
+                cell.value, cell.number_format = cell.value / 100, "0.00%"
+    wb.save(tmp_path / src.name)
+    files = [(n, tmp_path / n if n == src.name else p) for n, p in files]
+    formatted, report = read_period(MODEL, PERIOD, files)
+    assert formatted is not None and not any("0.9" in w.message_en for w in report.warnings)
+    again = score_period(MODEL, formatted)
+    pd.testing.assert_series_equal(again.units["total"], plain.units["total"])
