@@ -41,8 +41,12 @@ COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {
     "fail": ("未通过", "不通过", "不合格", "否", "未落实", "fail", "failed", "no", "×", "✗"),
 }
 
-# what officers write in the 一票否决 column when there was no veto event
-NO_VETO_WORDS: tuple[str, ...] = ("无", "否", "没有", "无此情况", "不涉及", "0", "-", "—", "/", "n/a", "na", "none", "no")
+# what officers write in a yes/no column (加分, 扣分, 一票否决, 容错免责) when nothing happened: all of
+# these and a blank cell mean the same, "none"
+NOTHING_WORDS: tuple[str, ...] = ("无", "否", "没有", "无此情况", "不涉及", "0", "0.0", "-", "—", "/", "n/a", "na", "none",
+                                  "no", "nil")
+# in a pass/fail compliance item 否 and 0 mean fail; these mean "not assessed", like a blank cell
+NOT_ASSESSED_WORDS: tuple[str, ...] = ("无", "没有", "无此情况", "不涉及", "-", "—", "/", "n/a", "na", "none", "nil")
 
 _SPACE = re.compile(r"\s+")
 _TRAILING_PAREN = re.compile(r"\([^()]*\)$")
@@ -64,15 +68,25 @@ def compliance_status(text: object) -> str | None:
     return _STATUS.get(normalise(text))
 
 
-_NO_VETO = {normalise(w) for w in NO_VETO_WORDS}
+_NOTHING = {normalise(w) for w in NOTHING_WORDS}
+_NOT_ASSESSED = {normalise(w) for w in NOT_ASSESSED_WORDS}
+
+
+def is_nothing(text: object) -> bool:
+    """A blank cell or a "none" word (无, 否, 0 …) in a yes/no column."""
+    if text is None or (isinstance(text, float) and text != text):
+        return True
+    return not str(text).strip() or normalise(text) in _NOTHING
+
+
+def not_assessed(text: object) -> bool:
+    """A "not applicable" word (无, 不涉及 …) in a pass/fail compliance item: left out, like a blank."""
+    return normalise(text) in _NOT_ASSESSED
 
 
 def veto_reason(text: object) -> str | None:
-    """The veto reason in a 一票否决 cell, or None for a blank cell or a "no veto" word like 无."""
-    if text is None or (isinstance(text, float) and text != text):
-        return None
-    reason = str(text).strip()
-    return None if not reason or normalise(reason) in _NO_VETO else reason
+    """The veto reason in a 一票否决 cell, or None for a blank cell or a "none" word like 无."""
+    return None if is_nothing(text) else str(text).strip()
 
 
 def canonical(header: object) -> str | None:

@@ -172,6 +172,10 @@ class UnitMatcher:
         for uid in roster["unit_id"]:
             self.by_key[aliases.normalise(uid)] = uid
         self.names = list(roster["unit_name"])
+        self._name = dict(zip(roster["unit_id"], roster["unit_name"], strict=True))
+
+    def name_of(self, unit_id: str) -> str:
+        return str(self._name.get(unit_id, unit_id))
 
     def resolve(self, values: pd.Series) -> pd.Series:
         keys = values.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
@@ -181,34 +185,65 @@ class UnitMatcher:
         return tuple(difflib.get_close_matches(str(value).strip(), self.names, n=3, cutoff=0.4))
 
 
-def _unit_column(item: Loaded, report: Report) -> int | None:
-    for want in ("unit_id", "unit_name", "department"):
-        for pos, canon in item.columns.items():
-            if canon == want:
-                return pos
-    t = item.table
-    report.error(t.file, "缺少单位列（单位编码或单位名称）", "no unit column (unit code or unit name)",
-                 sheet=t.sheet)
-    return None
+def _unit_columns(item: Loaded) -> list[int]:
+    """Positions of the unit columns: the code and the name columns when both are there (a row may
+    fill either: SPEC 3 "code or name"), else the 被评部门 column of a reverse file."""
+    found = {canon: pos for pos, canon in sorted(item.columns.items(), reverse=True)}
+    return [found[c] for c in ("unit_id", "unit_name") if c in found] or \
+        ([found["department"]] if "department" in found else [])
 
 
-def _resolve_units(item: Loaded, pos: int, matcher: UnitMatcher, report: Report) -> pd.Series:
-    """Unit ids for every data row; an unknown unit is an error naming the cell and the closest names."""
+def _units_of(item: Loaded, matcher: UnitMatcher, report: Report) -> pd.Series | None:
+    """Unit ids for every data row, by code or by name: a row with a blank 单位编码 and a valid
+    单位名称 resolves by name; a code and a name of two different units on one row is an error naming
+    both; an unknown unit is an error naming the cell and the closest names. None without any unit column."""
     t = item.table
-    raw = _text(t.data[pos])
-    ids = matcher.resolve(raw)
-    bad = raw.notna() & ids.isna()
-    blank = raw.isna()
+    positions = _unit_columns(item)
+    if not positions:
+        report.error(t.file, "缺少单位列（单位编码或单位名称）", "no unit column (unit code or unit name)", sheet=t.sheet)
+        return None
+    raws = [_text(t.data[p]) for p in positions]
+    found = [matcher.resolve(r) for r in raws]
+    ids = found[0].copy()
+    if len(positions) == 2:
+        (code_pos, name_pos), (code, name), (by_code, by_name) = positions, raws, found
+        ids = by_code.where(code.notna(), by_name)
+        clash = by_code.notna() & by_name.notna() & (by_code != by_name)
+        for i in np.flatnonzero(clash.to_numpy())[:MAX_CELL_ISSUES]:
+            report.error(t.file, f"单位编码“{code.iat[i]}”（{matcher.name_of(by_code.iat[i])}）与单位名称“{name.iat[i]}”"
+                         f"（{by_name.iat[i]}）不是同一个单位",
+                         f"the unit code {code.iat[i]!r} ({matcher.name_of(by_code.iat[i])}) and the unit name "
+                         f"{name.iat[i]!r} ({by_name.iat[i]}) are two different units",
+                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[name_pos], header=t.header[name_pos],
+                         value=f"{code.iat[i]} / {name.iat[i]}", expected=f"{matcher.name_of(by_code.iat[i])}")
+        _summarise(report, t, name_pos, int(clash.sum()), "单位编码与名称不一致", "rows whose unit code and name disagree")
+        ids = ids.where(~clash, None)
+        odd = by_code.notna() & name.notna() & by_name.isna()
+        for i in np.flatnonzero(odd.to_numpy())[:MAX_CELL_ISSUES]:
+            report.warning(t.file, f"单位名称“{name.iat[i]}”与名录中 {by_code.iat[i]} 的名称“{matcher.name_of(by_code.iat[i])}”"
+                           "不同，按单位编码计", f"the unit name {name.iat[i]!r} differs from the roster's name of "
+                           f"{by_code.iat[i]} ({matcher.name_of(by_code.iat[i])!r}): the code counts",
+                           sheet=t.sheet, row=int(t.rows[i]), column=t.columns[name_pos], header=t.header[name_pos])
+        # what is left to report: the code cell when a code is given, else the name cell
+        pos = pd.Series(np.where(code.notna(), code_pos, name_pos))
+        raw = code.where(code.notna(), name)
+        bad = raw.notna() & np.where(code.notna(), by_code.isna(), by_name.isna())
+    else:
+        pos, raw = pd.Series(positions[0], index=raws[0].index), raws[0]
+        bad = raw.notna() & ids.isna()
+    bad = pd.Series(np.asarray(bad, dtype=bool))
     for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
+        p = int(pos.iat[i])
         report.error(t.file, f"单位“{raw.iat[i]}”不在单位名录中", f"unit {raw.iat[i]!r} is not in the roster",
-                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
+                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
                      value=str(raw.iat[i]), expected="单位名录中的编码或名称 / a roster code or name",
                      suggestions=matcher.closest(raw.iat[i]))
-    _summarise(report, t, pos, int(bad.sum()), "单位不在名录中", "units not in the roster")
+    _summarise(report, t, positions[0], int(bad.sum()), "单位不在名录中", "units not in the roster")
+    blank = raw.isna()
     for i in np.flatnonzero(blank.to_numpy())[:MAX_CELL_ISSUES]:
         report.error(t.file, "单位为空", "the unit cell is blank", sheet=t.sheet, row=int(t.rows[i]),
-                     column=t.columns[pos], header=t.header[pos])
-    _summarise(report, t, pos, int(blank.sum()), "单位为空", "blank unit cells")
+                     column=t.columns[positions[0]], header=t.header[positions[0]])
+    _summarise(report, t, positions[0], int(blank.sum()), "单位为空", "blank unit cells")
     return ids
 
 
@@ -338,11 +373,11 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
         return empty(SURVEY_ID_COLUMNS)
     names = {q.code: q.name for q in model.survey.item} or {h: h for p, h in enumerate(t.header) if p not in item.columns}
     items = _model_columns(item, names, "survey", report, excluded)
-    pos = _unit_column(item, report)
+    units = _units_of(item, matcher, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
     out["response_id"] = _text(t.data[cols["response_id"]]).to_numpy()
-    out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
+    out["unit_id"] = units.to_numpy() if units is not None else None
     out["respondent_group"] = _text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
     out["channel"] = _text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
     out["duration"] = _durations(t, cols["duration"], report).to_numpy() if "duration" in cols else np.nan
@@ -398,10 +433,9 @@ def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     keep_formalism = {c for c in model.indicators if model.is_formalism(c)}
     reasons = {c: i.substantive for c, i in model.indicators.items() if i.substantive}
     matched = _model_columns(item, names, "indicators", report, excluded, keep_formalism, reasons)
-    pos = _unit_column(item, report)
-    if pos is None:
+    units = _units_of(item, matcher, report)
+    if units is None:
         return empty(INDICATOR_COLUMNS + WHERE)
-    units = _resolve_units(item, pos, matcher, report)
     frames = []
     for p, code in matched.items():
         values = _numbers(t, p, report)
@@ -489,13 +523,14 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     t = item.table
     names = {c.code: c.name for c in model.compliance.item}
     matched = _model_columns(item, names, "compliance", report, excluded)
-    pos = _unit_column(item, report)
-    if pos is None:
+    resolved = _units_of(item, matcher, report)
+    if resolved is None:
         return empty(COMPLIANCE_COLUMNS + WHERE), empty(ADJUSTMENT_LONG + WHERE)
-    units = _resolve_units(item, pos, matcher, report).to_numpy()
+    units = resolved.to_numpy()
     frames = []
     for p, code in matched.items():
         text = _text(t.data[p])
+        text = text.where(~text.map(lambda v: isinstance(v, str) and aliases.not_assessed(v)), None)  # 无: like a blank
         status = text.map(lambda v: aliases.compliance_status(v) if isinstance(v, str) else None)
         numbers = pd.Series(np.asarray(cells.parse_numbers(t.data[p])[0], dtype=float))
         bad = text.notna() & status.isna() & numbers.isna()
@@ -518,7 +553,10 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
             adjustments.append(pd.DataFrame({"unit_id": units, "field": field, "value": value, **_where(t, cols[field])}))
     for field in ("veto", "note"):
         if field in cols:
-            adjustments.append(pd.DataFrame({"unit_id": units, "field": field, "value": _text(t.data[cols[field]]).to_numpy(),
+            value = _text(t.data[cols[field]])
+            if field == "veto":  # 无, 否, 0 and a blank all mean no veto event
+                value = value.map(aliases.veto_reason)
+            adjustments.append(pd.DataFrame({"unit_id": units, "field": field, "value": value.to_numpy(),
                                              **_where(t, cols[field])}))
     adj = pd.concat(adjustments, ignore_index=True) if adjustments else empty(ADJUSTMENT_LONG + WHERE)
     adj = adj[pd.notna(adj["value"])]
@@ -546,6 +584,7 @@ def _adjustment(levels: dict[str, float], combine, t: Table, pos: int, report: R
     """A 加分/扣分 column as points: numbers as they are, level words (省级, 通报批评) by the model's table."""
     numbers = np.asarray(cells.parse_numbers(t.data[pos])[0], dtype=float)
     text = _text(t.data[pos])
+    text = text.where(~text.map(aliases.is_nothing), None)  # 无, 否, 0 and a blank all mean none
     out = numbers.copy()
     for i in np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy()):
         value = _levels(text.iat[i], levels, combine)
@@ -570,7 +609,7 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
         return empty(["rater", "unit_id"])
     names = {c: c for c in model.reverse.criteria}
     matched = _model_columns(item, names, "reverse", report, excluded)
-    pos = _unit_column(item, report)
+    units = _units_of(item, matcher, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
     if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in read_period
@@ -579,7 +618,7 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
         out["rater"] = matcher.resolve(raters).fillna(keys).to_numpy()
     else:  # no rater column: each rating is taken as a rater of its own
         out["rater"] = [f"{t.file}#{r}" for r in t.rows]
-    out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
+    out["unit_id"] = units.to_numpy() if units is not None else None
     for p, code in matched.items():
         out[code] = _answers(model, t, p, report).to_numpy()
     return out[pd.notna(out["unit_id"])]

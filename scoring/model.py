@@ -11,6 +11,7 @@ Every problem is collected and reported at once as a `ModelError`.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections import defaultdict
 from enum import StrEnum
@@ -545,6 +546,9 @@ _PYDANTIC_ZH = {
     "model_type": "应为表（TOML table）", "list_type": "应为列表", "tuple_type": "应为列表",
     "greater_than_equal": "应大于或等于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "应小于或等于 {le}",
     "less_than": "应小于 {lt}", "enum": "应为以下之一：{expected}", "finite_number": "应为有限的数",
+    "literal_error": "应为以下之一：{expected}", "string_too_short": "文字太短", "too_short": "项目太少",
+    "too_long": "项目太多", "value_error": "取值无效", "multiple_of": "应为 {multiple_of} 的倍数",
+    "int_from_bool": "应为整数", "float_from_bool": "应为数字",
 }
 
 
@@ -557,7 +561,9 @@ def _pydantic_problems(err: ValidationError) -> list[ModelProblem]:
             out.append(_problem(where, ctx["zh"], ctx["en"]))
             continue
         en = {"extra_forbidden": "unknown key", "missing": "required key missing"}.get(e["type"], e["msg"])
-        zh = _PYDANTIC_ZH.get(e["type"], "取值无效：{msg}").format(msg=e["msg"], **ctx)
+        if "expected" in ctx:  # "'a', 'b' or 'c'" as a Chinese list
+            ctx = {**ctx, "expected": re.sub(r",\s*|\s+or\s+", "、", str(ctx["expected"]))}
+        zh = _PYDANTIC_ZH.get(e["type"], "取值无效（{type}）").format(type=e["type"], **ctx)
         out.append(_problem(where, zh, en))
     return out
 
@@ -577,12 +583,29 @@ def model_from_dict(data: dict[str, Any], source: str = "<model>") -> Model:
     return m
 
 
+_TOML_AT = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
+
+
+def _toml_problem(message: str) -> ModelProblem:
+    """tomllib's English message, and where it is in Chinese (tomllib words its errors in English only)."""
+    at = _TOML_AT.search(message)
+    if at and at.group(1):
+        zh = f"TOML 语法错误：第 {at.group(1)} 行第 {at.group(2)} 列附近无法解析"
+    elif at:
+        zh = "TOML 语法错误：文件末尾不完整"
+    else:
+        zh = "TOML 语法错误：无法解析"
+    return _problem("", zh, f"TOML syntax error: {message}")
+
+
 def model_from_toml(text: str | bytes, source: str = "<model>") -> Model:
     """A model from TOML text (bytes may carry a UTF-8 BOM); syntax errors are ModelErrors too."""
     try:
         data = tomllib.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text.removeprefix("\ufeff"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ModelError(source, [_problem("", f"TOML 语法错误：{err}", f"TOML syntax error: {err}")]) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ModelError(source, [_toml_problem(str(err))]) from None
+    except UnicodeDecodeError:
+        raise ModelError(source, [_problem("", "文件不是 UTF-8 编码的文本", "the file is not UTF-8 text")]) from None
     return model_from_dict(data, source)
 
 

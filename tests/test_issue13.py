@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scoring.flags import FlagCode, codes
+from scoring.flags import FlagCode, codes, make
 from scoring.importer import read_period
-from scoring.model import default_model_toml, load_model
+from scoring.model import default_model_toml, load_model, model_from_dict
 from scoring.pipeline import score_period
 
 MODEL = load_model()
@@ -218,3 +218,87 @@ def test_a_quarter_with_percent_formatted_rates_scores_like_the_plain_one(tmp_pa
     assert formatted is not None and not any("0.9" in w.message_en for w in report.warnings)
     again = score_period(MODEL, formatted)
     pd.testing.assert_series_equal(again.units["total"], plain.units["total"])
+
+
+# --------------------------------------------------------------------------- §8 smaller items
+
+def test_a_blank_code_resolves_by_name_and_a_disagreeing_pair_is_an_error(tmp_path):
+    """§8: a row with a blank 单位编码 and a valid 单位名称 resolves by name (SPEC 3: code or name); a
+    code and a name of two different units on one row is an error naming both."""
+    units = _units()
+    ind = pd.DataFrame({"单位编码": ["JD01", None, "JD03"], "单位名称": ["青山街道", "东湖街道", None],
+                        "一般公共预算收入增速": [5.0, 6.0, 7.0]})
+    inputs, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "i.xlsx", ind)])
+    assert report.ok, report.to_text("en")
+    assert inputs.indicators.set_index("unit_id")["value"].to_dict() == {"JD01": 5.0, "JD02": 6.0, "JD03": 7.0}
+    ind.loc[0, "单位名称"] = "东湖街道"  # JD01's code with JD02's name
+    inputs, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "i.xlsx", ind)])
+    [err] = report.errors
+    assert inputs is None and "JD01" in err.message_zh and "东湖街道" in err.message_zh and "青山街道" in err.message_zh
+    assert (err.row, err.column) == (2, "B") and "two different units" in err.message_en
+
+
+def test_no_yes_words_mean_the_same_in_every_yes_no_column(tmp_path):
+    """§8: "无", "否", "0" and a blank mean "none" alike in 加分, 扣分 and 一票否决 (无 and 否 were
+    errors in 加分/扣分); in a pass/fail item 否 and 0 mean fail and 无 is not assessed, like a blank."""
+    units = _units()
+    words = ["无", "否", "0", None]
+    comp = pd.DataFrame({"单位编码": ["JD01", "JD02", "JD03", "JD04"], "审计整改落实": ["无", "否", 0, None],
+                         "加分": words, "扣分": words, "一票否决": words})
+    inputs, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "c.xlsx", comp)])
+    assert report.ok, report.to_text("en")
+    adj = inputs.adjustments.set_index("unit_id").reindex(["JD01", "JD02", "JD03", "JD04"])
+    assert adj["bonus"].fillna(0).tolist() == [0.0] * 4 and adj["deduction"].fillna(0).tolist() == [0.0] * 4
+    assert adj["veto"].isna().all()
+    items = score_period(MODEL, inputs).compliance.set_index("unit_id")
+    assert items.loc["JD02", "earned"] == 0 and items.loc["JD03", "earned"] == 0  # 否, 0: fail
+    assert "JD01" not in items.index and "JD04" not in items.index  # 无, blank: not assessed
+
+
+def test_model_errors_read_in_both_languages():
+    """§8: every model problem has a Chinese and an English message; a TOML syntax error and pydantic's
+    choices no longer leave English inside the Chinese text."""
+    import re
+
+    from scoring.model import ModelError, model_from_toml
+
+    with pytest.raises(ModelError) as raised:
+        model_from_toml("[model\nname = 1")
+    [p] = raised.value.problems
+    assert "第 1 行" in p.message_zh and not re.search(r"[A-Za-z]{3,}", p.message_zh.replace("TOML", ""))
+    data = _model_dict()
+    data["performance"]["indicator"][0]["method"] = "foo"
+    data["model"]["rank_decimals"] = "two"
+    data["survey"]["answer"][0]["codes"] = [{"x": 1}]
+    with pytest.raises(ModelError) as raised:
+        model_from_dict(data)
+    for p in raised.value.problems:
+        assert p.message_zh and p.message_en and p.message_zh != p.message_en
+        assert not re.search(r"[A-Za-z]{3,}", re.sub(r"'[^']*'", "", p.message_zh)), p.message_zh
+
+
+def test_the_old_incomplete_reason_no_longer_says_shuju_shuju(store, service):
+    """§8: results stored by schema 1 said "缺少实绩数据数据"; the upgrade to schema 3 turns those flags
+    into the code with its dimensions, worded once: 缺少实绩数据."""
+    import json
+
+    import sqlalchemy as sa
+
+    from scoring import i18n
+    from scoring.store import Store
+    from scoring.store import schema as s
+    from tests.store_fixtures import MODEL as STORE_MODEL
+    from tests.store_fixtures import make_inputs
+
+    service.publish("2026Q1", service.store_inputs(STORE_MODEL, make_inputs("2026Q1")).number)
+    legacy = ["incomplete: 缺少群众评价、实绩数据数据，不排名、不评等次 / missing mass evaluation, performance data: "
+              "not ranked or graded", "veto: 一票否决（瞒报） / veto: 瞒报"]
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(s.result_units).values(flags=json.dumps(legacy, ensure_ascii=False)))
+        conn.execute(sa.update(s.meta).where(s.meta.c.key == "schema_version").values(value="1"))
+    with Store(store.url) as upgraded:
+        incomplete, veto = upgraded.results("2026Q1")["flags"].iloc[0]
+        assert incomplete.code == "incomplete" and incomplete.params == {"dimensions": ["mass", "performance"]}
+        assert i18n.flag_text(incomplete, "zh") == "缺少群众评价、实绩数据，不排名、不评等次"
+        assert i18n.flag_text(veto, "en") == "veto: 瞒报"  # other legacy flags keep their words
+    assert i18n.flag_text(make(FlagCode.INCOMPLETE, dimensions=["performance"]), "zh") == "缺少实绩数据，不排名、不评等次"

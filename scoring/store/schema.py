@@ -236,9 +236,33 @@ def _add_column(conn: Connection, table: Table, name: str) -> None:
     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
+_LEGACY_DIMENSIONS = {"群众评价": "mass", "实绩数据": "performance", "过程合规": "compliance"}
+_LEGACY_INCOMPLETE = re.compile(r"^缺少(.+?)数据，不排名、不评等次$")
+
+
+def _legacy_incomplete(raw: str) -> str:
+    """Schema 1 worded `incomplete` as "缺少实绩数据数据…" (the dimension's name, which ends in 数据,
+    then 数据 again) and the upgrade to 2 kept those words; they become the code and its dimensions."""
+    out, changed = [], False
+    for f in json.loads(raw):
+        m = _LEGACY_INCOMPLETE.match(str((f.get("params") or {}).get("text_zh", ""))) if f.get("code") == "incomplete" else None
+        names = m.group(1).split("、") if m else []
+        if names and all(n in _LEGACY_DIMENSIONS for n in names):
+            f, changed = {"code": "incomplete", "params": {"dimensions": [_LEGACY_DIMENSIONS[n] for n in names]}}, True
+        out.append(f)
+    return json.dumps(out, ensure_ascii=False) if changed else raw
+
+
 def _schema3(conn: Connection) -> None:
-    """2 -> 3: survey durations (for the straight-lining screen's speed evidence)."""
+    """2 -> 3: survey durations (for the straight-lining screen's speed evidence); legacy `incomplete`
+    flags as codes (their schema-1 words said 缺少实绩数据数据)."""
     _add_column(conn, survey_responses, "duration")
+    rows = conn.execute(select(result_units.c.version_id, result_units.c.unit_id, result_units.c.flags)
+                        .where(result_units.c.flags.like('%"text_zh"%'))).all()
+    for row in rows:
+        if (flags := _legacy_incomplete(row.flags)) != row.flags:
+            conn.execute(result_units.update().where(result_units.c.version_id == row.version_id,
+                                                     result_units.c.unit_id == row.unit_id).values(flags=flags))
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _schema3}
