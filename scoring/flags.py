@@ -22,6 +22,7 @@ class FlagCode(StrEnum):
     UNWEIGHTED = "unweighted"
     REVERSE_SUPPRESSED = "reverse_suppressed"
     REVERSE_BELOW_FLOOR = "reverse_below_floor"
+    REVERSE_GROUP_MEAN = "reverse_group_mean"
     BONUS_CAPPED = "bonus_capped"
     CLIPPED = "clipped"
     INCOMPLETE = "incomplete"
@@ -35,6 +36,7 @@ class NoteCode(StrEnum):
     MISSING_GROUP_MEAN = "missing_group_mean"
     MISSING_REWEIGHTED = "missing_reweighted"
     DEDUCTIONS_FLOORED = "deductions_floored"
+    REVERSE_FILLED = "reverse_filled"
 
 
 # The parameters each code carries. A parameter `x_en` is the English form of the data value `x`
@@ -47,9 +49,10 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     FlagCode.UNWEIGHTED: (),
     FlagCode.REVERSE_SUPPRESSED: ("k",),
     FlagCode.REVERSE_BELOW_FLOOR: ("score", "floor", "tier", "tier_en"),
+    FlagCode.REVERSE_GROUP_MEAN: ("n", "k", "value"),
     FlagCode.BONUS_CAPPED: ("bonus", "cap"),
     FlagCode.CLIPPED: ("raw",),
-    FlagCode.INCOMPLETE: ("dimensions",),  # dimension codes
+    FlagCode.INCOMPLETE: ("dimensions",),  # dimension codes, and "reverse" (below k raters, below_k = incomplete)
     FlagCode.VETO: ("reason",),
     FlagCode.QUOTA: ("tier", "tier_en"),
     NoteCode.NO_SPREAD: (),
@@ -57,6 +60,7 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     NoteCode.MISSING_GROUP_MEAN: ("value",),
     NoteCode.MISSING_REWEIGHTED: (),
     NoteCode.DEDUCTIONS_FLOORED: (),
+    NoteCode.REVERSE_FILLED: ("value", "n", "k"),
 }
 
 

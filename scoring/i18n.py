@@ -27,6 +27,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dim.mass": ("群众评价", "Mass evaluation"),
     "dim.performance": ("实绩数据", "Performance data"),
     "dim.compliance": ("过程合规", "Process compliance"),
+    "dim.reverse": ("足够的基层评议", "enough reverse-evaluation raters"),
     "part.mass": ("群众评价", "Mass evaluation"),
     "part.performance": ("实绩数据", "Performance data"),
     "part.compliance": ("过程合规", "Process compliance"),
@@ -41,6 +42,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "flag.screen_guarded": ("答案雷同问卷全部保留", "Identical answers all kept"),
     "flag.reverse_suppressed": ("评议不足不显示", "Reverse result suppressed"),
     "flag.reverse_below_floor": ("基层评议低于底线", "Reverse evaluation below floor"),
+    "flag.reverse_group_mean": ("基层评议按组内平均", "Reverse evaluation: group mean"),
     "flag.bonus_capped": ("加分封顶", "Bonus capped"),
     "flag.clipped": ("总分截取", "Total clipped"),
     "flag.incomplete": ("数据不全", "Incomplete"),
@@ -337,6 +339,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "rev.hidden": ("样本不足，不显示（少于 {k} 个评议单位）", "Too few raters, not shown (fewer than {k})"),
     "rev.capped": ("低于 {floor:g} 分，不得评为最高等次", "Below {floor:g}: cannot get the top grade"),
     "rev.privacy": ("评议单位身份只用于统计数量，不保存。", "Raters are only counted; who rated is never stored."),
+    "rev.rule.own": ("计入本部门评议结果", "its own result counts"),
+    "rev.rule.group_mean": ("评议单位不足，按组内部门平均计", "too few raters: the group's mean counts"),
+    "rev.rule.survey_only": ("评议单位不足，只计群众满意度调查", "too few raters: the survey alone counts"),
+    "rev.rule.incomplete": ("评议单位不足，不排名、不评等次", "too few raters: not ranked or graded"),
+    "rev.rule.year": ("年度评议，计入年度考核", "a yearly evaluation: counts in the annual result"),
+    "rev.below_k": ("少于 {k} 个评议单位时：{rule}", "With fewer than {k} raters: {rule}"),
+    "rev.cycle.quarter": ("每季度评议，结果计入当季部门群众评价的 {share:.0%}。", "Rated every quarter: the result is {share:.0%} of the quarter's mass evaluation."),
+    "rev.cycle.year": ("每年评议一次（乡镇街道、村社区干部），结果计入部门年度考核（群众评价的 {share:.0%}）和年度等次。",
+                       "Rated once a year (township and village cadres): the result counts in the department's annual "
+                       "result ({share:.0%} of its mass evaluation) and annual grade."),
+    "rev.leader": ("部门评议结果（供部门绩效等次和主要负责人考核使用）", "Department results (for the department's grade and its principal leader's assessment)"),
+    "rev.leader_caption": ("测评结果与上级部门绩效等次、主要负责人考核直接挂钩。各项得分按评议量表折算为百分制；评议单位不足时不显示得分。",
+                           "The result bears directly on the department's grade and on its principal leader's assessment. "
+                           "Scores are on the 0–100 survey scale; with too few raters no score is shown."),
+    "rev.download": ("下载部门评议结果（Excel）", "Download the department results (Excel)"),
+    "col.used": ("计入的评议分", "Reverse score counted"),
+    "col.suppressed": ("不显示", "Withheld"),
+    "col.below_floor": ("低于底线", "Below the floor"),
     # ---- model
     "model.title": ("模型设置", "Model settings"),
     "model.version": ("模型版本", "Model version"),
@@ -375,6 +395,8 @@ FLAG_TEXT: dict[FlagCode | NoteCode, tuple[str, str]] = {
     FlagCode.REVERSE_SUPPRESSED: ("评议单位不足 {k} 个，结果不显示、不计入", "fewer than {k} raters: result suppressed"),
     FlagCode.REVERSE_BELOW_FLOOR: ("基层评议 {score:.2f} 分，低于 {floor:g} 分，不得评为{tier}",
                                    "reverse evaluation {score:.2f} below {floor:g}: cannot be graded {tier}"),
+    FlagCode.REVERSE_GROUP_MEAN: ("基层评议仅 {n} 个评议单位（少于 {k} 个），按组内部门平均 {value:.2f} 分计",
+                                  "only {n} reverse-evaluation raters (fewer than {k}): the group's mean {value:.2f} counts"),
     FlagCode.BONUS_CAPPED: ("加分 {bonus:g} 超过上限 {cap:g}", "bonus {bonus:g} capped at {cap:g}"),
     FlagCode.CLIPPED: ("合计 {raw:.2f} 截取到 [0, 100]", "total {raw:.2f} clipped to [0, 100]"),
     FlagCode.INCOMPLETE: ("缺少{dimensions}，不排名、不评等次", "missing {dimensions}: not ranked or graded"),
@@ -385,6 +407,8 @@ FLAG_TEXT: dict[FlagCode | NoteCode, tuple[str, str]] = {
     NoteCode.MISSING_GROUP_MEAN: ("缺失，按组内平均 {value:.2f} 分计", "missing: group mean {value:.2f}"),
     NoteCode.MISSING_REWEIGHTED: ("缺失，权重按比例分给同级指标", "missing: its weight is shared among its siblings"),
     NoteCode.DEDUCTIONS_FLOORED: ("扣分超过 100，保底 0 分", "deductions beyond 100: floored at 0"),
+    NoteCode.REVERSE_FILLED: ("评议单位 {n} 个，少于 {k} 个：按组内部门平均 {value:.2f} 分计",
+                              "{n} raters, fewer than {k}: the group's mean {value:.2f}"),
 }
 
 

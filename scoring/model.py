@@ -178,11 +178,26 @@ class Survey(_Strict):
         return table
 
 
+class BelowK(StrEnum):
+    """What a department rated by fewer than `min_raters` distinct raters gets for its reverse share."""
+
+    SURVEY_ONLY = "survey_only"  # its survey alone (before model 2026.2): fewer raters can hide a poor rating
+    GROUP_MEAN = "group_mean"    # the mean result of its comparison group's shown departments: no advantage
+    INCOMPLETE = "incomplete"    # not ranked or graded until enough raters
+
+
+class ReverseCycle(StrEnum):
+    QUARTER = "quarter"  # rated every quarter: the result feeds that quarter's mass score and grade
+    YEAR = "year"        # rated once a year (the seed: 每年组织): the result feeds the annual result and grade
+
+
 class Reverse(_Strict):
     applies_to: tuple[str, ...] = ("市直部门",)
     min_raters: int = Field(default=5, ge=1)
     share: float = Field(default=0.5, ge=0, le=1)
     excellent_floor: float = 60
+    below_k: BelowK = BelowK.SURVEY_ONLY  # a model file without the key keeps the behaviour before it existed
+    cycle: ReverseCycle = ReverseCycle.QUARTER
     criteria: tuple[str, ...] = ("文件会议精简度", "工作指导有效性", "考核方式合理性")
 
 

@@ -19,7 +19,7 @@ from scoring import grades as grading
 from scoring.flags import Flag, FlagCode, NoteCode, make
 from scoring.formalism import Exclusion
 from scoring.inputs import PeriodInputs
-from scoring.model import MissingPolicy, Model, Scope
+from scoring.model import BelowK, MissingPolicy, Model, ReverseCycle, Scope
 from scoring.ranking import competition_rank, round_half_up
 from scoring.report import Issue, Severity
 
@@ -27,7 +27,7 @@ from scoring.report import Issue, Severity
 BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note"]
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group", "status", "total", "total_unclipped", "mass",
                 "performance", "compliance", "bonus", "deduction", "rank_group", "rank_overall", "grade",
-                "veto", "grade_cap", "flags"]
+                "veto", "grade_cap", "n_raters", "reverse_rule", "flags"]
 
 
 @dataclass
@@ -76,16 +76,50 @@ class _Run:
 
 
 @dataclass
+class _Reverse:
+    """基层评议上级 as it counts in this period (SPEC 2.5, issue 13 §6)."""
+
+    table: pd.DataFrame  # per rated department: score, raters, ratings, suppressed, one column per criterion
+    n_raters: pd.Series  # per unit: distinct raters (0 when none) for the rated unit types, NaN otherwise
+    used: pd.Series  # the value in the department's mass score: its own result or, below k, the group mean
+    counts: pd.Series  # departments whose reverse share counts (their result, or a fill under the below-k policy)
+    below_k: pd.Series  # departments rated by fewer than k distinct raters in a period with ratings
+    filled: pd.Series  # below k and filled with the group mean (below_k = "group_mean")
+    missing: pd.Series  # below k and therefore incomplete (below_k = "incomplete")
+    grade_cap: pd.Series  # best tier index allowed (own result below the floor → 1)
+
+    def rule(self, cycle: ReverseCycle | None) -> pd.Series:
+        """What counted for each rated department: "own" result, "group_mean", "survey_only",
+        "incomplete", or "year" (a yearly evaluation, counted in the annual result); None otherwise."""
+        rule = pd.Series(None, index=self.n_raters.index, dtype=object)
+        rated = self.n_raters.notna()
+        if cycle == ReverseCycle.YEAR:
+            return rule.mask(rated, "year")
+        rule[rated & ~self.below_k] = "own"
+        rule[rated & self.below_k] = "survey_only"
+        rule[self.filled] = "group_mean"
+        rule[self.missing] = "incomplete"
+        return rule
+
+    @classmethod
+    def none(cls, idx: pd.Index, criteria: tuple[str, ...] = ()) -> _Reverse:
+        no = pd.Series(False, index=idx)
+        return cls(pd.DataFrame(columns=survey.REVERSE_COLUMNS + list(criteria)), pd.Series(np.nan, index=idx),
+                   pd.Series(np.nan, index=idx), no, no, no, no, pd.Series(0, index=idx))
+
+
+@dataclass
 class _Mass:
     score: pd.Series
     stats: pd.DataFrame
     answers: pd.DataFrame
-    reverse: pd.DataFrame
-    reverse_rated: pd.Series  # departments whose reverse evaluation counts
-    reverse_score: pd.Series
-    grade_cap: pd.Series  # best tier index allowed (reverse evaluation below the floor → 1)
+    reverse: _Reverse
     rows: list[pd.DataFrame]
     screened: survey.Screened | None
+
+    @property
+    def grade_cap(self) -> pd.Series:
+        return self.reverse.grade_cap
 
 
 @dataclass
@@ -121,9 +155,9 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
                                          mass.grade_cap)
     flags = _flags(run, mass, adj, totals, tiers, demoted)
     return PeriodResult(
-        period=inputs.period, model=model, units=_unit_table(run, totals, adj, mass.grade_cap, tiers, flags),
+        period=inputs.period, model=model, units=_unit_table(run, totals, adj, mass.reverse, tiers, flags),
         breakdown=totals.breakdown, nodes=nodes, survey=mass.stats, answers=mass.answers, compliance=items,
-        reverse=mass.reverse, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
+        reverse=mass.reverse.table, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
     )
 
 
@@ -136,9 +170,7 @@ def _mass(run: _Run) -> _Mass:
     out = _Mass(score=nothing, stats=pd.DataFrame(index=idx, columns=survey.STAT_COLUMNS + survey.SCREEN_COLUMNS,
                                                   dtype=float),
                 answers=pd.DataFrame(columns=["unit_id", "item", "answer", "count"]),
-                reverse=pd.DataFrame(columns=["score", "n_raters", "n_ratings", "suppressed"]),
-                reverse_rated=pd.Series(False, index=idx), reverse_score=nothing,
-                grade_cap=pd.Series(0, index=idx), rows=[], screened=None)
+                reverse=_Reverse.none(idx), rows=[], screened=None)
     if model.survey is None:
         return out
     responses = inputs.survey[inputs.survey["unit_id"].isin(idx)]
@@ -147,24 +179,58 @@ def _mass(run: _Run) -> _Mass:
     out.stats = stats.join(out.screened.summary.reindex(idx))
     out.answers = survey.answer_distribution(out.screened.kept, model.survey)
     survey_mean = out.stats["mean"]
-    out.score = survey_mean.copy()
-    share = pd.Series(0.0, index=idx)
-    parts = [("MASS.SURVEY", survey_mean, "群众满意度调查")]
-    if model.reverse is not None and not inputs.reverse.empty:
-        out.reverse = survey.reverse_scores(inputs.reverse, inputs.criterion_columns(), model.survey,
-                                            model.reverse.min_raters)
-        out.reverse_score = out.reverse["score"].reindex(idx)
-        out.reverse_rated = run.units["unit_type"].isin(model.reverse.applies_to) & out.reverse_score.notna() \
-            & survey_mean.notna()
-        share = pd.Series(np.where(out.reverse_rated, model.reverse.share, 0.0), index=idx)
-        out.score = survey_mean * (1 - share) + out.reverse_score.fillna(0) * share
-        below = out.reverse_rated & (round_half_up(out.reverse_score, model.model.rank_decimals)
-                                     < model.reverse.excellent_floor)
-        out.grade_cap = out.grade_cap.mask(below, 1)
-        parts.append(("MASS.REVERSE", out.reverse_score.where(out.reverse_rated), "基层评议上级"))
-    for code, score, name in parts:
+    out.reverse = rev = _reverse(run, survey_mean)
+    share = pd.Series(np.where(rev.counts, model.reverse.share if model.reverse else 0.0, 0.0), index=idx)
+    out.score = survey_mean * (1 - share) + rev.used.fillna(0) * share
+    parts = [("MASS.SURVEY", survey_mean, "群众满意度调查", None)]
+    if model.reverse is not None:
+        notes = pd.Series([make(NoteCode.REVERSE_FILLED, value=float(rev.used[u]), n=int(rev.n_raters[u]),
+                                k=model.reverse.min_raters) if rev.filled[u] else None for u in idx],
+                          index=idx, dtype=object)
+        parts.append(("MASS.REVERSE", rev.used.where(rev.counts), "基层评议上级", notes))
+    for code, score, name, note in parts:
         weight = model.weights["mass"] * (share if code == "MASS.REVERSE" else 1 - share)
-        out.rows.append(_rows(idx, "mass", code, name, score, score, weight.where(score.notna(), 0.0), None))
+        out.rows.append(_rows(idx, "mass", code, name, score, score, weight.where(score.notna(), 0.0), note))
+    return out
+
+
+def _reverse(run: _Run, survey_mean: pd.Series) -> _Reverse:
+    """Each rated department's result and what it counts for: its own result with at least k distinct
+    raters; below k, what the model's `below_k` says (the group mean of the shown departments, the
+    survey alone, or incomplete). A yearly evaluation (`cycle = "year"`) is reported here and counts
+    in the annual result, not in the quarter."""
+    model, idx, inputs = run.model, run.idx, run.inputs
+    spec = model.reverse
+    if spec is None or model.survey is None:
+        return _Reverse.none(idx)
+    out = _Reverse.none(idx, spec.criteria)
+    if inputs.reverse.empty:
+        return out
+    out.table = survey.reverse_scores(inputs.reverse, inputs.criterion_columns(), model.survey, spec.min_raters)
+    rated = run.units["unit_type"].isin(spec.applies_to)
+    out.n_raters = out.table["n_raters"].reindex(idx).astype(float).fillna(0.0).where(rated)
+    if spec.cycle == ReverseCycle.YEAR:
+        return out
+    own = out.table["score"].reindex(idx).astype(float)
+    shown = rated & own.notna() & survey_mean.notna()
+    out.used = own.where(shown)
+    out.counts = shown.copy()
+    below = rated & own.isna()
+    if spec.below_k == BelowK.SURVEY_ONLY:  # as before 2026.2: only departments with some ratings are told
+        out.below_k = below & idx.isin(out.table.index)
+    else:
+        out.below_k = below
+    if spec.below_k == BelowK.GROUP_MEAN:
+        groups = run.units["group"]
+        fill = own.where(shown).groupby(groups).transform("mean")
+        fill = fill.fillna(own.where(shown).mean())  # a group without any shown department: all departments
+        out.filled = out.below_k & fill.notna() & survey_mean.notna()
+        out.used = out.used.where(~out.filled, fill)
+        out.counts = out.counts | out.filled
+    elif spec.below_k == BelowK.INCOMPLETE:
+        out.missing = out.below_k.copy()
+    below_floor = shown & (round_half_up(own, model.model.rank_decimals) < spec.excellent_floor)
+    out.grade_cap = out.grade_cap.mask(below_floor, 1)
     return out
 
 
@@ -245,7 +311,10 @@ def _totals(run: _Run, mass: _Mass, perf: pd.Series, compliance: pd.Series, adj:
     contrib = breakdown.groupby("unit_id", sort=False)["contribution"].sum().reindex(run.idx).fillna(0.0)
     raw = contrib + adj.bonus - adj.deduction
     dims = pd.DataFrame({"mass": mass.score, "performance": perf, "compliance": compliance})
-    return _Totals(breakdown, raw, raw.clip(0.0, 100.0), dims, dims[list(run.model.required_dimensions)].isna())
+    missing = dims[list(run.model.required_dimensions)].isna()
+    if mass.reverse.missing.any():  # below k raters under below_k = "incomplete"
+        missing["reverse"] = mass.reverse.missing
+    return _Totals(breakdown, raw, raw.clip(0.0, 100.0), dims, missing)
 
 
 def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd.Series,
@@ -267,14 +336,16 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd
                 flags[u].append(make(FlagCode.UNCATEGORISED, n=int(stats.at[u, "n_uncategorised"])))
             for u in idx[stats["weighted"].eq(False)]:
                 flags[u].append(make(FlagCode.UNWEIGHTED))
-    if model.reverse is not None and not mass.reverse.empty:
-        departments = run.units["unit_type"].isin(model.reverse.applies_to)
-        suppressed = mass.reverse["suppressed"].reindex(idx).fillna(False).astype(bool) & departments
-        for u in idx[suppressed]:
+    rev = mass.reverse
+    if model.reverse is not None and model.reverse.cycle == ReverseCycle.QUARTER:
+        for u in idx[rev.below_k]:
             flags[u].append(make(FlagCode.REVERSE_SUPPRESSED, k=model.reverse.min_raters))
+        for u in idx[rev.filled]:
+            flags[u].append(make(FlagCode.REVERSE_GROUP_MEAN, n=int(rev.n_raters[u]), k=model.reverse.min_raters,
+                                 value=float(rev.used[u])))
         top = model.grades.tier[0]
-        for u in idx[mass.grade_cap > 0]:
-            flags[u].append(make(FlagCode.REVERSE_BELOW_FLOOR, score=float(mass.reverse_score[u]),
+        for u in idx[rev.grade_cap > 0]:
+            flags[u].append(make(FlagCode.REVERSE_BELOW_FLOOR, score=float(rev.used[u]),
                                  floor=model.reverse.excellent_floor, tier=top.label, tier_en=top.label_en))
     for u in idx[adj.bonus_raw > adj.bonus]:
         flags[u].append(make(FlagCode.BONUS_CAPPED, bonus=float(adj.bonus_raw[u]), cap=model.adjustments.bonus_cap))
@@ -290,7 +361,7 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd
     return pd.Series(flags)
 
 
-def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, grade_cap: pd.Series, tiers: pd.Series,
+def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, reverse: _Reverse, tiers: pd.Series,
                 flags: pd.Series) -> pd.DataFrame:
     units, ok, decimals = run.units, totals.ok, run.model.model.rank_decimals
     score_ok = totals.total.where(ok)
@@ -304,7 +375,8 @@ def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, grade_cap: pd.Ser
         "rank_group": competition_rank(score_ok, decimals, by=units["group"]),
         "rank_overall": competition_rank(score_ok, decimals),
         "grade": pd.Series(np.where(ok, labels[tiers.to_numpy()], None), index=run.idx),
-        "veto": adj.veto, "grade_cap": grade_cap, "flags": flags,
+        "veto": adj.veto, "grade_cap": reverse.grade_cap, "n_raters": reverse.n_raters.round().astype("Int64"),
+        "reverse_rule": reverse.rule(run.model.reverse.cycle if run.model.reverse else None), "flags": flags,
     }, index=run.idx)
     return out[UNIT_COLUMNS].reset_index(drop=True)
 

@@ -48,6 +48,28 @@ def _indicator_records(breakdown) -> dict[str, list[dict]]:
     return out
 
 
+def _reverse_records(r: PeriodResult) -> dict[str, dict]:
+    """Per rated department (a unit with a rater count): raters, its own result (null below k), the
+    value its mass score used (its result, the group mean, or null), and each criterion's score."""
+    if r.model.reverse is None:
+        return {}
+    criteria = list(r.model.reverse.criteria)
+    table = r.reverse.to_dict("index")
+    mass = r.breakdown[(r.breakdown["dimension"] == "mass") & (r.breakdown["code"] == "MASS.REVERSE")]
+    used = dict(zip(mass["unit_id"], mass["raw"], strict=True))
+    out = {}
+    for unit_id, n, rule in zip(r.units["unit_id"], r.units["n_raters"], r.units["reverse_rule"], strict=True):
+        if _int(n) is None:
+            continue
+        row = table.get(unit_id, {})
+        out[unit_id] = {
+            "n_raters": _int(n), "n_ratings": _int(row.get("n_ratings")) or 0, "score": _num(row.get("score")),
+            "suppressed": bool(row.get("suppressed", True)), "used": _num(used.get(unit_id)), "rule": rule,
+            "criteria": {c: _num(row.get(c)) for c in criteria},
+        }
+    return out
+
+
 def _survey_screen(r: PeriodResult) -> dict | None:
     """The period's survey screens: the straight-lining policy and what each screen found."""
     if r.model.survey is None:
@@ -64,6 +86,7 @@ def _survey_screen(r: PeriodResult) -> dict | None:
 def result_to_json(r: PeriodResult) -> dict:
     survey = r.survey.to_dict("index")
     indicators = _indicator_records(r.breakdown)
+    reverse = _reverse_records(r)
     units = []
     for row in r.units.to_dict("records"):
         s = survey.get(row["unit_id"])
@@ -85,6 +108,7 @@ def result_to_json(r: PeriodResult) -> dict:
                            "straight_lining_dropped": _int(s["n_straight_dropped"]),
                            "guarded": s["screen_guarded"] is True or s["screen_guarded"] == 1.0},
             },
+            "reverse": reverse.get(row["unit_id"]),
             "indicators": indicators.get(row["unit_id"], []),
         })
     return {
@@ -93,6 +117,10 @@ def result_to_json(r: PeriodResult) -> dict:
         "model": {"name": r.model.model.name, "version": r.model.model.version, "weights": r.model.weights},
         "units": units,
         "survey_screen": _survey_screen(r),
+        "reverse": None if r.model.reverse is None else {
+            "cycle": str(r.model.reverse.cycle), "min_raters": r.model.reverse.min_raters,
+            "below_k": str(r.model.reverse.below_k), "share": r.model.reverse.share,
+            "excellent_floor": r.model.reverse.excellent_floor, "criteria": list(r.model.reverse.criteria)},
         "excluded": [{**e.as_json(), "reason": e.reason.as_json()} for e in r.excluded],
         "warnings": [w.as_json() for w in r.warnings],
     }

@@ -263,9 +263,13 @@ def answer_distribution(coded: Coded, scale: Survey) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["unit_id", "item", "answer", "count"])
 
 
+REVERSE_COLUMNS = ["score", "n_raters", "n_ratings", "suppressed"]
+
+
 def reverse_scores(ratings: pd.DataFrame, criteria: list[str], scale: Survey, min_raters: int) -> pd.DataFrame:
-    """基层评议上级 per department: score, distinct raters, and whether it is shown (≥ k raters)."""
-    columns = ["score", "n_raters", "n_ratings", "suppressed"]
+    """基层评议上级 per department: score, distinct raters, whether it is withheld (fewer than k
+    raters), then the mean score of each criterion (文件会议精简度 …), withheld alike."""
+    columns = REVERSE_COLUMNS + list(criteria)
     if ratings.empty or not criteria:
         return pd.DataFrame(columns=columns)
     scores = answer_scores(ratings[criteria], scale)
@@ -273,9 +277,12 @@ def reverse_scores(ratings: pd.DataFrame, criteria: list[str], scale: Survey, mi
     with np.errstate(invalid="ignore"):
         per_rating = np.where(n > 0, np.nansum(scores, axis=1) / np.maximum(n, 1), np.nan)
     frame = pd.DataFrame({"unit_id": ratings["unit_id"].to_numpy(), "rater": ratings["rater"].to_numpy(), "score": per_rating})
+    frame = pd.concat([frame, pd.DataFrame(scores, columns=list(criteria))], axis=1)
     frame = frame[frame["score"].notna()]
     g = frame.groupby("unit_id", sort=False)
     out = pd.DataFrame({"score": g["score"].mean(), "n_raters": g["rater"].nunique(), "n_ratings": g.size()})
     out["suppressed"] = out["n_raters"] < min_raters
-    out.loc[out["suppressed"], "score"] = np.nan
+    for c in criteria:
+        out[c] = g[c].mean()
+    out.loc[out["suppressed"], ["score", *criteria]] = np.nan
     return out[columns]

@@ -231,6 +231,36 @@ def reverse_rows(reverse: pd.DataFrame, units: pd.DataFrame, floor: float) -> pd
         .sort_values(["suppressed", "score"], ascending=[True, False]).reset_index(drop=True)
 
 
+REVERSE_REPORT = ["unit_id", "unit_name", "group", "n_raters", "score", "suppressed", "below_floor", "rule", "used",
+                  "grade", "rank_group"]
+
+
+def reverse_report(result: Any, lang: str = "zh") -> pd.DataFrame:
+    """基层评议上级 per rated department, as a leader reads it for the department's grade and its
+    principal leader's (主要负责人) assessment (the seed ties the result to both): distinct raters,
+    the overall result and each criterion's score (withheld below k raters), whether it is below the
+    floor, what counted in the mass score under the model's rules (in words), the grade and rank."""
+    spec = result.model.reverse
+    u = result.units
+    rated = u[u["n_raters"].notna()].set_index("unit_id")
+    criteria = list(spec.criteria) if spec else []
+    table = result.reverse.reindex(rated.index)
+    mass = result.breakdown[result.breakdown["code"] == "MASS.REVERSE"].set_index("unit_id")["raw"]
+    score = table["score"].astype(float)
+    out = pd.DataFrame({
+        "unit_id": rated.index, "unit_name": rated["unit_name"], "group": rated["group"],
+        "n_raters": rated["n_raters"].astype(int), "score": score,
+        "suppressed": score.isna(), "below_floor": (score < spec.excellent_floor) if spec else False,
+        "rule": rated["reverse_rule"].map(lambda r: i18n.t(f"rev.rule.{r}", lang) if isinstance(r, str) else ""),
+        "used": mass.reindex(rated.index).astype(float),
+        "grade": rated["grade"].map(lambda g: grade_label(result.model, g, lang)), "rank_group": rated["rank_group"],
+    }).reset_index(drop=True)
+    for c in criteria:
+        out[c] = table[c].astype(float).to_numpy()
+    return out[REVERSE_REPORT[:5] + criteria + REVERSE_REPORT[5:]].sort_values(
+        ["suppressed", "score"], ascending=[True, False]).reset_index(drop=True)
+
+
 # ------------------------------------------------------------------------------- weights
 SLIDERS = DIMENSIONS  # the order of the weight sliders
 

@@ -88,7 +88,7 @@ def test_a_unit_where_everyone_answers_satisfied_is_scored(tmp_path):
     inputs, report = read_period(MODEL, PERIOD, files)
     assert inputs is not None, report.to_text("en")
     for policy in ("flag", "drop", "drop_identical"):
-        model = MODEL.model_copy(update={"survey": MODEL.survey.model_copy(update={"straight_lining": policy})})
+        model = _with("survey", straight_lining=policy)
         r = score_period(model, inputs)
         jd01 = r.survey.loc["JD01"]
         assert jd01["n_valid"] == 40 and jd01["mean"] == 100, policy
@@ -110,7 +110,7 @@ def test_drop_policy_uses_the_duration_column(tmp_path):
     files = [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "survey.xlsx", _survey(rows, durations))]
     inputs, report = read_period(MODEL, PERIOD, files)
     assert inputs is not None and inputs.survey["duration"].notna().all()
-    model = MODEL.model_copy(update={"survey": MODEL.survey.model_copy(update={"straight_lining": "drop"})})
+    model = _with("survey", straight_lining="drop")
     r = score_period(model, inputs)
     assert r.survey.at["JD01", "n_straight_lining"] == 2 and r.survey.at["JD01", "n_straight_dropped"] == 1
     assert r.survey.at["JD01", "n_valid"] == 39
@@ -302,3 +302,129 @@ def test_the_old_incomplete_reason_no_longer_says_shuju_shuju(store, service):
         assert i18n.flag_text(incomplete, "zh") == "缺少群众评价、实绩数据，不排名、不评等次"
         assert i18n.flag_text(veto, "en") == "veto: 瞒报"  # other legacy flags keep their words
     assert i18n.flag_text(make(FlagCode.INCOMPLETE, dimensions=["performance"]), "zh") == "缺少实绩数据，不排名、不评等次"
+
+
+# --------------------------------------------------------------------------- §6 reverse evaluation
+
+def _few_raters_inputs():
+    """Synthetic inputs where department U09 is rated 不满意 by only 3 raters, the others by 6."""
+    from tests.factory import make_inputs
+
+    inputs = make_inputs(MODEL, seed=4)
+    rev = inputs.reverse
+    crit = list(MODEL.reverse.criteria)
+    u09 = rev[rev["unit_id"] == "U09"].index
+    rev.loc[u09, crit] = "不满意"
+    inputs.reverse = rev.drop(index=u09[3:]).reset_index(drop=True)
+    return inputs
+
+
+def _with(section: str, **settings):
+    """The default model with settings of one section changed, validated like a model file."""
+    data = _model_dict()
+    data[section].update(settings)
+    return model_from_dict(data)
+
+
+def _with_reverse(**settings):
+    return _with("reverse", **settings)
+
+
+def test_fewer_than_k_raters_follow_the_models_policy():
+    """§6: a department with fewer than k raters fell back to the survey alone, so fewer raters hid
+    a poor rating. below_k = survey_only (the old rule) | group_mean (the shipped default: the mean
+    result of its group's shown departments) | incomplete (not ranked or graded)."""
+    assert MODEL.reverse.below_k == "group_mean"
+    inputs = _few_raters_inputs()
+    share = MODEL.reverse.share
+    results = {p: score_period(_with_reverse(below_k=p), inputs) for p in ("survey_only", "group_mean", "incomplete")}
+    survey_mean = results["survey_only"].survey.at["U09", "mean"]
+    only = _by_unit(results["survey_only"]).loc["U09"]
+    assert only["mass"] == pytest.approx(survey_mean) and only["n_raters"] == 3
+    shown = results["group_mean"].reverse
+    peers = [u for u in ("U08", "U10", "U11") if not shown.at[u, "suppressed"]]
+    mean = shown.loc[peers, "score"].mean()
+    grp = _by_unit(results["group_mean"]).loc["U09"]
+    assert grp["mass"] == pytest.approx(survey_mean * (1 - share) + mean * share)
+    assert grp["reverse_rule"] == "group_mean"
+    assert {"reverse_suppressed", "reverse_group_mean"} <= set(codes(grp["flags"]))
+    inc = _by_unit(results["incomplete"]).loc["U09"]
+    assert inc["status"] == "incomplete" and pd.isna(inc["rank_overall"]) and pd.isna(inc["grade"])
+    [flag] = [f for f in inc["flags"] if f.code == FlagCode.INCOMPLETE]
+    assert flag.params["dimensions"] == ["reverse"]
+    # the other departments are unaffected by the policy
+    for u in ("U08", "U10", "U11"):
+        assert _by_unit(results["incomplete"]).at[u, "mass"] == pytest.approx(_by_unit(results["survey_only"]).at[u, "mass"])
+
+
+def test_rater_counts_per_department_in_the_json_and_the_ranking_workbook(tmp_path):
+    """§6, §8: each rated department's rater count (and the rule that counted) is in the JSON
+    contract and in the ranking workbook."""
+    from scoring.export import write_result_xlsx
+
+    inputs = _few_raters_inputs()
+    r = score_period(MODEL, inputs)
+    units = {u["unit_id"]: u for u in r.to_json()["units"]}
+    assert units["U09"]["reverse"]["n_raters"] == 3 and units["U09"]["reverse"]["score"] is None
+    assert units["U09"]["reverse"]["rule"] == "group_mean" and units["U09"]["reverse"]["used"] is not None
+    assert units["U08"]["reverse"]["n_raters"] == 6 and set(units["U08"]["reverse"]["criteria"]) == set(MODEL.reverse.criteria)
+    assert units["U00"]["reverse"] is None  # towns are not rated
+    assert r.to_json()["reverse"]["below_k"] == "group_mean"
+    write_result_xlsx(r, tmp_path / "r.xlsx")
+    ranking = pd.read_excel(tmp_path / "r.xlsx", sheet_name="排名 ranking", engine="calamine").set_index("单位编码 unit id")
+    assert ranking.at["U09", "评议单位数 raters"] == 3 and pd.isna(ranking.at["U00", "评议单位数 raters"])
+    reverse = pd.read_excel(tmp_path / "r.xlsx", sheet_name="基层评议 reverse", engine="calamine")
+    assert set(reverse["unit_id"]) == {"U08", "U09", "U10", "U11"}
+
+
+def test_a_per_department_result_for_the_principal_leader():
+    """§6: the seed ties 基层评议上级 to the department's grade and its principal leader's (主要负责人)
+    assessment: one row per rated department with raters, each criterion, the result (withheld
+    below k), what counted, the grade."""
+    from scoring import views
+
+    r = score_period(MODEL, _few_raters_inputs())
+    report = views.reverse_report(r, "zh").set_index("unit_id")
+    assert list(report.columns[:4]) == ["unit_name", "group", "n_raters", "score"]
+    assert set(MODEL.reverse.criteria) <= set(report.columns)
+    assert report.at["U09", "suppressed"] and pd.isna(report.at["U09", "文件会议精简度"])
+    assert report.at["U09", "rule"] == "评议单位不足，按组内部门平均计"
+    u08 = report.loc["U08"]
+    assert u08["score"] == pytest.approx(sum(u08[c] for c in MODEL.reverse.criteria) / 3, abs=20)
+    assert u08["grade"] in MODEL.tier_labels()
+
+
+def test_a_yearly_evaluation_counts_in_the_annual_result(store):
+    """§6: the seed organises 基层评议上级 yearly; with reverse.cycle = "year" the ratings imported with a
+    quarter count in the department's annual result and annual grade, not in that quarter."""
+    from scoring.service import Service
+    from tests.store_fixtures import make_inputs as store_inputs
+
+    model = _with_reverse(cycle="year")
+    service = Service(store, "tester", model)
+    towns = [f"U{i:04d}" for i in (1, 2, 4, 5, 7, 8)]
+    for q, period in enumerate(["2026Q1", "2026Q2"]):
+        inputs = store_inputs(period, variant=q, model=model)
+        crit = list(model.reverse.criteria)
+        depts = inputs.units.loc[inputs.units["unit_type"] == "市直部门", "unit_id"].tolist()
+        if period == "2026Q2":
+            rows = [{"rater": t, "unit_id": d, **{c: ("不满意" if d == depts[0] else "满意") for c in crit}}
+                    for d in depts for t in towns]
+            inputs.reverse = pd.DataFrame(rows)
+        else:
+            inputs.reverse = inputs.reverse.iloc[:0]
+        service.publish(period, service.store_inputs(model, inputs).number)
+    q2 = service.recompute("2026Q2")
+    assert not (q2.breakdown["code"] == "MASS.REVERSE").any() or \
+        q2.breakdown.loc[q2.breakdown["code"] == "MASS.REVERSE", "weight"].eq(0).all()
+    assert (q2.units.loc[q2.units["n_raters"].notna(), "reverse_rule"] == "year").all()
+    year = service.annual(2026).set_index("unit_id")
+    low, good = depts[0], depts[1]
+    assert year.at[low, "reverse"] == 0 and year.at[good, "reverse"] == 100
+    plain = service.store.published_results(2026).groupby("unit_id")["mass"].mean()
+    share = model.reverse.share
+    assert year.at[low, "mass"] == pytest.approx(plain[low] * (1 - share))
+    assert year.at[good, "mass"] == pytest.approx(plain[good] * (1 - share) + 100 * share)
+    assert year.at[low, "grade"] != model.grades.tier[0].label and year.at[low, "reverse_rule"] == "own"
+    assert year.loc[year["unit_type"] == "乡镇街道", "reverse_rule"].isna().all()
+    assert set(year["grade"].dropna()) <= set(model.tier_labels())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -170,6 +171,7 @@ result_units = Table(
     Column("rank_group", Integer), Column("rank_overall", Integer),
     Column("grade", Text), Column("veto", Text), Column("grade_cap", Integer),
     Column("flags", Text, nullable=False),   # JSON list
+    Column("n_raters", Integer),             # distinct reverse-evaluation raters of a rated department (schema 3)
 )
 
 audit = Table(
@@ -253,10 +255,44 @@ def _legacy_incomplete(raw: str) -> str:
     return json.dumps(out, ensure_ascii=False) if changed else raw
 
 
+def _backfill_raters(conn: Connection) -> None:
+    """Rater counts of the versions stored before schema 3, from their stored ratings: distinct raters
+    with at least one scored answer, per department of a rated type (as the pipeline counts them)."""
+    models = {}
+    for v in conn.execute(select(versions.c.id, versions.c.reverse_criteria, model_versions.c.toml)
+                          .join(model_versions, model_versions.c.id == versions.c.model_id)).all():
+        if v.toml not in models:
+            data = tomllib.loads(v.toml)
+            rev, scale = data.get("reverse"), (data.get("survey") or {}).get("answer", [])
+            models[v.toml] = None if rev is None else (
+                set(rev.get("applies_to", ["市直部门"])), {a["label"] for a in scale if "score" in a})
+        spec = models[v.toml]
+        if spec is None:
+            continue
+        types, scored = spec
+        raters: dict[str, set] = {}
+        for r in conn.execute(select(reverse_ratings.c.rater, reverse_ratings.c.unit_id, reverse_ratings.c.answers)
+                              .where(reverse_ratings.c.version_id == v.id)):
+            if any(a in scored for a in json.loads(r.answers) if isinstance(a, str)):
+                raters.setdefault(r.unit_id, set()).add(r.rater)
+        if not raters and not conn.execute(select(reverse_ratings.c.seq).where(
+                reverse_ratings.c.version_id == v.id).limit(1)).first():
+            continue  # no reverse evaluation in that version: no count
+        for u in conn.execute(select(result_units.c.unit_id, result_units.c.unit_type)
+                              .where(result_units.c.version_id == v.id)).all():
+            if u.unit_type in types:
+                conn.execute(result_units.update().where(result_units.c.version_id == v.id,
+                                                         result_units.c.unit_id == u.unit_id)
+                             .values(n_raters=len(raters.get(u.unit_id, ()))))
+
+
 def _schema3(conn: Connection) -> None:
-    """2 -> 3: survey durations (for the straight-lining screen's speed evidence); legacy `incomplete`
-    flags as codes (their schema-1 words said 缺少实绩数据数据)."""
+    """2 -> 3: survey durations (for the straight-lining screen's speed evidence); the rater count of
+    each rated department (filled in for the versions already stored); legacy `incomplete` flags as
+    codes (their schema-1 words said 缺少实绩数据数据)."""
     _add_column(conn, survey_responses, "duration")
+    _add_column(conn, result_units, "n_raters")
+    _backfill_raters(conn)
     rows = conn.execute(select(result_units.c.version_id, result_units.c.unit_id, result_units.c.flags)
                         .where(result_units.c.flags.like('%"text_zh"%'))).all()
     for row in rows:

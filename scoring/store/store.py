@@ -33,7 +33,7 @@ ACTIVE_MODEL_KEY = "active_model_id"
 Version = int | str | None  # a number, "latest", or None for the published version
 RESULT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group_name", "status", "mass", "performance", "compliance",
                   "bonus", "deduction", "total", "total_unclipped", "rank_group", "rank_overall", "grade", "veto",
-                  "grade_cap", "flags"]
+                  "grade_cap", "n_raters", "flags"]
 
 
 def _now() -> str:
