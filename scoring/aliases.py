@@ -25,6 +25,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "veto": ("一票否决", "一票否决事项", "veto"),
     "note": ("说明", "备注", "note", "notes", "remark", "remarks"),
     "rater": ("评议单位", "评议人单位", "rater", "rating unit"),
+    "exempt_item": ("容错事项", "免责事项", "容错免责事项", "豁免事项", "exempted item", "exemption item", "waived item"),
+    "exempt_reason": ("容错理由", "免责理由", "容错情形", "容错免责理由", "exemption reason", "grounds"),
+    "document_no": ("批准文号", "批复文号", "审批文号", "文号", "document no", "document number", "approval document"),
+    "approved_on": ("批准日期", "批复日期", "审批日期", "approval date", "approved on", "date approved"),
     "department": ("被评部门", "被评议部门", "被评单位", "department", "rated department"),
 }
 
@@ -32,7 +36,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
 FILE_KINDS: dict[str, tuple[str, str]] = {
     "units": ("单位名录", "units"), "survey": ("群众评价", "survey"), "indicators": ("实绩数据", "indicators"),
     "compliance": ("过程合规", "compliance"), "reverse": ("基层评议", "reverse ratings"),
+    "exemptions": ("容错纠错", "exemptions"),
 }
+
+# what an exemption (容错纠错) may waive, besides a deduction level or a compliance item by name
+VETO_WORDS: tuple[str, ...] = ("一票否决", "否决", "一票否决事项", "veto")
+DEDUCTION_WORDS: tuple[str, ...] = ("扣分", "扣分项", "全部扣分", "deduction", "deductions")
 
 # accepted spellings of a compliance result
 COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {

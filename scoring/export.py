@@ -11,7 +11,7 @@ from scoring import i18n
 from scoring.flags import Flag
 from scoring.pipeline import PeriodResult
 from scoring.safe_export import SheetStyle, write_xlsx
-from scoring.views import reverse_report
+from scoring.views import exemption_rows, reverse_report
 
 RANKING_SHEET = "排名 ranking"
 # result column -> header, in sheet order; columns a frame lacks (e.g. the change vs last quarter) are skipped
@@ -69,6 +69,7 @@ def result_frames(result: PeriodResult, lang: str = "zh") -> dict[str, pd.DataFr
         "明细 breakdown": breakdown,
         "群众评价 survey": survey,
         "基层评议 reverse": reverse_report(result, lang),
+        "容错纠错 exemptions": exemption_rows(result, lang),
         "不计分 excluded": excluded,
         "提示 warnings": warnings,
     }

@@ -27,6 +27,10 @@ class FlagCode(StrEnum):
     CLIPPED = "clipped"
     INCOMPLETE = "incomplete"
     VETO = "veto"
+    VETO_WAIVED = "veto_waived"
+    DEDUCTION_WAIVED = "deduction_waived"
+    COMPLIANCE_WAIVED = "compliance_waived"
+    EXEMPTION_UNUSED = "exemption_unused"
     QUOTA = "quota"
 
 
@@ -37,6 +41,7 @@ class NoteCode(StrEnum):
     MISSING_REWEIGHTED = "missing_reweighted"
     DEDUCTIONS_FLOORED = "deductions_floored"
     REVERSE_FILLED = "reverse_filled"
+    WAIVED = "waived"
 
 
 # The parameters each code carries. A parameter `x_en` is the English form of the data value `x`
@@ -54,6 +59,10 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     FlagCode.CLIPPED: ("raw",),
     FlagCode.INCOMPLETE: ("dimensions",),  # dimension codes, and "reverse" (below k raters, below_k = incomplete)
     FlagCode.VETO: ("reason",),
+    FlagCode.VETO_WAIVED: ("reason", "document"),
+    FlagCode.DEDUCTION_WAIVED: ("points", "document"),
+    FlagCode.COMPLIANCE_WAIVED: ("item", "document"),
+    FlagCode.EXEMPTION_UNUSED: ("target", "target_en", "document"),
     FlagCode.QUOTA: ("tier", "tier_en"),
     NoteCode.NO_SPREAD: (),
     NoteCode.MISSING_ZERO: (),
@@ -61,6 +70,7 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     NoteCode.MISSING_REWEIGHTED: (),
     NoteCode.DEDUCTIONS_FLOORED: (),
     NoteCode.REVERSE_FILLED: ("value", "n", "k"),
+    NoteCode.WAIVED: ("document",),
 }
 
 

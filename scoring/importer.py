@@ -9,7 +9,9 @@ An import is all or nothing: with any error, no inputs are returned.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from scoring.formalism import Exclusion
 from scoring.inputs import (
     ADJUSTMENT_COLUMNS,
     COMPLIANCE_COLUMNS,
+    EXEMPTION_COLUMNS,
     INDICATOR_COLUMNS,
     SURVEY_ID_COLUMNS,
     UNIT_COLUMNS,
@@ -89,7 +92,7 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
         if item.kind == "units":
             continue
         handler = {"survey": _read_survey, "indicators": _read_indicators, "compliance": _read_compliance,
-                   "reverse": _read_reverse}[item.kind]
+                   "reverse": _read_reverse, "exemptions": _read_exemptions}[item.kind]
         parts[item.kind].append(handler(model, item, matcher, report, inputs.excluded))
 
     if parts["survey"]:
@@ -103,6 +106,9 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
         inputs.compliance = _merge(comp, ["unit_id", "item"], ["status", "points"], ("合规项", "compliance item"),
                                    report)[COMPLIANCE_COLUMNS]
         inputs.adjustments = _adjustments(pd.concat([p[1] for p in parts["compliance"]], ignore_index=True), report)
+    if parts["exemptions"]:
+        inputs.exemptions = pd.concat(parts["exemptions"], ignore_index=True).drop_duplicates(
+            ["unit_id", "target", "document"]).reset_index(drop=True)[EXEMPTION_COLUMNS]
     if parts["reverse"]:
         reverse = pd.concat(parts["reverse"], ignore_index=True)  # raters numbered over the whole period
         inputs.reverse = reverse.assign(rater=anonymise_raters(reverse["rater"]))
@@ -146,6 +152,8 @@ def detect_kind(table: Table, model: Model) -> str | None:
     canon = {aliases.canonical(h) for h in table.header}
     if "response_id" in canon:
         return "survey"
+    if {"exempt_item", "document_no"} & canon and canon & {"unit_id", "unit_name"}:
+        return "exemptions"
     if "department" in canon:
         return "reverse"
     known = model_headers(model)
@@ -622,6 +630,94 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     for p, code in matched.items():
         out[code] = _answers(model, t, p, report).to_numpy()
     return out[pd.notna(out["unit_id"])]
+
+
+# ------------------------------------------------------------------------- exemptions (容错纠错)
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _iso_date(text: str | None) -> str | None:
+    """An approval date as ISO text: 2026-03-05, 2026/3/5, 2026.3.5, 2026年3月5日 (a time is ignored),
+    or an Excel date number (days since 1899-12-30); None when it is none of these."""
+    if text is None:
+        return None
+    if m := _DATE.match(text.strip()):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        except ValueError:
+            return None
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text.strip()):
+        day = _EXCEL_EPOCH + timedelta(days=int(float(text)))
+        return day.isoformat() if 1990 <= day.year <= 2100 else None
+    return None
+
+
+def exemption_targets(model: Model) -> dict[str, str]:
+    """Every accepted spelling of what an exemption may waive -> its canonical target: the veto, the
+    whole deduction, one deduction level (通报批评 …) or one compliance item (by code or name)."""
+    table = {aliases.normalise(w): "veto" for w in aliases.VETO_WORDS}
+    table |= {aliases.normalise(w): "deduction" for w in aliases.DEDUCTION_WORDS}
+    table |= {aliases.normalise(level): f"level:{level}" for level in model.adjustments.deduction_levels}
+    for c in model.compliance.item:
+        table[aliases.normalise(c.code)] = table[aliases.normalise(c.name)] = f"item:{c.code}"
+    return table
+
+
+def _read_exemptions(model: Model, item: Loaded, matcher: UnitMatcher, report: Report,
+                     excluded: list[Exclusion]) -> pd.DataFrame:
+    """容错纠错: one row per approved exemption — unit, what it waives, the reason, the approving
+    document number and date. Every field is required; a target the model does not know and a
+    date that cannot be read are errors naming the cell."""
+    t = item.table
+    cols = {canon: p for p, canon in sorted(item.columns.items(), reverse=True)}
+    units = _units_of(item, matcher, report)
+    required = [("exempt_item", "容错事项", "the exempted item"), ("exempt_reason", "容错理由", "the reason"),
+                ("document_no", "批准文号", "the approving document number"), ("approved_on", "批准日期", "the approval date")]
+    missing = [zh for canon, zh, _ in required if canon not in cols]
+    if missing or units is None:
+        if missing:
+            report.error(t.file, "容错纠错表缺少列：" + "、".join(missing),
+                         "the exemptions file lacks columns: " + ", ".join(en for c, _, en in required if c not in cols),
+                         sheet=t.sheet)
+        return empty(EXEMPTION_COLUMNS)
+    text = {canon: _text(t.data[cols[canon]]) for canon, _, _ in required}
+    targets = exemption_targets(model)
+    target = text["exempt_item"].map(lambda v: _target(v, targets) if isinstance(v, str) else None)
+    approved = text["approved_on"].map(_iso_date)
+    for canon, zh, en in required:
+        p = cols[canon]
+        for i in np.flatnonzero(text[canon].isna().to_numpy())[:MAX_CELL_ISSUES]:
+            report.error(t.file, f"“{zh}”为空：每条容错免责都须写明", f"{en} is blank: every exemption must state it",
+                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p])
+    p = cols["exempt_item"]
+    allowed = "一票否决、扣分、" + "、".join([*model.adjustments.deduction_levels, *(c.name for c in model.compliance.item)])
+    for i in np.flatnonzero((text["exempt_item"].notna() & target.isna()).to_numpy())[:MAX_CELL_ISSUES]:
+        report.error(t.file, f"容错事项“{text['exempt_item'].iat[i]}”不是一票否决、扣分、扣分类别或过程合规考核项",
+                     f"the exempted item {text['exempt_item'].iat[i]!r} is not the veto, the deduction, a deduction "
+                     "level or a compliance item", sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p],
+                     header=t.header[p], value=str(text["exempt_item"].iat[i]), expected=allowed)
+    p = cols["approved_on"]
+    for i in np.flatnonzero((text["approved_on"].notna() & approved.isna()).to_numpy())[:MAX_CELL_ISSUES]:
+        report.error(t.file, f"批准日期“{text['approved_on'].iat[i]}”无法识别", f"the approval date {text['approved_on'].iat[i]!r} "
+                     "cannot be read", sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
+                     value=str(text["approved_on"].iat[i]), expected="2026-03-05 / 2026年3月5日")
+    out = pd.DataFrame({"unit_id": units.to_numpy(), "target": target.to_numpy(),
+                        "reason": text["exempt_reason"].to_numpy(), "document": text["document_no"].to_numpy(),
+                        "approved_on": approved.to_numpy()})
+    return out[out.notna().all(axis=1)]
+
+
+def _target(text: str, targets: dict[str, str]) -> str | None:
+    """The canonical target of an exempted-item cell: an exact spelling, else a known one it contains
+    (通报批评扣分 -> the 通报批评 level)."""
+    key = aliases.normalise(text)
+    if key in targets:
+        return targets[key]
+    found = {v for k, v in targets.items() if len(k) >= 2 and k in key}
+    specific = {v for v in found if v.startswith(("level:", "item:"))} or found
+    return specific.pop() if len(specific) == 1 else None
 
 
 DIMENSION_FILES = {"mass": ("survey", "群众评价问卷", "survey"), "performance": ("indicators", "实绩数据", "indicators"),

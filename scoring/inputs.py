@@ -11,6 +11,8 @@ the tests all speak the same shapes:
 - compliance:  unit_id, item, status ("pass" | "partial" | "fail" | None), points (float or NaN)
 - adjustments: unit_id, bonus (float), deduction (float), veto (str or None), note (str)
 - reverse:     rater (anonymous int), unit_id, then one column per criterion (answer labels)
+- exemptions:  unit_id, target ("veto" | "deduction" | "level:<扣分类别>" | "item:<compliance code>"),
+               reason, document (批准文号), approved_on (ISO date)     -- 容错纠错, one row per exemption
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ INDICATOR_COLUMNS = ["unit_id", "code", "value", "source"]
 COMPLIANCE_COLUMNS = ["unit_id", "item", "status", "points"]
 ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
 REVERSE_ID_COLUMNS = ["rater", "unit_id"]
+EXEMPTION_COLUMNS = ["unit_id", "target", "reason", "document", "approved_on"]
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
 
@@ -67,6 +70,7 @@ class PeriodInputs:
     compliance: pd.DataFrame = field(default_factory=lambda: empty(COMPLIANCE_COLUMNS))
     adjustments: pd.DataFrame = field(default_factory=lambda: empty(ADJUSTMENT_COLUMNS))
     reverse: pd.DataFrame = field(default_factory=lambda: empty(REVERSE_ID_COLUMNS))
+    exemptions: pd.DataFrame = field(default_factory=lambda: empty(EXEMPTION_COLUMNS))
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 

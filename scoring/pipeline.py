@@ -25,6 +25,9 @@ from scoring.report import Issue, Severity
 
 # `note` is a scoring.flags.Flag with a NoteCode (no spread, a filled or dropped missing value…), or None
 BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note"]
+# per exemption: what it waives (kind veto | deduction | level | item, key = level name or item code),
+# whether it applied (something was there to waive) and the deduction points it waived
+EXEMPTION_REPORT = ["unit_id", "target", "kind", "key", "reason", "document", "approved_on", "applied", "waived_points"]
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group", "status", "total", "total_unclipped", "mass",
                 "performance", "compliance", "bonus", "deduction", "rank_group", "rank_overall", "grade",
                 "veto", "grade_cap", "n_raters", "reverse_rule", "flags"]
@@ -41,6 +44,7 @@ class PeriodResult:
     answers: pd.DataFrame  # unit_id, item, answer, count
     compliance: pd.DataFrame  # per unit × item earned / possible
     reverse: pd.DataFrame  # per department reverse-evaluation score, raters, suppressed
+    exemptions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXEMPTION_REPORT))  # 容错纠错
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
@@ -123,11 +127,35 @@ class _Mass:
 
 
 @dataclass
+class _Exemptions:
+    """容错纠错: the period's approved exemptions of the roster's units, each with what it waives."""
+
+    table: pd.DataFrame  # EXEMPTION_REPORT; `applied` and `waived_points` are filled in by the steps that waive
+
+    @classmethod
+    def of(cls, run: _Run) -> _Exemptions:
+        ex = run.inputs.exemptions
+        ex = ex[ex["unit_id"].isin(run.idx)].reset_index(drop=True)
+        kind = ex["target"].str.partition(":")[0] if len(ex) else pd.Series(dtype=object)
+        key = ex["target"].str.partition(":")[2] if len(ex) else pd.Series(dtype=object)
+        return cls(ex.assign(kind=kind, key=key, applied=False, waived_points=0.0)[EXEMPTION_REPORT])
+
+    def rows(self, kind: str) -> pd.DataFrame:
+        return self.table[self.table["kind"] == kind]
+
+    def documents(self, rows: pd.DataFrame) -> pd.Series:
+        """Per unit, the approving documents of these exemptions, as one text."""
+        return rows.groupby("unit_id", sort=False)["document"].agg(lambda d: "、".join(dict.fromkeys(d)))
+
+
+@dataclass
 class _Adjustments:
     bonus_raw: pd.Series
     bonus: pd.Series
     deduction: pd.Series
-    veto: pd.Series  # the reason, or None
+    veto: pd.Series  # the reason, or None (also when an exemption waived it)
+    veto_waived: pd.Series  # the reason of a veto an exemption waived, or None
+    deduction_waived: pd.Series  # points an exemption waived
 
 
 @dataclass
@@ -145,19 +173,20 @@ class _Totals:
 
 def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
     run = _Run.of(model, inputs)
+    exempt = _Exemptions.of(run)
     mass = _mass(run)
     perf, nodes, perf_rows = _performance(run)
-    items, comp_score, comp_rows = _compliance(run)
-    adj = _adjustments(run)
+    items, comp_score, comp_rows = _compliance(run, exempt)
+    adj = _adjustments(run, exempt)
     totals = _totals(run, mass, perf, comp_score, adj, [*mass.rows, perf_rows, comp_rows])
     scores = round_half_up(totals.total.where(totals.ok), model.model.rank_decimals)
     tiers, demoted = grading.grade_units(model.grades, scores, run.units["group"], totals.ok, adj.veto.notna(),
                                          mass.grade_cap)
-    flags = _flags(run, mass, adj, totals, tiers, demoted)
+    flags = _flags(run, mass, adj, exempt, items, totals, tiers, demoted)
     return PeriodResult(
         period=inputs.period, model=model, units=_unit_table(run, totals, adj, mass.reverse, tiers, flags),
         breakdown=totals.breakdown, nodes=nodes, survey=mass.stats, answers=mass.answers, compliance=items,
-        reverse=mass.reverse.table, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
+        reverse=mass.reverse.table, exemptions=exempt.table, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
     )
 
 
@@ -285,23 +314,58 @@ def _fill_missing(policy: MissingPolicy, scores: pd.Series, notes: pd.Series, mi
     notes[missing] = make(NoteCode.MISSING_REWEIGHTED)
 
 
-def _compliance(run: _Run) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """Per unit × item earned/possible, the dimension score and the breakdown rows."""
+def _compliance(run: _Run, exempt: _Exemptions) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Per unit × item earned/possible, the dimension score and the breakdown rows. An exemption of
+    an item waives the points it lost (full points; no deduction), with the document in `waived`."""
     model, idx = run.model, run.idx
     items = comp.item_results(run.inputs.compliance[run.inputs.compliance["unit_id"].isin(idx)], model.compliance)
+    items["waived"] = None
+    ex = exempt.rows("item")
+    if len(ex) and len(items):
+        lost = items["earned"] < (items["possible"] if model.compliance.style == "points" else 0.0)
+        docs = ex.groupby(["unit_id", "key"])["document"].agg(lambda d: "、".join(dict.fromkeys(d)))
+        keys = pd.MultiIndex.from_arrays([items["unit_id"], items["item"]])
+        waived = lost.to_numpy() & keys.isin(docs.index)
+        items.loc[waived, "waived"] = docs.reindex(keys[waived]).to_numpy()
+        items.loc[waived, "earned"] = items.loc[waived, "possible"] if model.compliance.style == "points" else 0.0
+        done = set(zip(items.loc[waived, "unit_id"], items.loc[waived, "item"], strict=True))
+        hit = [(u, k) in done for u, k in zip(ex["unit_id"], ex["key"], strict=True)]
+        exempt.table.loc[ex.index[hit], "applied"] = True
     dims = comp.dimension_scores(items, model.compliance).reindex(idx)
     return items, dims["score"], _compliance_rows(model, items, dims, model.weights["compliance"])
 
 
-def _adjustments(run: _Run) -> _Adjustments:
-    """Bonus (capped), deduction (capped) and the veto reason per unit."""
+def _adjustments(run: _Run, exempt: _Exemptions) -> _Adjustments:
+    """Bonus (capped), deduction (capped) and the veto reason per unit, after the exemptions: one of
+    the veto waives it (kept as `veto_waived`), one of the deduction waives all of it, one of a
+    deduction level (通报批评 …) waives that level's points."""
     spec = run.model.adjustments
-    adj = run.inputs.adjustments.drop_duplicates("unit_id", keep="last").set_index("unit_id").reindex(run.idx)
+    idx = run.idx
+    adj = run.inputs.adjustments.drop_duplicates("unit_id", keep="last").set_index("unit_id").reindex(idx)
     bonus_raw = pd.to_numeric(adj["bonus"], errors="coerce").fillna(0.0)
+    deduction = pd.to_numeric(adj["deduction"], errors="coerce").fillna(0.0)
+    veto = adj["veto"].map(aliases.veto_reason).astype(object)
+    table = exempt.table
+    whole = idx.isin(exempt.rows("deduction")["unit_id"])
+    levels = exempt.rows("level").drop_duplicates(["unit_id", "key"])
+    points_of = lambda keys: keys.map(lambda k: float(spec.deduction_levels.get(k, 0.0))).astype(float)  # noqa: E731
+    level_points = points_of(levels["key"]).groupby(levels["unit_id"]).sum()
+    waived = pd.Series(np.where(whole, deduction, np.minimum(level_points.reindex(idx).fillna(0.0), deduction)), index=idx)
+    for kind in ("deduction", "level"):
+        rows = exempt.rows(kind)
+        had = deduction.reindex(rows["unit_id"]).to_numpy() > 0
+        table.loc[rows.index, "applied"] = had
+        points = deduction.reindex(rows["unit_id"]).to_numpy() if kind == "deduction" else \
+            np.minimum(points_of(rows["key"]).to_numpy(), deduction.reindex(rows["unit_id"]).to_numpy())
+        table.loc[rows.index, "waived_points"] = np.where(had, points, 0.0)
+    vetoes = exempt.rows("veto")
+    veto_waived = veto.where(idx.isin(vetoes["unit_id"]) & veto.notna())
+    table.loc[vetoes.index, "applied"] = veto.reindex(vetoes["unit_id"]).notna().to_numpy()
     return _Adjustments(
         bonus_raw=bonus_raw, bonus=bonus_raw.clip(upper=spec.bonus_cap),
-        deduction=pd.to_numeric(adj["deduction"], errors="coerce").fillna(0.0).clip(upper=spec.deduction_cap),
-        veto=adj["veto"].map(aliases.veto_reason).astype(object))
+        deduction=(deduction - waived).clip(upper=spec.deduction_cap),
+        veto=veto.where(veto_waived.isna()).astype(object), veto_waived=veto_waived.astype(object),
+        deduction_waived=waived)
 
 
 def _totals(run: _Run, mass: _Mass, perf: pd.Series, compliance: pd.Series, adj: _Adjustments,
@@ -317,8 +381,8 @@ def _totals(run: _Run, mass: _Mass, perf: pd.Series, compliance: pd.Series, adj:
     return _Totals(breakdown, raw, raw.clip(0.0, 100.0), dims, missing)
 
 
-def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd.Series,
-           demoted: pd.Series) -> pd.Series:
+def _flags(run: _Run, mass: _Mass, adj: _Adjustments, exempt: _Exemptions, items: pd.DataFrame, totals: _Totals,
+           tiers: pd.Series, demoted: pd.Series) -> pd.Series:
     """Every unit's flags, in a fixed order of codes."""
     model, idx = run.model, run.idx
     flags: dict[str, list[Flag]] = {u: [] for u in idx}
@@ -355,6 +419,17 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd
         flags[u].append(make(FlagCode.INCOMPLETE, dimensions=[d for d in totals.missing.columns if totals.missing.at[u, d]]))
     for u in idx[adj.veto.notna()]:
         flags[u].append(make(FlagCode.VETO, reason=adj.veto[u]))
+    docs = exempt.documents(exempt.table[exempt.table["applied"]])
+    for u in idx[adj.veto_waived.notna()]:
+        flags[u].append(make(FlagCode.VETO_WAIVED, reason=adj.veto_waived[u], document=docs[u]))
+    for u in idx[adj.deduction_waived > 0]:
+        flags[u].append(make(FlagCode.DEDUCTION_WAIVED, points=float(adj.deduction_waived[u]), document=docs[u]))
+    names = {c.code: c.name for c in model.compliance.item}
+    for r in items[items["waived"].notna()].itertuples() if "waived" in items else ():
+        flags[r.unit_id].append(make(FlagCode.COMPLIANCE_WAIVED, item=names.get(r.item, r.item), document=r.waived))
+    for r in exempt.table[~exempt.table["applied"]].itertuples():
+        zh, en = exemption_target(model, r.target)
+        flags[r.unit_id].append(make(FlagCode.EXEMPTION_UNUSED, target=zh, target_en=en, document=r.document))
     for u in idx[demoted & totals.ok]:
         tier = model.grades.tier[tiers[u]]
         flags[u].append(make(FlagCode.QUOTA, tier=tier.label, tier_en=tier.label_en))
@@ -425,6 +500,19 @@ def _screen_warnings(screened: survey.Screened | None) -> list[Issue]:
     return out
 
 
+def exemption_target(model: Model, target: str) -> tuple[str, str]:
+    """What an exemption's canonical target names, in Chinese and English."""
+    kind, _, key = str(target).partition(":")
+    if kind == "veto":
+        return "一票否决", "the veto"
+    if kind == "deduction":
+        return "扣分", "the deduction"
+    if kind == "item":
+        name = next((c.name for c in model.compliance.item if c.code == key), key)
+        return f"{name}（{key}）", f"{name} ({key})"
+    return key, key
+
+
 def _compliance_rows(model: Model, items: pd.DataFrame, dims: pd.DataFrame, w_comp: float) -> pd.DataFrame:
     names = {i.code: i.name for i in model.compliance.item}
     if items.empty:
@@ -450,6 +538,7 @@ def _compliance_rows(model: Model, items: pd.DataFrame, dims: pd.DataFrame, w_co
     out = pd.DataFrame({
         "unit_id": df["unit_id"], "dimension": "compliance", "code": df["item"], "name": df["item"].map(names),
         "raw": df["status"].where(df["status"].notna(), df["points"]), "score": df["score"], "weight": df["weight"],
-        "contribution": df["contribution"], "note": None,
+        "contribution": df["contribution"],
+        "note": [make(NoteCode.WAIVED, document=w) if isinstance(w, str) else None for w in df.get("waived", [None] * len(df))],
     })
     return pd.concat([out, extra], ignore_index=True) if not extra.empty else out

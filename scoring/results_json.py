@@ -87,6 +87,11 @@ def result_to_json(r: PeriodResult) -> dict:
     survey = r.survey.to_dict("index")
     indicators = _indicator_records(r.breakdown)
     reverse = _reverse_records(r)
+    exemptions: dict[str, list[dict]] = {}
+    for e in r.exemptions.to_dict("records"):
+        exemptions.setdefault(e["unit_id"], []).append({
+            "target": e["target"], "reason": e["reason"], "document": e["document"], "approved_on": e["approved_on"],
+            "applied": bool(e["applied"]), "waived_points": _num(e["waived_points"])})
     units = []
     for row in r.units.to_dict("records"):
         s = survey.get(row["unit_id"])
@@ -109,6 +114,7 @@ def result_to_json(r: PeriodResult) -> dict:
                            "guarded": s["screen_guarded"] is True or s["screen_guarded"] == 1.0},
             },
             "reverse": reverse.get(row["unit_id"]),
+            "exemptions": exemptions.get(row["unit_id"], []),
             "indicators": indicators.get(row["unit_id"], []),
         })
     return {

@@ -32,6 +32,8 @@ def headers(kind: str, model: Model) -> list[str]:
         return _fixed("unit_id") + [c.name for c in model.compliance.item] + _fixed("bonus", "deduction", "veto", "note")
     if kind == "reverse":
         return _fixed("rater", "department") + list(model.reverse.criteria if model.reverse else ())
+    if kind == "exemptions":
+        return _fixed("unit_id", "unit_name", "exempt_item", "exempt_reason", "document_no", "approved_on")
     raise ValueError(f"unknown template kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
@@ -52,6 +54,18 @@ def _notes(kind: str, model: Model) -> list[str]:
                       "or points; bonus: points or level; veto: the reason.")
     if kind == "reverse":
         common.append("评议单位仅用于统计评议单位数量，不会被保存。 / The rater is only counted, never stored.")
+    if kind == "exemptions":
+        levels = "、".join(model.adjustments.deduction_levels)
+        items = "、".join(c.name for c in model.compliance.item)
+        common += [
+            "容错纠错：每行一条经批准的容错免责，免除所列单位本期的一项扣分或一票否决。 / One approved exemption per row: "
+            "it waives one deduction or the veto of that unit this period.",
+            f"容错事项填：一票否决；扣分（免除全部扣分）；扣分类别（{levels}）；或过程合规考核项（{items}）。 / Exempted item: "
+            "一票否决 (the veto), 扣分 (the whole deduction), a deduction level, or a compliance item.",
+            "容错理由、批准文号、批准日期均须填写；批准日期如 2026-03-05。 / Reason, approving document number and "
+            "date are required; dates like 2026-03-05.",
+            "免除的一票否决在结果中显示为“已容错免除”，不会悄悄消失。 / A waived veto is shown as waived, never silently gone.",
+        ]
     return common
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from scoring import flags as flagging
 from scoring import i18n, methods, sensitivity
 from scoring.model import DIMENSIONS, Model
+from scoring.pipeline import exemption_target
 
 ROBUST_P = 0.9  # P(same grade) at or above this, and a settled top-k status, is 稳健 (robust)
 
@@ -60,7 +61,15 @@ def movers(rankings: pd.DataFrame, n: int = 5) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def veto_cases(units: pd.DataFrame) -> pd.DataFrame:
-    return units.loc[units["veto"].notna(), ["unit_id", "unit_name", "group", "total", "grade", "veto"]].reset_index(drop=True)
+    """Units with a veto event, including those whose veto an exemption waived (容错纠错): `waived`
+    names the approving document, so a waived veto is listed as waived, never silently gone."""
+    waived = units["flags"].map(lambda fs: next((f for f in fs if f.code.value == "veto_waived"), None)
+                                if isinstance(fs, list) else None)
+    rows = units["veto"].notna() | waived.notna()
+    df = units.loc[rows, ["unit_id", "unit_name", "group", "total", "grade", "veto"]].copy()
+    df["veto"] = df["veto"].where(df["veto"].notna(), waived[rows].map(lambda f: f.params["reason"] if f else None))
+    df["waived"] = waived[rows].map(lambda f: f.params["document"] if f else "")
+    return df.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------- rankings
@@ -229,6 +238,37 @@ def reverse_rows(reverse: pd.DataFrame, units: pd.DataFrame, floor: float) -> pd
     df["below_floor"] = df["score"] < floor
     return df[["unit_id", "unit_name", "n_raters", "score", "suppressed", "below_floor"]] \
         .sort_values(["suppressed", "score"], ascending=[True, False]).reset_index(drop=True)
+
+
+EXEMPTION_ROWS = ["unit_id", "unit_name", "target", "reason", "document", "approved_on", "applied", "effect"]
+
+
+def exemption_rows(result: Any, lang: str = "zh", unit_id: str | None = None) -> pd.DataFrame:
+    """容错纠错 as a unit page and the report show it: what each exemption waives (in words), its
+    reason, the approving document and date, and what it did (the flag's words, or that there was
+    nothing to waive this period)."""
+    ex = result.exemptions
+    if unit_id is not None:
+        ex = ex[ex["unit_id"] == unit_id]
+    names = result.units.set_index("unit_id")["unit_name"]
+    vetoes = result.units.set_index("unit_id")["flags"].map(
+        lambda fs: next((f.params["reason"] for f in fs if f.code.value == "veto_waived"), ""))
+    effect = []
+    for r in ex.itertuples():
+        if not r.applied:
+            effect.append(i18n.t("ex.unused", lang))
+        elif r.kind == "veto":
+            effect.append(i18n.t("ex.veto", lang, reason=vetoes.get(r.unit_id, "")))
+        elif r.kind == "item":
+            effect.append(i18n.t("ex.item", lang, item=exemption_target(result.model, r.target)[1 if lang == "en" else 0]))
+        else:
+            effect.append(i18n.t("ex.points", lang, points=r.waived_points))
+    return pd.DataFrame({
+        "unit_id": ex["unit_id"], "unit_name": ex["unit_id"].map(names),
+        "target": ex["target"].map(lambda t: exemption_target(result.model, t)[1 if lang == "en" else 0]),
+        "reason": ex["reason"], "document": ex["document"], "approved_on": ex["approved_on"],
+        "applied": ex["applied"].astype(bool), "effect": effect,
+    }, columns=EXEMPTION_ROWS).reset_index(drop=True)
 
 
 REVERSE_REPORT = ["unit_id", "unit_name", "group", "n_raters", "score", "suppressed", "below_floor", "rule", "used",

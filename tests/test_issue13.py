@@ -8,6 +8,7 @@ back; the table-driven formalism test lives in tests/test_formalism.py.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -428,3 +429,194 @@ def test_a_yearly_evaluation_counts_in_the_annual_result(store):
     assert year.at[low, "grade"] != model.grades.tier[0].label and year.at[low, "reverse_rule"] == "own"
     assert year.loc[year["unit_type"] == "乡镇街道", "reverse_rule"].isna().all()
     assert set(year["grade"].dropna()) <= set(model.tier_labels())
+
+
+# --------------------------------------------------------------------------- §9 容错纠错 exemptions
+
+def _exemption_files(tmp_path: Path, rows: list[list]) -> list[tuple[str, Path]]:
+    """The demo 2026Q3 quarter with a veto for JD05 and deductions for JD06 (通报批评、约谈 = 3) and an
+    exemptions file of `rows` (unit, item, reason, document, date)."""
+    import datetime as dt
+    import re
+
+    import openpyxl
+
+    files = _demo_files()
+    wb = openpyxl.load_workbook(DEMO / f"{PERIOD}_compliance.xlsx")
+    ws = wb.active
+    head = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        unit = row[0].value
+        if unit == "JD05":
+            row[head.index("一票否决")].value = "重点改革试点出现重大失误"
+        if unit == "JD06":
+            row[head.index("扣分")].value = "通报批评、约谈"
+        if unit == "JD07":
+            row[head.index("审计整改落实")].value = "未通过"
+    wb.save(tmp_path / f"{PERIOD}_compliance.xlsx")
+    ex = openpyxl.Workbook()
+    ex.active.title = "容错纠错"
+    ex.active.append(["单位编码", "容错事项", "容错理由", "批准文号", "批准日期"])
+    for r in rows:
+        ex.active.append([dt.date.fromisoformat(v) if isinstance(v, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", v) else v
+                          for v in r])
+    ex.save(tmp_path / f"{PERIOD}_exemptions.xlsx")
+    named = {f"{PERIOD}_compliance.xlsx": tmp_path / f"{PERIOD}_compliance.xlsx"}
+    return [(n, named.get(n, p)) for n, p in files] + [(f"{PERIOD}_exemptions.xlsx", tmp_path / f"{PERIOD}_exemptions.xlsx")]
+
+
+EXEMPTIONS = [
+    ["JD05", "一票否决", "改革创新中出现失误，符合容错情形（先行先试、程序合规、未谋私利）", "示容〔2026〕7号", "2026-09-20"],
+    ["JD06", "通报批评", "为推进重点项目先行先试被通报，经认定符合容错情形", "示容〔2026〕8号", "2026年9月22日"],
+    ["JD07", "审计整改落实", "整改因上级政策调整延期，经认定免责", "示容〔2026〕9号", "2026/9/25"],
+    ["JD08", "一票否决", "误报的否决事项", "示容〔2026〕10号", "2026-09-26"],
+]
+
+
+def test_an_exemption_waives_a_veto_visibly(tmp_path):
+    """§9: an approved exemption (unit, item, reason, document number, date) waives that veto: the
+    unit keeps its score and rank, its grade is no longer forced, and the waived veto is shown as
+    waived (a flag naming the reason and the document), never silently gone."""
+    plain = _by_unit(score_period(MODEL, read_period(MODEL, PERIOD, _exemption_files(tmp_path, []))[0]))
+    assert plain.at["JD05", "grade"] == MODEL.grades.veto_grade
+    inputs, report = read_period(MODEL, PERIOD, _exemption_files(tmp_path, EXEMPTIONS))
+    assert report.ok, report.to_text("en")
+    assert inputs.exemptions["target"].tolist() == ["veto", "level:通报批评", "item:C04", "veto"]
+    assert inputs.exemptions["approved_on"].tolist() == ["2026-09-20", "2026-09-22", "2026-09-25", "2026-09-26"]
+    r = score_period(MODEL, inputs)
+    u = _by_unit(r)
+    assert u.at["JD05", "total"] == plain.at["JD05", "total"] and u.at["JD05", "rank_overall"] == plain.at["JD05", "rank_overall"]
+    assert u.at["JD05", "grade"] != MODEL.grades.veto_grade and pd.isna(u.at["JD05", "veto"])
+    [waived] = [f for f in u.at["JD05", "flags"] if f.code == FlagCode.VETO_WAIVED]
+    assert waived.params == {"reason": "重点改革试点出现重大失误", "document": "示容〔2026〕7号"}
+    assert FlagCode.VETO.value not in codes(u.at["JD05", "flags"])
+    unit = next(x for x in r.to_json()["units"] if x["unit_id"] == "JD05")
+    assert unit["veto"] is None and unit["exemptions"][0]["applied"] and "容错情形" in unit["exemptions"][0]["reason"]
+
+
+def test_an_exemption_waives_a_named_deduction_or_a_compliance_item(tmp_path):
+    """§9: 通报批评 (2 points) is waived and 约谈 (1 point) stays; a failed compliance item earns its
+    points back with a note naming the document; an exemption with nothing to waive says so."""
+    plain = _by_unit(score_period(MODEL, read_period(MODEL, PERIOD, _exemption_files(tmp_path, []))[0]))
+    r = score_period(MODEL, read_period(MODEL, PERIOD, _exemption_files(tmp_path, EXEMPTIONS))[0])
+    u = _by_unit(r)
+    assert plain.at["JD06", "deduction"] == 3 and u.at["JD06", "deduction"] == 1
+    assert u.at["JD06", "total"] == pytest.approx(plain.at["JD06", "total"] + 2)
+    assert "deduction_waived" in codes(u.at["JD06", "flags"])
+    row = r.breakdown[(r.breakdown["unit_id"] == "JD07") & (r.breakdown["code"] == "C04")].iloc[0]
+    assert row["score"] == 100 and row["note"].code.value == "waived" and row["note"].params["document"] == "示容〔2026〕9号"
+    assert u.at["JD07", "compliance"] > plain.at["JD07", "compliance"]
+    [unused] = [f for f in u.at["JD08", "flags"] if f.code == FlagCode.EXEMPTION_UNUSED]
+    assert unused.params["target"] == "一票否决" and unused.params["document"] == "示容〔2026〕10号"
+    from scoring import views
+
+    shown = views.exemption_rows(r, "zh").set_index("unit_id")
+    assert list(shown.columns) == ["unit_name", "target", "reason", "document", "approved_on", "applied", "effect"]
+    assert shown.at["JD06", "effect"] == "免除扣分 2 分" and not shown.at["JD08", "applied"]
+    book = tmp_path / "r.xlsx"
+    from scoring.export import write_result_xlsx
+
+    write_result_xlsx(r, book)
+    sheet = pd.read_excel(book, sheet_name="容错纠错 exemptions", engine="calamine")
+    assert sheet["reason"].str.contains("容错情形").any()
+
+
+def test_exemption_rows_are_checked_cell_by_cell(tmp_path):
+    """§9: every field is required; an item the model does not know and an unreadable date are errors
+    naming the cell."""
+    rows = [["JD05", "加班补贴", "理由", "示容〔2026〕1号", "2026-09-20"], ["JD06", "一票否决", "理由", None, "2026-09-20"],
+            ["JD07", "扣分", "理由", "示容〔2026〕2号", "九月"]]
+    _, report = read_period(MODEL, PERIOD, _exemption_files(tmp_path, rows))
+    where = {(e.column, e.row) for e in report.errors}
+    assert {("B", 2), ("D", 3), ("E", 4)} <= where, report.to_text("en")
+    assert any("加班补贴" in e.message_zh and "一票否决" in (e.expected or "") for e in report.errors)
+
+
+def test_exemptions_are_stored_versioned_and_audited(tmp_path, store):
+    """§9: exemptions are an input kind stored and versioned like the others: they round-trip, the
+    checksum covers them, the diff between versions shows them and the import's audit entry lists
+    each one with its document."""
+    from scoring.service import Service
+
+    service = Service(store, "officer-wang")
+    files = _exemption_files(tmp_path, EXEMPTIONS[:1])
+    v1, report = service.import_files(PERIOD, [f for f in files if "exemptions" not in f[0]])
+    v2, report = service.import_files(PERIOD, files)
+    assert v2 is not None, report.to_text("en")
+    back = store.inputs(PERIOD, v2.number).exemptions
+    assert back.to_dict("records") == [{"unit_id": "JD05", "target": "veto",
+                                        "reason": unicodedata.normalize("NFKC", EXEMPTIONS[0][2]),
+                                        "document": "示容〔2026〕7号", "approved_on": "2026-09-20"}]
+    assert store.inputs(PERIOD, v1.number).exemptions.empty and store.verify() == []
+    assert v1.checksum != v2.checksum
+    d = store.diff(PERIOD, v1.number, v2.number)
+    assert ((d.values["table"] == "exemptions") & (d.values["unit_id"] == "JD05")).any()
+    assert "JD05" in set(d.results["unit_id"])  # the waived veto changed its grade
+    entry = store.audit()
+    detail = entry.loc[(entry["action"] == "import") & (entry["version"] == v2.number), "detail"].iloc[0]
+    assert "示容〔2026〕7号" in detail and "JD05" in detail
+    assert service.reproduces(PERIOD, v2.number)
+
+
+def test_the_exemptions_template_imports():
+    """§9: the blank 容错纠错 template, filled in, imports."""
+    from io import BytesIO
+
+    import openpyxl
+
+    from scoring.templates import template_bytes
+
+    wb = openpyxl.load_workbook(BytesIO(template_bytes("exemptions", MODEL)))
+    wb.active.append(["JD01", "青山街道", "扣分", "符合容错情形", "示容〔2026〕1号", "2026-09-01"])
+    buf = BytesIO()
+    wb.save(buf)
+    inputs, report = read_period(MODEL, PERIOD, [_demo_files()[0], ("ex.xlsx", buf.getvalue())])
+    assert report.ok, report.to_text("en")
+    assert inputs.exemptions["target"].tolist() == ["deduction"]
+
+
+def test_a_schema_2_store_upgrades_and_keeps_its_checksums(store, service):
+    """§9 (and §1, §6): the store's step 2 -> 3 adds the exemptions table, survey durations and the
+    rater counts (filled in from the stored ratings) to a database written by schema 2; every
+    version stored before keeps its checksum, computed as schema 2 computed it."""
+    import hashlib
+    import json
+
+    import sqlalchemy as sa
+
+    from scoring.store import Store
+    from scoring.store import schema as s
+    from tests.store_fixtures import MODEL as STORE_MODEL
+    from tests.store_fixtures import make_inputs
+
+    v = service.store_inputs(STORE_MODEL, make_inputs("2026Q1"))
+    service.publish("2026Q1", v.number)
+    raters = store.results("2026Q1").set_index("unit_id")["n_raters"]
+    with store.engine.begin() as conn:  # back to schema 2's tables
+        conn.execute(sa.text("DROP TABLE exemptions"))
+        conn.execute(sa.text("ALTER TABLE survey_responses DROP COLUMN duration"))
+        conn.execute(sa.text("ALTER TABLE result_units DROP COLUMN n_raters"))
+        conn.execute(sa.update(s.meta).where(s.meta.c.key == "schema_version").values(value="2"))
+        survey = conn.execute(sa.select(s.survey_responses.c.response_id, s.survey_responses.c.unit_id,
+                                        s.survey_responses.c.respondent_group, s.survey_responses.c.channel,
+                                        s.survey_responses.c.answers).order_by(s.survey_responses.c.seq)).all()
+    # schema 2's checksum: six tables, survey rows without a duration
+    from scoring.store.codec import encode
+
+    rows = encode(make_inputs("2026Q1"))
+    h = hashlib.sha256()
+    h.update(json.dumps([v.model_sha, make_inputs("2026Q1").item_columns(), make_inputs("2026Q1").criterion_columns()],
+                        ensure_ascii=False).encode())
+    for table in ("units", "survey", "indicators", "compliance", "adjustments", "reverse"):
+        h.update(f"\x1e{table}\x1f".encode())
+        for row in (list(map(tuple, survey)) if table == "survey" else rows[table]):
+            h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
+            h.update(b"\n")
+    assert h.hexdigest() == v.checksum
+    with Store(store.url) as upgraded:
+        assert upgraded.verify() == []
+        assert upgraded.version("2026Q1").checksum == v.checksum
+        again = upgraded.results("2026Q1").set_index("unit_id")["n_raters"]
+        assert again.dropna().astype(int).to_dict() == raters.dropna().astype(int).to_dict() and again.notna().any()
+        assert upgraded.inputs("2026Q1").exemptions.empty
+        assert upgraded.audit()["action"].iloc[0] == "migrate"

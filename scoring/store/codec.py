@@ -17,6 +17,7 @@ from scoring.formalism import Exclusion
 from scoring.inputs import (
     ADJUSTMENT_COLUMNS,
     COMPLIANCE_COLUMNS,
+    EXEMPTION_COLUMNS,
     INDICATOR_COLUMNS,
     REVERSE_ID_COLUMNS,
     SURVEY_ID_COLUMNS,
@@ -34,13 +35,15 @@ ROW_COLUMNS: dict[str, list[str]] = {
     "compliance": ["unit_id", "item", "status", "points"],
     "adjustments": ["unit_id", "bonus", "deduction", "veto", "note"],
     "reverse": ["rater", "unit_id", "answers"],
+    "exemptions": ["unit_id", "target", "reason", "document", "approved_on"],
 }
 _TEXT = {"units": (0, 1, 2, 3), "survey": (0, 1, 2, 3), "indicators": (0, 1, 3), "compliance": (0, 1, 2),
-         "adjustments": (0, 3, 4), "reverse": (1,)}
+         "adjustments": (0, 3, 4), "reverse": (1,), "exemptions": (0, 1, 2, 3, 4)}
 _REAL = {"survey": (4,), "indicators": (2,), "compliance": (3,), "adjustments": (1, 2)}
 # Columns added after schema 2, left out of the checksum while every row of the table has them
 # empty, so versions stored before they existed keep their checksum: table -> column positions.
 _LATER_COLUMNS = {"survey": (4,)}
+_LATER_TABLES = ("exemptions",)  # tables added after schema 2, left out of the checksum while empty
 
 
 def is_missing(v: Any) -> bool:
@@ -96,6 +99,7 @@ def encode(inputs: PeriodInputs) -> dict[str, list[tuple]]:
         "compliance": list(inputs.compliance[COMPLIANCE_COLUMNS].itertuples(index=False, name=None)),
         "adjustments": list(inputs.adjustments[ADJUSTMENT_COLUMNS].itertuples(index=False, name=None)),
         "reverse": list(zip(anonymise_raters(r["rater"]), r["unit_id"], _answers(r, criteria), strict=True)),
+        "exemptions": list(inputs.exemptions[EXEMPTION_COLUMNS].itertuples(index=False, name=None)),
     }
     return {t: _typed(t, rows) for t, rows in raw.items()}
 
@@ -132,6 +136,7 @@ def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria
         compliance=nan_float(_frame(rows["compliance"], COMPLIANCE_COLUMNS), ["points"]),
         adjustments=nan_float(_frame(rows["adjustments"], ADJUSTMENT_COLUMNS), ["bonus", "deduction"]),
         reverse=reverse,
+        exemptions=_frame(rows.get("exemptions", []), EXEMPTION_COLUMNS),
         excluded=[Exclusion(**e) for e in excluded],
         warnings=[Issue.from_json(w) for w in warnings],
     )
@@ -142,6 +147,8 @@ def checksum(rows: dict[str, list[tuple]], model_sha: str, items: list[str], cri
     h = hashlib.sha256()
     h.update(json.dumps([model_sha, items, criteria], ensure_ascii=False).encode())
     for table in ROW_COLUMNS:
+        if table in _LATER_TABLES and not rows.get(table):
+            continue
         h.update(f"\x1e{table}\x1f".encode())
         for row in _hashed(table, rows[table]):
             h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())

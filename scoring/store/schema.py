@@ -135,8 +135,14 @@ reverse_ratings = _input_table(
     Column("unit_id", Text),
     Column("answers", Text, nullable=False))  # JSON list aligned with versions.reverse_criteria
 
+exemptions = _input_table(  # 容错纠错 (schema 3)
+    "exemptions",
+    Column("unit_id", Text), Column("target", Text), Column("reason", Text), Column("document", Text),
+    Column("approved_on", String(10)))
+
 INPUT_TABLES = {"units": version_units, "survey": survey_responses, "indicators": indicator_values,
-                "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings}
+                "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings,
+                "exemptions": exemptions}
 
 # The roster's identity and history: unit_id never changes; a rename or a move to another
 # group is a new row valid from the period of the published version that made it.
@@ -287,10 +293,12 @@ def _backfill_raters(conn: Connection) -> None:
 
 
 def _schema3(conn: Connection) -> None:
-    """2 -> 3: survey durations (for the straight-lining screen's speed evidence); the rater count of
+    """2 -> 3: survey durations (for the straight-lining screen's speed evidence); exemptions (容错纠错)
+    as an input table; the rater count of
     each rated department (filled in for the versions already stored); legacy `incomplete` flags as
     codes (their schema-1 words said 缺少实绩数据数据)."""
     _add_column(conn, survey_responses, "duration")
+    exemptions.create(conn, checkfirst=True)
     _add_column(conn, result_units, "n_raters")
     _backfill_raters(conn)
     rows = conn.execute(select(result_units.c.version_id, result_units.c.unit_id, result_units.c.flags)
