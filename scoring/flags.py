@@ -23,6 +23,7 @@ class FlagCode(StrEnum):
     REVERSE_SUPPRESSED = "reverse_suppressed"
     REVERSE_BELOW_FLOOR = "reverse_below_floor"
     REVERSE_GROUP_MEAN = "reverse_group_mean"
+    BURDEN_BONUS = "burden_bonus"
     BONUS_CAPPED = "bonus_capped"
     CLIPPED = "clipped"
     INCOMPLETE = "incomplete"
@@ -55,6 +56,7 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     FlagCode.REVERSE_SUPPRESSED: ("k",),
     FlagCode.REVERSE_BELOW_FLOOR: ("score", "floor", "tier", "tier_en"),
     FlagCode.REVERSE_GROUP_MEAN: ("n", "k", "value"),
+    FlagCode.BURDEN_BONUS: ("points", "name"),
     FlagCode.BONUS_CAPPED: ("bonus", "cap"),
     FlagCode.CLIPPED: ("raw",),
     FlagCode.INCOMPLETE: ("dimensions",),  # dimension codes, and "reverse" (below k raters, below_k = incomplete)

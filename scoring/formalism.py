@@ -55,7 +55,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("photos", "拍照留痕", "photos as proof of work", r"拍照|照片|图片|截图|影像资料",
            _COUNT + r"|留痕|上传|张"),
     Family("checkins", "打卡签到", "check-ins", r"打卡|签到"),
-    Family("bulletins", "简报数量", "bulletins", r"简报|专报"),
+    Family("bulletins", "简报数量", "bulletins", r"(?<!精)简报(?![表告])|专报"),  # not 精简报表 (forms cut)
     Family("reports", "信息报送数量", "reports submitted", r"信息报送|报送信息|信息上报|政务信息|信息采用",
            _COUNT + r"|采用数|采用量|得分|积分"),
     Family("study", "学习时长/积分/笔记", "study hours, points or notes", r"学习|学时",

@@ -135,7 +135,7 @@ def _text(values: pd.Series) -> pd.Series:
 def model_headers(model: Model) -> frozenset[str]:
     """Normalised codes and names of every model column (indicators, items, criteria)."""
     names: list[str] = []
-    for i in model.indicators.values():
+    for i in (*model.indicators.values(), *model.burden_measures.values()):
         names += [i.code, i.name]
     for c in model.compliance.item:
         names += [c.code, c.name]
@@ -380,7 +380,8 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
         report.warning(t.file, "模型未设置群众评价，文件已忽略", "the model has no survey: file ignored", sheet=t.sheet)
         return empty(SURVEY_ID_COLUMNS)
     names = {q.code: q.name for q in model.survey.item} or {h: h for p, h in enumerate(t.header) if p not in item.columns}
-    items = _model_columns(item, names, "survey", report, excluded)
+    reasons = {q.code: q.substantive for q in model.survey.item if q.substantive}
+    items = _model_columns(item, names, "survey", report, excluded, substantive=reasons)
     units = _units_of(item, matcher, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
@@ -437,9 +438,9 @@ def _numbers(t: Table, pos: int, report: Report, what: str = "数值 / a number"
 def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: Report,
                      excluded: list[Exclusion]) -> pd.DataFrame:
     t = item.table
-    names = {i.code: i.name for i in model.indicators.values()}
+    names = {i.code: i.name for i in model.indicators.values()} | {b.code: b.name for b in model.burden_measures.values()}
     keep_formalism = {c for c in model.indicators if model.is_formalism(c)}
-    reasons = {c: i.substantive for c, i in model.indicators.items() if i.substantive}
+    reasons = {c: i.substantive for c, i in (model.indicators | model.burden_measures).items() if i.substantive}
     matched = _model_columns(item, names, "indicators", report, excluded, keep_formalism, reasons)
     units = _units_of(item, matcher, report)
     if units is None:
@@ -447,8 +448,9 @@ def _read_indicators(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     frames = []
     for p, code in matched.items():
         values = _numbers(t, p, report)
-        if model.indicators[code].unit == "%" and not model.is_formalism(code):
-            _warn_fractions(t, p, values, model.indicators[code].name, report)
+        spec = model.indicators.get(code) or model.burden_measures[code]
+        if spec.unit == "%" and not (code in model.indicators and model.is_formalism(code)):
+            _warn_fractions(t, p, values, spec.name, report)
         frames.append(pd.DataFrame({"unit_id": units.to_numpy(), "code": code, "value": values.to_numpy(),
                                     "source": t.file, **_where(t, p)}))
     if not frames:
@@ -530,7 +532,8 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     unit_id, field, value) — only for the columns it has, so a second file never blanks the first."""
     t = item.table
     names = {c.code: c.name for c in model.compliance.item}
-    matched = _model_columns(item, names, "compliance", report, excluded)
+    reasons = {c.code: c.substantive for c in model.compliance.item if c.substantive}
+    matched = _model_columns(item, names, "compliance", report, excluded, substantive=reasons)
     resolved = _units_of(item, matcher, report)
     if resolved is None:
         return empty(COMPLIANCE_COLUMNS + WHERE), empty(ADJUSTMENT_LONG + WHERE)
@@ -542,12 +545,18 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
         status = text.map(lambda v: aliases.compliance_status(v) if isinstance(v, str) else None)
         numbers = pd.Series(np.asarray(cells.parse_numbers(t.data[p])[0], dtype=float))
         bad = text.notna() & status.isna() & numbers.isna()
-        points = next(c.points for c in model.compliance.item if c.code == code)
-        over = numbers.notna() & ((numbers < 0) | (numbers > points))
+        spec = next(c for c in model.compliance.item if c.code == code)
+        points = spec.points
+        if spec.per_violation:  # a count of violations: any whole number from 0
+            over = numbers.notna() & ((numbers < 0) | (numbers != numbers.round()))
+            expected = "通过/部分/未通过，或违规次数（0, 1, 2 …） / pass, partial, fail, or a number of violations"
+        else:
+            over = numbers.notna() & ((numbers < 0) | (numbers > points))
+            expected = f"通过/部分/未通过，或 0–{points:g} 分 / pass, partial, fail, or 0–{points:g} points"
         for i in np.flatnonzero((bad | over).to_numpy())[:MAX_CELL_ISSUES]:
             report.error(t.file, f"“{text.iat[i]}”不是有效的合规结果", f"{text.iat[i]!r} is not a valid compliance result",
                          sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p], value=str(text.iat[i]),
-                         expected=f"通过/部分/未通过，或 0–{points:g} 分 / pass, partial, fail, or 0–{points:g} points")
+                         expected=expected)
         frame = pd.DataFrame({"unit_id": units, "item": code, "status": status.to_numpy(),
                               "points": numbers.where(status.isna()).to_numpy(), **_where(t, p)})
         frames.append(frame[frame["status"].notna() | frame["points"].notna()])

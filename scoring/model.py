@@ -262,6 +262,9 @@ class ComplianceItem(_Strict):
     code: str
     name: str
     points: float = Field(gt=0)
+    # a cell counts violations (e.g. of the 精文简会 limits): each costs this many of the item's points
+    per_violation: float | None = Field(default=None, gt=0)
+    applies_to: tuple[str, ...] = ()  # unit types the item applies to (empty: all)
     substantive: str | None = None  # reason a formalism-looking name is in fact substantive
 
 
@@ -271,11 +274,32 @@ class Compliance(_Strict):
     item: tuple[ComplianceItem, ...] = ()
 
 
+class BurdenMeasure(_Strict):
+    """One measurable burden reduction (减负成效), e.g. forms merged under 多表合一 or meetings cut
+    against the annual plan: `per` bonus points per unit of it (a form, a percentage point), at most
+    `cap` points; a value below 0 (more than planned) earns nothing."""
+
+    code: str
+    name: str
+    unit: str = ""
+    per: float = Field(gt=0)
+    cap: float | None = Field(default=None, ge=0)
+    applies_to: tuple[str, ...] = ()
+    substantive: str | None = None  # reason a formalism-looking name is in fact substantive
+
+
+class Burden(_Strict):
+    name: str = "减负成效"
+    cap: float = Field(default=2, ge=0)  # the category's bonus at most; it counts within bonus_cap
+    measure: tuple[BurdenMeasure, ...] = ()
+
+
 class Adjustments(_Strict):
     bonus_cap: float = Field(default=5, ge=0)
     deduction_cap: float = Field(default=100, ge=0)
     bonus_levels: dict[str, float] = {}
     deduction_levels: dict[str, float] = {}
+    burden: Burden | None = None  # 减负成效: a bonus category for measurable burden reduction
 
 
 class Tier(_Strict):
@@ -376,6 +400,11 @@ class Model(_Strict):
         """Indicators that can earn points: formalism ones never do."""
         return tuple(i for i in self.indicators.values() if not self.is_formalism(i.code))
 
+    @cached_property
+    def burden_measures(self) -> dict[str, BurdenMeasure]:
+        """减负成效 measures by code ({} without a burden category)."""
+        return {b.code: b for b in self.adjustments.burden.measure} if self.adjustments.burden else {}
+
     def applies(self, code: str, unit_type: str) -> bool:
         """Whether an indicator or node applies to units of this type (inherited down the tree)."""
         for c in (*self.ancestors(code), code):
@@ -459,7 +488,20 @@ def semantic_problems(m: Model) -> list[ModelProblem]:
             p := _sum_problem("survey.respondent_groups", list(m.survey.respondent_groups.values()), ("受访者类别", "the respondent group weights"))
         ):
             add(p)
-    named = [("compliance", c) for c in m.compliance.item] + [("survey", q) for q in (m.survey.item if m.survey else ())]
+    burden = m.adjustments.burden.measure if m.adjustments.burden else ()
+    named = [("compliance", c) for c in m.compliance.item] + [("survey", q) for q in (m.survey.item if m.survey else ())] \
+        + [("adjustments.burden", b) for b in burden]
+    taken = {c: "compliance" for c in (i.code for i in m.compliance.item)} | {c: "performance" for c in m.indicators}
+    for b in burden:
+        if b.code in taken:
+            zh = {"compliance": "过程合规", "performance": "实绩指标"}[taken[b.code]]
+            add(_problem(f"adjustments.burden.{b.code}", f"编码 {b.code} 已被{zh}使用",
+                         f"the code {b.code} is already used in {taken[b.code]}"))
+    types = set(m.unit_types)
+    for where, item in [("compliance", c) for c in m.compliance.item] + [("adjustments.burden", b) for b in burden]:
+        if m.group and (unknown := [t for t in item.applies_to if t not in types]):
+            add(_problem(f"{where}.{item.code}", f"适用类型“{'、'.join(unknown)}”不是任何考核组别的单位类型",
+                         f"applies_to {unknown} names no unit type of the groups"))
     for section, item in named:
         if item.substantive is None and (p := _formalism_problem(f"{section}.{item.code}", item.name)):
             add(p)

@@ -28,6 +28,7 @@ BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "we
 # per exemption: what it waives (kind veto | deduction | level | item, key = level name or item code),
 # whether it applied (something was there to waive) and the deduction points it waived
 EXEMPTION_REPORT = ["unit_id", "target", "kind", "key", "reason", "document", "approved_on", "applied", "waived_points"]
+BURDEN_COLUMNS = ["unit_id", "code", "name", "value", "points"]  # 减负成效 per unit and measure
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group", "status", "total", "total_unclipped", "mass",
                 "performance", "compliance", "bonus", "deduction", "rank_group", "rank_overall", "grade",
                 "veto", "grade_cap", "n_raters", "reverse_rule", "flags"]
@@ -45,6 +46,7 @@ class PeriodResult:
     compliance: pd.DataFrame  # per unit × item earned / possible
     reverse: pd.DataFrame  # per department reverse-evaluation score, raters, suppressed
     exemptions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXEMPTION_REPORT))  # 容错纠错
+    burden: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BURDEN_COLUMNS))  # 减负成效
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
@@ -156,6 +158,8 @@ class _Adjustments:
     veto: pd.Series  # the reason, or None (also when an exemption waived it)
     veto_waived: pd.Series  # the reason of a veto an exemption waived, or None
     deduction_waived: pd.Series  # points an exemption waived
+    burden: pd.Series  # the 减负成效 bonus (within the category's cap), part of bonus_raw
+    burden_rows: pd.DataFrame  # BURDEN_COLUMNS: each measure's value and the points it earned
 
 
 @dataclass
@@ -186,7 +190,7 @@ def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
     return PeriodResult(
         period=inputs.period, model=model, units=_unit_table(run, totals, adj, mass.reverse, tiers, flags),
         breakdown=totals.breakdown, nodes=nodes, survey=mass.stats, answers=mass.answers, compliance=items,
-        reverse=mass.reverse.table, exemptions=exempt.table, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
+        reverse=mass.reverse.table, exemptions=exempt.table, burden=adj.burden_rows, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
     )
 
 
@@ -318,7 +322,13 @@ def _compliance(run: _Run, exempt: _Exemptions) -> tuple[pd.DataFrame, pd.Series
     """Per unit × item earned/possible, the dimension score and the breakdown rows. An exemption of
     an item waives the points it lost (full points; no deduction), with the document in `waived`."""
     model, idx = run.model, run.idx
-    items = comp.item_results(run.inputs.compliance[run.inputs.compliance["unit_id"].isin(idx)], model.compliance)
+    rows = run.inputs.compliance[run.inputs.compliance["unit_id"].isin(idx)]
+    limited = {c.code: set(c.applies_to) for c in model.compliance.item if c.applies_to}
+    if limited and len(rows):  # an item for some unit types only (精文简会 for departments) is not assessed for others
+        types = rows["unit_id"].map(run.units["unit_type"])
+        rows = rows[np.array([i not in limited or t in limited[i] for i, t in zip(rows["item"], types, strict=True)],
+                             dtype=bool)]
+    items = comp.item_results(rows, model.compliance)
     items["waived"] = None
     ex = exempt.rows("item")
     if len(ex) and len(items):
@@ -342,7 +352,8 @@ def _adjustments(run: _Run, exempt: _Exemptions) -> _Adjustments:
     spec = run.model.adjustments
     idx = run.idx
     adj = run.inputs.adjustments.drop_duplicates("unit_id", keep="last").set_index("unit_id").reindex(idx)
-    bonus_raw = pd.to_numeric(adj["bonus"], errors="coerce").fillna(0.0)
+    burden, burden_rows = _burden(run)
+    bonus_raw = pd.to_numeric(adj["bonus"], errors="coerce").fillna(0.0) + burden
     deduction = pd.to_numeric(adj["deduction"], errors="coerce").fillna(0.0)
     veto = adj["veto"].map(aliases.veto_reason).astype(object)
     table = exempt.table
@@ -365,7 +376,31 @@ def _adjustments(run: _Run, exempt: _Exemptions) -> _Adjustments:
         bonus_raw=bonus_raw, bonus=bonus_raw.clip(upper=spec.bonus_cap),
         deduction=(deduction - waived).clip(upper=spec.deduction_cap),
         veto=veto.where(veto_waived.isna()).astype(object), veto_waived=veto_waived.astype(object),
-        deduction_waived=waived)
+        deduction_waived=waived, burden=burden, burden_rows=burden_rows)
+
+
+def _burden(run: _Run) -> tuple[pd.Series, pd.DataFrame]:
+    """减负成效: each measure's value (reported like an indicator, e.g. forms merged under 多表合一, or
+    meetings cut against the annual plan in %) times its points per unit, within its own cap; the
+    category within its cap. A measure applies to the unit types the model says."""
+    spec = run.model.adjustments.burden
+    idx = run.idx
+    if spec is None or not spec.measure:
+        return pd.Series(0.0, index=idx), pd.DataFrame(columns=BURDEN_COLUMNS)
+    measures = {m.code: m for m in spec.measure}
+    ind = run.inputs.indicators
+    rows = ind[ind["code"].isin(measures) & ind["unit_id"].isin(idx)].drop_duplicates(["unit_id", "code"], keep="last")
+    types = rows["unit_id"].map(run.units["unit_type"])
+    keep = [not measures[c].applies_to or t in measures[c].applies_to for c, t in zip(rows["code"], types, strict=True)]
+    rows = rows[np.array(keep, dtype=bool)]
+    value = rows["value"].astype(float)
+    per = rows["code"].map(lambda c: measures[c].per).astype(float)
+    cap = rows["code"].map(lambda c: measures[c].cap if measures[c].cap is not None else np.inf).astype(float)
+    points = np.minimum(value.clip(lower=0.0) * per, cap).fillna(0.0)
+    out = pd.DataFrame({"unit_id": rows["unit_id"], "code": rows["code"],
+                        "name": rows["code"].map(lambda c: measures[c].name), "value": value, "points": points})
+    total = points.groupby(rows["unit_id"]).sum().reindex(idx).fillna(0.0).clip(upper=spec.cap)
+    return total, out[BURDEN_COLUMNS].reset_index(drop=True)
 
 
 def _totals(run: _Run, mass: _Mass, perf: pd.Series, compliance: pd.Series, adj: _Adjustments,
@@ -411,6 +446,8 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, exempt: _Exemptions, items
         for u in idx[rev.grade_cap > 0]:
             flags[u].append(make(FlagCode.REVERSE_BELOW_FLOOR, score=float(rev.used[u]),
                                  floor=model.reverse.excellent_floor, tier=top.label, tier_en=top.label_en))
+    for u in idx[adj.burden > 0]:
+        flags[u].append(make(FlagCode.BURDEN_BONUS, points=float(adj.burden[u]), name=model.adjustments.burden.name))
     for u in idx[adj.bonus_raw > adj.bonus]:
         flags[u].append(make(FlagCode.BONUS_CAPPED, bonus=float(adj.bonus_raw[u]), cap=model.adjustments.bonus_cap))
     for u in idx[totals.raw != totals.total]:

@@ -87,6 +87,10 @@ def result_to_json(r: PeriodResult) -> dict:
     survey = r.survey.to_dict("index")
     indicators = _indicator_records(r.breakdown)
     reverse = _reverse_records(r)
+    burden: dict[str, list[dict]] = {}
+    for b in r.burden.to_dict("records"):
+        burden.setdefault(b["unit_id"], []).append({"code": b["code"], "name": b["name"], "value": _num(b["value"]),
+                                                    "points": _num(b["points"])})
     exemptions: dict[str, list[dict]] = {}
     for e in r.exemptions.to_dict("records"):
         exemptions.setdefault(e["unit_id"], []).append({
@@ -115,6 +119,7 @@ def result_to_json(r: PeriodResult) -> dict:
             },
             "reverse": reverse.get(row["unit_id"]),
             "exemptions": exemptions.get(row["unit_id"], []),
+            "burden": burden.get(row["unit_id"], []),
             "indicators": indicators.get(row["unit_id"], []),
         })
     return {

@@ -170,7 +170,7 @@ def test_model_upload_reports_located_problems():
 
 def test_import_validates_stores_and_publishes():
     at = run("import_data")
-    assert len(at.download_button) == 5  # a template for every file kind
+    assert len(at.download_button) == 6  # a template for every file kind, 容错纠错 included
     at.text_input(key="imp_period").input("2026Q3")
     files = [DEMO / "units.xlsx", *sorted(DEMO.glob("2026Q3_*.xlsx"))]
     at.file_uploader(key="imp_files").set_value([(f.name, f.read_bytes(), XLSX) for f in files])

@@ -39,13 +39,17 @@ def test_demo_quarter_imports_cleanly(demo_inputs):
     assert len(demo_inputs.units) == 36
     assert demo_inputs.survey["unit_id"].notna().all()
     assert set(demo_inputs.indicators["code"]) >= {i.code for i in MODEL.scored_indicators}
-    assert {e.column for e in demo_inputs.excluded} == {"台账页数", "会议次数"}
+    assert {e.column for e in demo_inputs.excluded if not e.overridden} == {"台账页数", "会议次数"}
+    assert {e.column for e in demo_inputs.excluded if e.overridden} == {"违反精文简会规定发文开会次数"}
     assert demo_inputs.adjustments["veto"].notna().sum() >= 0
 
 
 def test_formalism_columns_excluded_with_the_rule(demo_inputs):
     for e in demo_inputs.excluded:
-        assert "不计分" in e.reason.zh and "earns no points" in e.reason.en and not e.overridden
+        if e.overridden:  # scored only because the model marks it substantive, with the reason shown
+            assert e.note and e.note in e.reason.zh and "marked substantive" in e.reason.en
+        else:
+            assert "不计分" in e.reason.zh and "earns no points" in e.reason.en
 
 
 def test_survey_answers_are_canonical_labels(demo_inputs):

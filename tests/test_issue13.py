@@ -441,7 +441,7 @@ def _exemption_files(tmp_path: Path, rows: list[list]) -> list[tuple[str, Path]]
 
     import openpyxl
 
-    files = _demo_files()
+    files = [f for f in _demo_files() if "exemptions" not in f[0]]  # the demo's own exemptions left out
     wb = openpyxl.load_workbook(DEMO / f"{PERIOD}_compliance.xlsx")
     ws = wb.active
     head = [c.value for c in ws[1]]
@@ -620,3 +620,71 @@ def test_a_schema_2_store_upgrades_and_keeps_its_checksums(store, service):
         assert again.dropna().astype(int).to_dict() == raters.dropna().astype(int).to_dict() and again.notna().any()
         assert upgraded.inputs("2026Q1").exemptions.empty
         assert upgraded.audit()["action"].iloc[0] == "migrate"
+
+
+# --------------------------------------------------------------------------- §10 减负成效 and 精文简会
+
+def test_burden_reduction_earns_a_capped_bonus(tmp_path):
+    """§10: 减负成效 is a bonus category: forms merged under 多表合一 (0.1 a form, at most 1), meetings
+    and documents cut against the annual plan (0.05 a percentage point, at most 1 each); the category
+    at most 2 points, within the bonus cap; for the unit types the model names (市直部门)."""
+    units = _units()
+    ind = pd.DataFrame({"单位编码": ["BM01", "BM02", "BM03", "JD01"], "多表合一精简报表数": [5, 30, 0, 9],
+                        "会议较年度计划压减比例": [30.0, 10.0, -8.0, 20.0], "发文较年度计划压减比例": [10.0, 0.0, None, 20.0]})
+    inputs, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "ducha.xlsx", ind)])
+    assert report.ok, report.to_text("en")
+    r = score_period(MODEL, inputs)
+    bonus = r.burden.groupby("unit_id")["points"].sum()
+    assert bonus.to_dict() == pytest.approx({"BM01": 0.5 + 1.0 + 0.5, "BM02": 1.0 + 0.5 + 0.0, "BM03": 0.0})
+    u = _by_unit(r)
+    assert u.at["BM01", "bonus"] == 2.0 and u.at["BM02", "bonus"] == 1.5 and u.at["BM03", "bonus"] == 0
+    assert u.at["JD01", "bonus"] == 0 and "JD01" not in set(r.burden["unit_id"])  # towns: not a measure of theirs
+    [flag] = [f for f in u.at["BM01", "flags"] if f.code == FlagCode.BURDEN_BONUS]
+    assert flag.params == {"points": 2.0, "name": "减负成效"}
+    unit = next(x for x in r.to_json()["units"] if x["unit_id"] == "BM02")
+    assert {b["code"]: b["points"] for b in unit["burden"]} == pytest.approx({"BR01": 1.0, "BR02": 0.5, "BR03": 0.0})
+
+
+def test_jingwen_jianhui_violations_count_through_the_explicit_override(tmp_path):
+    """§10: for 市直部门 a compliance item counts violations of the 精文简会 limits (三不发, 四不开, length
+    and duration limits, annual plan totals). Its name counts documents and meetings, so the formalism
+    screen recognises it; it is scored only through the model's explicit override, whose reason the
+    import shows. Each violation costs 2.5 of its 10 points; it is not assessed for towns."""
+    from scoring import formalism
+
+    item = next(i for i in MODEL.compliance.item if i.per_violation)
+    assert item.applies_to == ("市直部门",) and formalism.match(item.name) and "减负" in item.substantive
+    units = _units()
+    comp = pd.DataFrame({"单位编码": ["BM01", "BM02", "BM03", "JD01"], "重大决策履行民主程序": ["通过"] * 4,
+                         item.name: [0, 2, 5, 1]})
+    inputs, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "c.xlsx", comp)])
+    assert report.ok, report.to_text("en")
+    [note] = [i for i in report.infos if i.header == item.name]
+    assert item.substantive in note.message_zh and "marked substantive" in note.message_en
+    items = score_period(MODEL, inputs).compliance.set_index(["unit_id", "item"])
+    assert items.at[("BM01", "C07"), "earned"] == 10 and items.at[("BM02", "C07"), "earned"] == 5
+    assert items.at[("BM03", "C07"), "earned"] == 0  # never below 0
+    assert ("JD01", "C07") not in items.index
+    # without the override the model is rejected: the screen is not bypassed silently
+    data = _model_dict()
+    next(c for c in data["compliance"]["item"] if c["code"] == "C07").pop("substantive")
+    with pytest.raises(Exception, match="substantive"):
+        model_from_dict(data)
+    # a count that is not a whole number of violations is an error naming the cell
+    comp[item.name] = comp[item.name].astype(float)
+    comp.loc[1, item.name] = 1.5
+    _, report = read_period(MODEL, PERIOD, [_write(tmp_path, "units.xlsx", units), _write(tmp_path, "c.xlsx", comp)])
+    assert [(e.column, e.row) for e in report.errors] == [("C", 3)]
+
+
+def test_burden_measures_are_validated_like_any_model_name():
+    """§10: a burden measure named like a formalism count needs a reason; its code must be its own; its
+    unit types must exist."""
+    data = _model_dict()
+    data["adjustments"]["burden"]["measure"][0]["name"] = "会议召开次数"
+    data["adjustments"]["burden"]["measure"][1]["code"] = "C01"
+    data["adjustments"]["burden"]["measure"][2]["applies_to"] = ["区县"]
+    with pytest.raises(Exception) as raised:
+        model_from_dict(data)
+    where = {p.where for p in raised.value.problems}
+    assert {"adjustments.burden.BR01", "adjustments.burden.C01", "adjustments.burden.BR03"} <= where
