@@ -208,11 +208,56 @@ def answer_shares(answers: pd.DataFrame, unit_id: str, model: Model) -> pd.DataF
     return full
 
 
-def compliance_rows(compliance: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+def compliance_rows(compliance: pd.DataFrame, unit_id: str, model: Model, lang: str = "zh") -> pd.DataFrame:
+    """The unit's compliance items: status (a code), the violations counted by a 精文简会-type item,
+    earned and possible points, and a note when an exemption waived what the item lost."""
     c = compliance[compliance["unit_id"] == unit_id]
     names = {i.code: i.name for i in model.compliance.item}
-    return pd.DataFrame({"item": c["item"].map(lambda x: names.get(x, x)), "status": c["status"],
-                         "earned": c["earned"], "possible": c["possible"]}).reset_index(drop=True)
+    counted = {i.code for i in model.compliance.item if i.per_violation}
+    waived = c["waived"] if "waived" in c else pd.Series(None, index=c.index, dtype=object)
+    return pd.DataFrame({
+        "item": c["item"].map(lambda x: names.get(x, x)), "status": c["status"],
+        "violations": c["points"].where(c["item"].isin(counted) & c["status"].isna()),
+        "earned": c["earned"], "possible": c["possible"],
+        "note": waived.map(lambda d: i18n.flag_text(flagging.make(flagging.NoteCode.WAIVED, document=d), lang)
+                           if isinstance(d, str) else ""),
+    }).reset_index(drop=True)
+
+
+def burden_rows(burden: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+    """The unit's 减负成效 measures: name, value with its unit, the points it earned."""
+    b = burden[burden["unit_id"] == unit_id]
+    units = {c: m.unit for c, m in model.burden_measures.items()}
+    return pd.DataFrame({"name": b["name"], "value": b["value"], "unit": b["code"].map(units),
+                         "points": b["points"]}).reset_index(drop=True)
+
+
+def survey_screen(survey: pd.DataFrame, unit_id: str) -> dict[str, int | bool] | None:
+    """What the survey screens did for this unit: rows in the files, repeated ids removed, respondents
+    with one identical answer throughout (found, dropped), and whether the guard kept them all."""
+    if unit_id not in survey.index or pd.isna(survey.at[unit_id, "n_rows"]):
+        return None
+    row = survey.loc[unit_id]
+    return {"rows": int(row["n_rows"]), "duplicates": int(row["n_duplicates"]),
+            "straight": int(row["n_straight_lining"]), "dropped": int(row["n_straight_dropped"]),
+            "guarded": bool(row["screen_guarded"] is True or row["screen_guarded"] == 1)}
+
+
+def unit_reverse(result: Any, unit_id: str) -> dict[str, Any] | None:
+    """A rated department's 基层评议上级: raters, its own result (None below k), each criterion, the
+    value its mass score used and the rule that counted; None for a unit that is not rated."""
+    units = result.units.set_index("unit_id")
+    if unit_id not in units.index or pd.isna(units.at[unit_id, "n_raters"]):
+        return None
+    table = result.reverse
+    own = table.loc[unit_id] if unit_id in table.index else None
+    mass = result.breakdown[(result.breakdown["unit_id"] == unit_id) & (result.breakdown["code"] == "MASS.REVERSE")]
+    criteria = list(result.model.reverse.criteria)
+    return {"n_raters": int(units.at[unit_id, "n_raters"]),
+            "score": None if own is None or pd.isna(own["score"]) else float(own["score"]),
+            "criteria": {c: (None if own is None or pd.isna(own[c]) else float(own[c])) for c in criteria},
+            "used": float(mass["raw"].iloc[0]) if len(mass) and pd.notna(mass["raw"].iloc[0]) else None,
+            "rule": units.at[unit_id, "reverse_rule"]}
 
 
 def excluded_rows(excluded: list, lang: str = "zh") -> pd.DataFrame:

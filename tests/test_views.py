@@ -77,7 +77,11 @@ def test_headline_and_movers(rk):
 def test_veto_cases(store):
     vetoes = views.veto_cases(store.rankings("2026Q2"))
     assert list(vetoes["unit_id"]) == ["XZ03"] and "生产安全事故" in vetoes["veto"].iloc[0]
-    assert vetoes["grade"].iloc[0] == "较差"
+    assert vetoes["grade"].iloc[0] == "较差" and vetoes["waived"].iloc[0] == ""
+    # a veto waived by an exemption (容错纠错) is listed as waived, with its document, never silently gone
+    waived = views.veto_cases(store.rankings("2026Q3"))
+    assert list(waived["unit_id"]) == ["JD05"] and waived["waived"].iloc[0] == "示考容〔2026〕9号"
+    assert "集体上访" in waived["veto"].iloc[0] and waived["grade"].iloc[0] != "较差"
 
 
 # ------------------------------------------------------------------ rankings
