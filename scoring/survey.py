@@ -106,7 +106,7 @@ def screen(coded: Coded, scale: Survey) -> Screened:
         speed = found & _too_fast(coded, scale)
         run = found & _in_run(coded, found, answer, scale.straight_lining_min_run)
     drop = {StraightLining.DROP: speed | run, StraightLining.DROP_IDENTICAL: found.copy()}.get(policy, np.zeros_like(found))
-    units, unit_codes = np.unique(coded.ids["unit_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    unit_codes, units = pd.factorize(coded.ids["unit_id"], use_na_sentinel=False)
     valid = (~np.isnan(_score_table(scale)[coded.codes])).any(axis=1) & ~dup
     n_valid = np.bincount(unit_codes, weights=valid, minlength=len(units))
     left = np.bincount(unit_codes, weights=valid & ~drop, minlength=len(units))
