@@ -301,7 +301,7 @@ def burden_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed:
     rng = _rng(seed, 6, q)
     out = pd.DataFrame(index=units["unit_id"], columns=list(BURDEN), dtype=float)
     for code, (mean, sd, lo, hi, decimals) in BURDEN.items():
-        values = np.round(np.clip(mean + sd * (0.4 * world.perf[q] + rng.normal(0, 1, len(units))), lo, hi), decimals)
+        values = np.round(np.clip(mean + sd * (0.4 * world.perf[q] + rng.normal(0, 1, len(units))), lo, hi), decimals) + 0.0
         measure = model.burden_measures[code]
         applies = units["unit_type"].map(lambda t, m=measure: not m.applies_to or t in m.applies_to).to_numpy(bool)
         out[code] = np.where(applies, values, np.nan)

@@ -55,7 +55,9 @@ def _text(v: Any) -> str | None:
 
 
 def _real(v: Any) -> float | None:
-    return None if is_missing(v) else float(v)
+    """A number as stored: -0.0 becomes 0.0 (SQLite returns 0.0 for it, so the checksum computed from
+    storage must not see -0.0 where the import saw it)."""
+    return None if is_missing(v) else float(v) + 0.0
 
 
 def _answer(v: Any) -> Any:
