@@ -18,8 +18,8 @@ if model.reverse is None or res.reverse.empty:
 rv = model.reverse
 st.caption(ui.t("rev.caption", k=rv.min_raters, share=rv.share, floor=rv.excellent_floor,
                  criteria=ui.join(rv.criteria)))
-st.caption(ui.t(f"rev.cycle.{rv.cycle}", share=rv.share) + " "
-           + ui.t("rev.below_k", k=rv.min_raters, rule=ui.t(f"rev.rule.{rv.below_k}")))
+st.caption(ui.t(f"rev.cycle.{rv.cycle}", share=rv.share))
+st.caption(ui.t("rev.below_k", k=rv.min_raters, rule=ui.t(f"rev.rule.{rv.below_k}")))
 df = views.reverse_rows(res.reverse, res.units, rv.excellent_floor)
 c = st.columns(3)
 c[0].metric(ui.t("rev.departments"), len(df), border=True)

@@ -688,3 +688,19 @@ def test_burden_measures_are_validated_like_any_model_name():
         model_from_dict(data)
     where = {p.where for p in raised.value.problems}
     assert {"adjustments.burden.BR01", "adjustments.burden.C01", "adjustments.burden.BR03"} <= where
+
+
+def test_the_published_ranking_workbook_has_the_rater_counts(store, service, tmp_path):
+    """§8: `sanwei export` (the published ranking workbook) carries each rated department's rater count."""
+    from scoring.store.export import write_ranking_xlsx
+    from tests.store_fixtures import MODEL as STORE_MODEL
+    from tests.store_fixtures import make_inputs
+
+    inputs = make_inputs("2026Q1")
+    service.publish("2026Q1", service.store_inputs(STORE_MODEL, inputs).number)
+    write_ranking_xlsx(store, "2026Q1", tmp_path / "r.xlsx")
+    df = pd.read_excel(tmp_path / "r.xlsx", engine="calamine").set_index("单位编码 unit id")
+    depts = inputs.units.loc[inputs.units["unit_type"] == "市直部门", "unit_id"]
+    expected = inputs.reverse.groupby("unit_id")["rater"].nunique().reindex(depts).fillna(0)
+    assert df.loc[depts, "评议单位数 raters"].tolist() == expected.tolist()
+    assert df.loc[~df.index.isin(depts), "评议单位数 raters"].isna().all()
