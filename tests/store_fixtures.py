@@ -87,8 +87,9 @@ def make_inputs(period: str, n_units: int = 12, per_unit: int = 35, seed: int = 
 # ---------------------------------------------------------------- worker processes
 # `python -m tests.store_fixtures write URL PERIOD COUNT N_UNITS PER_UNIT SEED` imports COUNT versions,
 #   publishing each, and prints "committed <number>" after each commit ("writing" inside the transaction).
-# `python -m tests.store_fixtures read URL PERIOD SECONDS` reads the published rankings in a loop and
-#   prints one JSON line per read: the version seen and the sum of its totals.
+# `python -m tests.store_fixtures read URL PERIOD SECONDS` reads the published rankings in a loop for
+#   SECONDS from the first published result and prints one JSON line per read: the version seen and
+#   the sum of its totals.
 
 def _write(url: str, period: str, count: int, n_units: int, per_unit: int, seed: int) -> None:
     from scoring.service import Service
@@ -112,12 +113,16 @@ def _read(url: str, period: str, seconds: float) -> None:
 
     from scoring.store import NotFound, Store
     store = Store(url)
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    # the reads last `seconds` from the first published result: on a loaded machine the writers may
+    # take longer than that to publish at all, so the first one is waited for (at most a minute)
+    deadline, seen = time.monotonic() + 60.0, False
+    while time.monotonic() < deadline:
         try:
             r = store.rankings(period)
         except NotFound:
             continue
+        if not seen:
+            deadline, seen = time.monotonic() + seconds, True
         print(json.dumps({"versions": sorted(set(map(int, r["version"]))), "n": len(r),
                           "sum": float(r["total"].sum())}), flush=True)
 
