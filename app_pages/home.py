@@ -46,7 +46,7 @@ if vetoes.empty:
     st.caption(ui.t("home.no_veto"))
 else:
     vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
-    ui.table(vetoes, ["unit_name", "group", "total", "grade", "veto"], config={"total": "%.2f"})
+    ui.table(vetoes, ["unit_name", "group", "total", "grade", "veto", "waived"], config={"total": "%.2f"})
 
 st.divider()
 w = {d: round(v * 100) for d, v in model.weights.items()}

@@ -71,7 +71,7 @@ if imp:
         st.success(ui.t("imp.clean"))
     else:
         f = st.columns(2)
-        sev = f[0].multiselect(ui.t("imp.severity"), ["error", "warning"], key="imp_sev",
+        sev = f[0].multiselect(ui.t("imp.severity"), ["error", "warning", "info"], key="imp_sev",
                                format_func=lambda s: ui.t(f"sev.{s}"), placeholder=ui.t("rank.all"))
         fl = f[1].multiselect(ui.t("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.t("rank.all"))
         view = views.report_view(rep, sev, fl, L)

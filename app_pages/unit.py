@@ -52,7 +52,8 @@ left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(res.units, u
 detail = right.toggle(ui.t("unit.detail"), key="wf_detail")
 right.plotly_chart(charts.waterfall(views.waterfall_steps(res.breakdown, row, model, detail), L), key="waterfall")
 
-tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_excl", "unit.tab_trend")])
+tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_ex", "unit.tab_excl",
+                                   "unit.tab_trend")])
 with tabs[0]:
     ind = views.indicator_rows(res.breakdown, uid, model, L)
     ind["weight"] = ind["weight"] * 100
@@ -76,16 +77,40 @@ with tabs[1]:
         m[3].metric(ui.t("unit.ci", level=model.survey.ci_level), f"{stats['ci_low']:.1f} – {stats['ci_high']:.1f}")
         m[4].metric(ui.t("unit.sat_rate"), f"{stats['satisfaction_rate']:.1%}")
         st.plotly_chart(charts.answer_bars(views.answer_shares(res.answers, uid, model), L), key="answers")
+    if (screen := views.survey_screen(res.survey, uid)) is not None:
+        st.markdown(f"**{ui.t('unit.screen')}**")
+        st.caption(ui.t("unit.screen_text", **screen, policy=ui.t(f"straight.{model.survey.straight_lining}")))
+        if screen["guarded"]:
+            st.caption(ui.t("unit.screen_guarded"))
+    if (rev := views.unit_reverse(res, uid)) is not None:
+        st.markdown(f"**{ui.t('unit.reverse')}**")
+        result = ui.t("rev.hidden", k=model.reverse.min_raters) if rev["score"] is None else f"{rev['score']:.2f}"
+        st.caption(ui.t("unit.reverse_text", n=rev["n_raters"], result=result,
+                        rule=ui.t(f"rev.rule.{rev['rule']}") if rev["rule"] else ""))
+        st.caption(ui.t("unit.reverse_policy", k=model.reverse.min_raters, rule=ui.t(f"rev.rule.{model.reverse.below_k}")))
 with tabs[2]:
-    comp = views.compliance_rows(res.compliance, uid, model)
+    comp = views.compliance_rows(res.compliance, uid, model, L)
     comp["status"] = comp["status"].map(lambda s: ui.t(f"status.{s}") if isinstance(s, str) else "")
-    ui.table(comp, ["item", "status", "earned", "possible"])
+    ui.table(comp, ["item", "status", "violations", "earned", "possible", "note"], config={"violations": "%d"})
+    burden = views.burden_rows(res.burden, uid, model)
+    if not burden.empty:
+        st.markdown(f"**{ui.t('unit.burden')}**")
+        ui.table(burden, ["name", "value", "unit", "points"], config={"value": "%g", "points": "%.2f"})
 with tabs[3]:
+    ex = views.exemption_rows(res, L, uid)
+    if ex.empty:
+        st.info(ui.t("unit.no_exemptions"))
+    else:
+        st.caption(ui.t("unit.ex_caption"))
+        ex["applied"] = ex["applied"].map(lambda b: "✓" if b else "")
+        ui.table(ex, ["target", "reason", "document", "approved_on", "applied", "effect"],
+                 labels={"target": ui.t("ex.target"), "reason": ui.t("ex.reason")}, key="unit_exemptions", fit=True)
+with tabs[4]:
     st.caption(ui.t("unit.excl_caption"))
     ex = views.excluded_rows(res.excluded, L)
-    ex["points"] = ui.t("unit.no_points")
+    ex["points"] = [ui.t("col.points") if o else ui.t("unit.no_points") for o in ex["overridden"]]
     ui.table(ex, ["column", "points", "reason", "file"])
-with tabs[4]:
+with tabs[5]:
     hist["grade"] = hist["grade"].map(lambda g: views.grade_label(model, g, L))
     st.plotly_chart(charts.trend_chart(hist, L), key="trend")
     ui.table(hist, ["period", "total", "rank_overall", "rank_group", "grade", "delta_total"],

@@ -4,12 +4,15 @@ Every table is a plain DataFrame with fixed columns, so the scoring pipeline, th
 the tests all speak the same shapes:
 
 - units:       unit_id, unit_name, unit_type, group
-- survey:      response_id, unit_id, respondent_group, channel, then one column per survey item
-               holding the canonical answer label of the model's scale, or None when blank
+- survey:      response_id, unit_id, respondent_group, channel, duration (seconds, NaN when not
+               given), then one column per survey item holding the canonical answer label of the
+               model's scale, or None when blank
 - indicators:  unit_id, code, value (float), source (file name)          -- long format
 - compliance:  unit_id, item, status ("pass" | "partial" | "fail" | None), points (float or NaN)
 - adjustments: unit_id, bonus (float), deduction (float), veto (str or None), note (str)
 - reverse:     rater (anonymous int), unit_id, then one column per criterion (answer labels)
+- exemptions:  unit_id, target ("veto" | "deduction" | "level:<扣分类别>" | "item:<compliance code>"),
+               reason, document (批准文号), approved_on (ISO date)     -- 容错纠错, one row per exemption
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from scoring.formalism import Exclusion
 from scoring.report import Issue
 
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group"]
-SURVEY_ID_COLUMNS = ["response_id", "unit_id", "respondent_group", "channel"]
+SURVEY_ID_COLUMNS = ["response_id", "unit_id", "respondent_group", "channel", "duration"]
 INDICATOR_COLUMNS = ["unit_id", "code", "value", "source"]
 COMPLIANCE_COLUMNS = ["unit_id", "item", "status", "points"]
 ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
 REVERSE_ID_COLUMNS = ["rater", "unit_id"]
+EXEMPTION_COLUMNS = ["unit_id", "target", "reason", "document", "approved_on"]
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
 
@@ -66,8 +70,16 @@ class PeriodInputs:
     compliance: pd.DataFrame = field(default_factory=lambda: empty(COMPLIANCE_COLUMNS))
     adjustments: pd.DataFrame = field(default_factory=lambda: empty(ADJUSTMENT_COLUMNS))
     reverse: pd.DataFrame = field(default_factory=lambda: empty(REVERSE_ID_COLUMNS))
+    exemptions: pd.DataFrame = field(default_factory=lambda: empty(EXEMPTION_COLUMNS))
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in SURVEY_ID_COLUMNS if c not in self.survey.columns]
+        if missing:  # optional id columns (a survey without durations) are present and empty
+            self.survey = self.survey.reindex(columns=SURVEY_ID_COLUMNS + self.item_columns())
+            if "duration" in missing:
+                self.survey["duration"] = self.survey["duration"].astype(float)
 
     def item_columns(self) -> list[str]:
         return [c for c in self.survey.columns if c not in SURVEY_ID_COLUMNS]

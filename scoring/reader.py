@@ -29,10 +29,12 @@ from scoring.aliases import header_score, normalise, recognised
 from scoring.cells import clean_text, parse_numbers
 from scoring.limits import Limits
 from scoring.report import Report
+from scoring.xlsx_formats import percent_cells, percent_styles
 from scoring.xlsx_guard import (
     OLE_MAGIC,
     ZIP_MAGIC,
     SheetInfo,
+    _workbook_part,
     check_sheet,
     col_letter,
     describe_content,
@@ -58,6 +60,8 @@ class Table:
                blank cells are missing (`data.isna()`); blank rows and columns and the
                total/remark rows at the bottom are already dropped
     report     warnings met while reading (e.g. control characters removed); never errors
+    percent    cells whose number format is a percentage: their value was multiplied by 100
+               (a cell showing 90% stores 0.9 and reads as 90, like the text "90%")
     """
 
     file: str
@@ -67,6 +71,12 @@ class Table:
     rows: np.ndarray
     data: pd.DataFrame
     report: Report = field(default_factory=Report)
+    percent: dict[str, np.ndarray] = field(default_factory=dict)  # column letter -> Excel rows read ×100
+
+    def percent_rows(self, j: int) -> np.ndarray:
+        """Which data rows of column j held a number formatted as a percentage (read × 100)."""
+        rows = self.percent.get(self.columns[j])
+        return np.zeros(len(self.rows), dtype=bool) if rows is None else np.isin(self.rows, rows)
 
     def where(self, i: int | None = None, j: int | None = None) -> dict:
         """Location keywords for `Report.error`/`warning` of data row i and column j."""
@@ -136,6 +146,7 @@ class _Grid:
     frame: pd.DataFrame
     letters: list[str]
     control: pd.DataFrame   # True where control characters were removed
+    percent: dict[str, np.ndarray] = field(default_factory=dict)  # column letter -> rows scaled ×100
 
     def best_score(self, extra: frozenset[str], scan_rows: int) -> int:
         top = self.frame[self.frame.notna().any(axis=1)].head(scan_rows)
@@ -145,6 +156,7 @@ class _Grid:
 def _read_xlsx(source, name: str, extra: frozenset[str], hint: tuple[str, ...], limits: Limits) -> Table:
     zf, sheets = open_package(source, name, limits)
     with zf:
+        styles = percent_styles(zf, _workbook_part(zf, set(zf.namelist()), name))
         visible = [s for s in sheets if s.visible]
         try:
             reader = fastexcel.read_excel(source if isinstance(source, bytes) else str(source))
@@ -156,7 +168,7 @@ def _read_xlsx(source, name: str, extra: frozenset[str], hint: tuple[str, ...], 
         def grid(info: SheetInfo) -> _Grid:
             if info.name not in grids:
                 check_sheet(zf, info, name, limits)
-                grids[info.name] = _load_sheet(reader, info, name)
+                grids[info.name] = _scale_percent(_load_sheet(reader, info, name), percent_cells(zf, info, name, styles))
             return grids[info.name]
 
         wanted = [normalise(h) for h in hint]
@@ -166,8 +178,10 @@ def _read_xlsx(source, name: str, extra: frozenset[str], hint: tuple[str, ...], 
             chosen = (hinted or visible)[0]
         else:
             chosen = _choose_sheet(visible, grid, extra, limits, name, report)
-        table = _table(grid(chosen).frame, grid(chosen).control, grid(chosen).letters, name, chosen.name, extra, limits)
+        g = grid(chosen)
+        table = _table(g.frame, g.control, g.letters, name, chosen.name, extra, limits)
         table.report.issues[:0] = report.issues
+        _note_percent(table, g.percent)
         return table
 
 
@@ -208,6 +222,42 @@ def _clean(columns: list[pa.Array], letters: list[str]) -> _Grid:
     frame, flags = pd.DataFrame(clean), pd.DataFrame(control)
     frame.index = flags.index = pd.RangeIndex(1, len(frame) + 1)
     return _Grid(frame, letters, flags)
+
+
+def _scale_percent(grid: _Grid, cells: dict[str, np.ndarray]) -> _Grid:
+    """Numbers in percent-formatted cells as the percentages they show (0.9 -> "90"), vectorised per
+    column; `grid.percent` keeps which cells were scaled."""
+    position = {letter: j for j, letter in enumerate(grid.letters)}
+    for letter, rows in cells.items():
+        j = position.get(letter)
+        if j is None:
+            continue
+        rows = rows[(rows >= 1) & (rows <= len(grid.frame))]
+        values, bad = parse_numbers(grid.frame.loc[rows, j])
+        ok = values.notna().to_numpy() & ~bad.to_numpy()
+        if not ok.any():
+            continue
+        scaled = np.char.mod("%.15g", values.to_numpy()[ok] * 100)  # 15 digits: 0.9 × 100 reads 90, not 90.00000000000001
+        column = grid.frame[j].astype(object)
+        column.loc[rows[ok]] = scaled.astype(object)
+        grid.frame[j] = column.astype("str")
+        grid.percent[letter] = rows[ok]
+    return grid
+
+
+def _note_percent(table: Table, percent: dict[str, np.ndarray]) -> None:
+    """Keep, per column of the table, the data rows read from a percent format, and say so once per column."""
+    for j, letter in enumerate(table.columns):
+        rows = percent.get(letter)
+        if rows is None:
+            continue
+        rows = rows[np.isin(rows, table.rows)]
+        if not rows.size:
+            continue
+        table.percent[letter] = rows
+        table.report.info(table.file, f"本列有 {rows.size} 个单元格设为百分比格式，按显示的百分数读取（如 0.9 显示为 90% 即读作 90）",
+                          f"{rows.size} cells of this column are formatted as percentages and read as the percentage "
+                          "shown (0.9 shown as 90% reads as 90)", sheet=table.sheet, column=letter, header=table.header[j])
 
 
 # ---- header, footer, shaping ----------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Located, bilingual validation findings, collected lazily so the user sees them all at once."""
+"""Located, bilingual validation findings, collected lazily so the user sees them all at once.
+
+Errors block an import, warnings do not; information changes nothing and is there to be read
+(the columns that earn no points, a disagreement between two files in such a column)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import pandas as pd
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # worth knowing, changes nothing (a column that earns no points, a disagreement in one)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class Report:
     def warning(self, file: str, zh: str, en: str, **where) -> None:
         self.issues.append(Issue(Severity.WARNING, file, zh, en, **where))
 
+    def info(self, file: str, zh: str, en: str, **where) -> None:
+        self.issues.append(Issue(Severity.INFO, file, zh, en, **where))
+
     def extend(self, other: Report) -> None:
         self.issues.extend(other.issues)
 
@@ -87,6 +94,10 @@ class Report:
     @property
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    @property
+    def infos(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.INFO]
 
     @property
     def ok(self) -> bool:
@@ -100,8 +111,9 @@ class Report:
     def to_text(self, lang: str = "zh") -> str:
         if not self.issues:
             return "no problems found" if lang == "en" else "没有发现问题"
-        head = {"zh": ("错误", "警告"), "en": ("ERROR", "WARNING")}[lang]
-        return "\n".join(f"{head[0] if i.severity is Severity.ERROR else head[1]}: {i.text(lang)}" for i in self.issues)
+        head = {"zh": {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"},
+                "en": {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}}[lang]
+        return "\n".join(f"{head[i.severity]}: {i.text(lang)}" for i in self.issues)
 
 
 class InputError(Exception):

@@ -20,7 +20,7 @@ from scoring import annual, auth
 from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
 from scoring.importer import read_period
 from scoring.inputs import PeriodInputs
-from scoring.model import Model, load_model
+from scoring.model import Model, ReverseCycle, load_model
 from scoring.pipeline import PeriodResult, score_period
 from scoring.report import InputError, Report
 from scoring.store.accounts import Account
@@ -339,7 +339,21 @@ class Service:
             raise NotFound(f"{year} 年没有已发布的季度", f"no published quarter in {year}")
         model = self.store.model(quarters[-1])
         weights = dict(model.annual.quarter_weights) if weights is None else weights
-        return annual.roll_up(self.store.published_results(year), weights, model.model.rank_decimals)
+        return annual.roll_up(self.store.published_results(year), weights, model.model.rank_decimals, model,
+                              self._yearly_reverse(model, quarters))
+
+    def _yearly_reverse(self, model: Model, quarters: list[str]) -> pd.DataFrame | None:
+        """The year's reverse evaluation (`reverse.cycle = "year"`): the department results published
+        with the latest quarter of the year that holds ratings; None when there is none."""
+        if model.reverse is None or model.reverse.cycle != ReverseCycle.YEAR:
+            return None
+        for period in reversed(quarters):
+            units = self.store.result_json(period).get("units", [])
+            rows = {u["unit_id"]: (u["reverse"]["score"], u["reverse"]["n_raters"]) for u in units
+                    if u.get("reverse") and u["reverse"].get("n_ratings")}
+            if rows:
+                return pd.DataFrame.from_dict(rows, orient="index", columns=annual.REVERSE_COLUMNS).astype(float)
+        return None
 
 
 def _locked_until(account: Account) -> datetime | None:

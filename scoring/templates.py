@@ -27,11 +27,14 @@ def headers(kind: str, model: Model) -> list[str]:
         items = [q.name for q in model.survey.item] if model.survey else []
         return _fixed("response_id", "unit_id", "respondent_group", "channel") + items
     if kind == "indicators":
-        return _fixed("unit_id", "unit_name") + [i.name for i in model.scored_indicators]
+        return _fixed("unit_id", "unit_name") + [i.name for i in model.scored_indicators] + \
+            [b.name for b in model.burden_measures.values()]
     if kind == "compliance":
         return _fixed("unit_id") + [c.name for c in model.compliance.item] + _fixed("bonus", "deduction", "veto", "note")
     if kind == "reverse":
         return _fixed("rater", "department") + list(model.reverse.criteria if model.reverse else ())
+    if kind == "exemptions":
+        return _fixed("unit_id", "unit_name", "exempt_item", "exempt_reason", "document_no", "approved_on")
     raise ValueError(f"unknown template kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
@@ -46,12 +49,33 @@ def _notes(kind: str, model: Model) -> list[str]:
     if kind == "indicators":
         common.append("台账页数、会议次数等形式主义指标不计分，无需填报。 / Formalism measures (ledger pages, "
                       "meeting counts…) earn no points and need not be filled in.")
+        if model.adjustments.burden:
+            names = "、".join(b.name for b in model.burden_measures.values())
+            common.append(f"{model.adjustments.burden.name}（{names}）按模型计加分，只填适用的单位。 / Burden-reduction "
+                          "measures earn a bonus under the model; fill them in for the units they apply to.")
     if kind == "compliance":
         levels = "、".join(model.adjustments.bonus_levels)
-        common.append(f"考核项填 通过/部分/未通过 或分值；加分填分值或级别（{levels}）；一票否决填事由。 / Items: pass/partial/fail "
-                      "or points; bonus: points or level; veto: the reason.")
+        common.append(f"考核项填 通过/部分/未通过 或分值；加分填分值或级别（{levels}）；一票否决填事由；没有就填“无”或留空。 / Items: "
+                      "pass/partial/fail or points; bonus: points or level; veto: the reason; none: 无 or blank.")
+        for c in model.compliance.item:
+            if c.per_violation:
+                only = f"（仅{'、'.join(c.applies_to)}）" if c.applies_to else ""
+                common.append(f"“{c.name}”{only}填违规次数，每次扣 {c.per_violation:g} 分，最多扣 {c.points:g} 分。 / "
+                              f"{c.code}: the number of violations, {c.per_violation:g} points each, at most {c.points:g}.")
     if kind == "reverse":
         common.append("评议单位仅用于统计评议单位数量，不会被保存。 / The rater is only counted, never stored.")
+    if kind == "exemptions":
+        levels = "、".join(model.adjustments.deduction_levels)
+        items = "、".join(c.name for c in model.compliance.item)
+        common += [
+            "容错纠错：每行一条经批准的容错免责，免除所列单位本期的一项扣分或一票否决。 / One approved exemption per row: "
+            "it waives one deduction or the veto of that unit this period.",
+            f"容错事项填：一票否决；扣分（免除全部扣分）；扣分类别（{levels}）；或过程合规考核项（{items}）。 / Exempted item: "
+            "一票否决 (the veto), 扣分 (the whole deduction), a deduction level, or a compliance item.",
+            "容错理由、批准文号、批准日期均须填写；批准日期如 2026-03-05。 / Reason, approving document number and "
+            "date are required; dates like 2026-03-05.",
+            "免除的一票否决在结果中显示为“已容错免除”，不会悄悄消失。 / A waived veto is shown as waived, never silently gone.",
+        ]
     return common
 
 

@@ -39,13 +39,17 @@ def test_demo_quarter_imports_cleanly(demo_inputs):
     assert len(demo_inputs.units) == 36
     assert demo_inputs.survey["unit_id"].notna().all()
     assert set(demo_inputs.indicators["code"]) >= {i.code for i in MODEL.scored_indicators}
-    assert {e.column for e in demo_inputs.excluded} == {"台账页数", "会议次数"}
+    assert {e.column for e in demo_inputs.excluded if not e.overridden} == {"台账页数", "会议次数"}
+    assert {e.column for e in demo_inputs.excluded if e.overridden} == {"违反精文简会规定发文开会次数"}
     assert demo_inputs.adjustments["veto"].notna().sum() >= 0
 
 
 def test_formalism_columns_excluded_with_the_rule(demo_inputs):
     for e in demo_inputs.excluded:
-        assert "不计分" in e.reason.zh and "earns no points" in e.reason.en and not e.overridden
+        if e.overridden:  # scored only because the model marks it substantive, with the reason shown
+            assert e.note and e.note in e.reason.zh and "marked substantive" in e.reason.en
+        else:
+            assert "不计分" in e.reason.zh and "earns no points" in e.reason.en
 
 
 def test_survey_answers_are_canonical_labels(demo_inputs):
@@ -132,16 +136,16 @@ def test_substantive_override_is_scored_and_shown(tmp_path):
 
     data = tomllib.loads(default_model_toml().decode("utf-8"))
     eco01 = next(i for i in data["performance"]["indicator"] if i["code"] == "ECO01")
-    eco01["name"] = "规范性文件发文合格率"
-    eco01["substantive"] = "衡量发文质量而非数量 / measures the quality of documents, not their number"
+    eco01["name"] = "违反三不发规定印发文件件数"
+    eco01["substantive"] = "统计违规发文而非发文数量 / counts violations of the document rules, not documents issued"
     model = model_from_dict(data)
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
-    ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "规范性文件发文合格率": [9.0, 11.0], "发文数量": [300, 20]})
+    ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "违反三不发规定印发文件件数": [9.0, 11.0], "发文数量": [300, 20]})
     inputs, report = read_period(model, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "i.xlsx", ind)])
     assert report.ok
     assert set(inputs.indicators["code"]) == {"ECO01"}
     shown = {e.column: e for e in inputs.excluded}
-    assert shown["规范性文件发文合格率"].overridden and "quality of documents" in shown["规范性文件发文合格率"].reason.en
+    assert shown["违反三不发规定印发文件件数"].overridden and "violations" in shown["违反三不发规定印发文件件数"].reason.en
     assert not shown["发文数量"].overridden
 
 

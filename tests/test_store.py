@@ -279,3 +279,12 @@ def test_a_saved_model_is_a_draft_until_an_officer_activates_it(store, service):
     assert log.loc[log["action"] == "activate_model", "who"].tolist() == ["wang"]
     with pytest.raises(NotFound):
         store.stored_model(999)
+
+
+def test_a_negative_zero_keeps_the_checksum_verifiable(store, service):
+    """A cell reading -0 (e.g. a change of -0.04 rounded) is stored as 0.0: SQLite returns 0.0 for
+    -0.0, so the checksum recomputed from storage must not have seen -0.0 at import."""
+    inputs = make_inputs("2026Q1")
+    inputs.indicators.loc[0, "value"] = -0.0
+    service.store_inputs(MODEL, inputs)
+    assert store.verify() == []

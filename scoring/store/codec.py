@@ -17,6 +17,7 @@ from scoring.formalism import Exclusion
 from scoring.inputs import (
     ADJUSTMENT_COLUMNS,
     COMPLIANCE_COLUMNS,
+    EXEMPTION_COLUMNS,
     INDICATOR_COLUMNS,
     REVERSE_ID_COLUMNS,
     SURVEY_ID_COLUMNS,
@@ -29,15 +30,20 @@ from scoring.report import Issue
 # Column order of the rows of each input table (after version_id, seq).
 ROW_COLUMNS: dict[str, list[str]] = {
     "units": ["unit_id", "unit_name", "unit_type", "group_name"],
-    "survey": ["response_id", "unit_id", "respondent_group", "channel", "answers"],
+    "survey": ["response_id", "unit_id", "respondent_group", "channel", "duration", "answers"],
     "indicators": ["unit_id", "code", "value", "source"],
     "compliance": ["unit_id", "item", "status", "points"],
     "adjustments": ["unit_id", "bonus", "deduction", "veto", "note"],
     "reverse": ["rater", "unit_id", "answers"],
+    "exemptions": ["unit_id", "target", "reason", "document", "approved_on"],
 }
 _TEXT = {"units": (0, 1, 2, 3), "survey": (0, 1, 2, 3), "indicators": (0, 1, 3), "compliance": (0, 1, 2),
-         "adjustments": (0, 3, 4), "reverse": (1,)}
-_REAL = {"indicators": (2,), "compliance": (3,), "adjustments": (1, 2)}
+         "adjustments": (0, 3, 4), "reverse": (1,), "exemptions": (0, 1, 2, 3, 4)}
+_REAL = {"survey": (4,), "indicators": (2,), "compliance": (3,), "adjustments": (1, 2)}
+# Columns added after schema 2, left out of the checksum while every row of the table has them
+# empty, so versions stored before they existed keep their checksum: table -> column positions.
+_LATER_COLUMNS = {"survey": (4,)}
+_LATER_TABLES = ("exemptions",)  # tables added after schema 2, left out of the checksum while empty
 
 
 def is_missing(v: Any) -> bool:
@@ -49,7 +55,9 @@ def _text(v: Any) -> str | None:
 
 
 def _real(v: Any) -> float | None:
-    return None if is_missing(v) else float(v)
+    """A number as stored: -0.0 becomes 0.0 (SQLite returns 0.0 for it, so the checksum computed from
+    storage must not see -0.0 where the import saw it)."""
+    return None if is_missing(v) else float(v) + 0.0
 
 
 def _answer(v: Any) -> Any:
@@ -87,11 +95,13 @@ def encode(inputs: PeriodInputs) -> dict[str, list[tuple]]:
     s, r = inputs.survey, inputs.reverse
     raw = {
         "units": list(inputs.units[UNIT_COLUMNS].itertuples(index=False, name=None)),
-        "survey": list(zip(*(s[c] for c in SURVEY_ID_COLUMNS), _answers(s, items), strict=True)),
+        "survey": list(zip(*(s.reindex(columns=SURVEY_ID_COLUMNS)[c] for c in SURVEY_ID_COLUMNS),
+                           _answers(s, items), strict=True)),
         "indicators": list(inputs.indicators[INDICATOR_COLUMNS].itertuples(index=False, name=None)),
         "compliance": list(inputs.compliance[COMPLIANCE_COLUMNS].itertuples(index=False, name=None)),
         "adjustments": list(inputs.adjustments[ADJUSTMENT_COLUMNS].itertuples(index=False, name=None)),
         "reverse": list(zip(anonymise_raters(r["rater"]), r["unit_id"], _answers(r, criteria), strict=True)),
+        "exemptions": list(inputs.exemptions[EXEMPTION_COLUMNS].itertuples(index=False, name=None)),
     }
     return {t: _typed(t, rows) for t, rows in raw.items()}
 
@@ -128,6 +138,7 @@ def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria
         compliance=nan_float(_frame(rows["compliance"], COMPLIANCE_COLUMNS), ["points"]),
         adjustments=nan_float(_frame(rows["adjustments"], ADJUSTMENT_COLUMNS), ["bonus", "deduction"]),
         reverse=reverse,
+        exemptions=_frame(rows.get("exemptions", []), EXEMPTION_COLUMNS),
         excluded=[Exclusion(**e) for e in excluded],
         warnings=[Issue.from_json(w) for w in warnings],
     )
@@ -138,11 +149,21 @@ def checksum(rows: dict[str, list[tuple]], model_sha: str, items: list[str], cri
     h = hashlib.sha256()
     h.update(json.dumps([model_sha, items, criteria], ensure_ascii=False).encode())
     for table in ROW_COLUMNS:
+        if table in _LATER_TABLES and not rows.get(table):
+            continue
         h.update(f"\x1e{table}\x1f".encode())
-        for row in rows[table]:
+        for row in _hashed(table, rows[table]):
             h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
             h.update(b"\n")
     return h.hexdigest()
+
+
+def _hashed(table: str, rows: list[tuple]) -> list[tuple]:
+    """The rows as the checksum sees them: columns added later are left out while all empty."""
+    later = [i for i in _LATER_COLUMNS.get(table, ()) if all(r[i] is None for r in rows)]
+    if not later:
+        return rows
+    return [tuple(v for i, v in enumerate(r) if i not in later) for r in rows]
 
 
 def sha256_text(text: str) -> str:
