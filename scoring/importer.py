@@ -4,6 +4,14 @@ Reading (file formats, header row, messy cells, hostile files) is `scoring.reade
 this module gives the columns their meaning: it matches headers to the alias table and the
 model, units to the roster, answers to the scale, and collects every problem at once.
 An import is all or nothing: with any error, no inputs are returned.
+
+Speed: a province's quarter is a million survey rows; every mapping (units to the roster, answers
+to the scale, words to statuses) is done once per distinct value and spread back to the cells
+by their codes (`_each_distinct`), never once per cell.
+
+What a report may quote (`scoring.report`): a cell's content only when it is a number or a word
+of a known vocabulary (roster, model); a cell that failed to match one is free text and is named
+by its location and the kind of problem only.
 """
 
 from __future__ import annotations
@@ -102,9 +110,8 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
         inputs.compliance = _merge(comp, ["unit_id", "item"], ["status", "points"], ("合规项", "compliance item"),
                                    report)[COMPLIANCE_COLUMNS]
         inputs.adjustments = _adjustments(pd.concat([p[1] for p in parts["compliance"]], ignore_index=True), report)
-    if parts["reverse"]:
-        reverse = pd.concat(parts["reverse"], ignore_index=True)  # raters numbered over the whole period
-        inputs.reverse = reverse.assign(rater=anonymise_raters(reverse["rater"]))
+    if parts["reverse"]:  # raters become random numbers per department; row order is not kept
+        inputs.reverse = anonymise_raters(pd.concat(parts["reverse"], ignore_index=True))
     _warn_missing_dimensions(model, parts, files, report)
     inputs.warnings = list(report.warnings)
     return (inputs if report.ok else None), report
@@ -120,9 +127,20 @@ def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Cleaned cell text as an object Series (None when blank); the reader already reported control characters."""
-    clean = cells.clean_text(values)[0]
-    return pd.Series(clean.to_numpy(dtype=object, na_value=None), index=values.index)
+    """Cell text as an object Series (None when blank). The reader already cleaned every cell
+    (`scoring.cells.clean_text`) and reported control characters."""
+    return pd.Series(_each_distinct(values, lambda v: v), index=values.index)
+
+
+def _each_distinct(values: pd.Series, fn) -> np.ndarray:
+    """`fn` of every non-blank cell as an object array (None for blank cells), calling `fn` once
+    per distinct value: the cells are factorised (Arrow dictionary encoding) and the results
+    spread back by code."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(str(u)) for u in uniques]
+    mapped[-1] = None
+    return mapped[codes]
 
 
 def model_headers(model: Model) -> frozenset[str]:
@@ -173,8 +191,8 @@ class UnitMatcher:
         self.names = list(roster["unit_name"])
 
     def resolve(self, values: pd.Series) -> pd.Series:
-        keys = values.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
-        return keys.map(self.by_key)
+        """Roster unit ids of the cells (None where blank or not in the roster), one lookup per distinct value."""
+        return pd.Series(_each_distinct(values, lambda v: self.by_key.get(aliases.normalise(v))), index=values.index)
 
     def closest(self, value: str) -> tuple[str, ...]:
         return tuple(difflib.get_close_matches(str(value).strip(), self.names, n=3, cutoff=0.4))
@@ -194,14 +212,14 @@ def _unit_column(item: Loaded, report: Report) -> int | None:
 def _resolve_units(item: Loaded, pos: int, matcher: UnitMatcher, report: Report) -> pd.Series:
     """Unit ids for every data row; an unknown unit is an error naming the cell and the closest names."""
     t = item.table
-    raw = _text(t.data[pos])
+    raw = t.data[pos]
     ids = matcher.resolve(raw)
-    bad = raw.notna() & ids.isna()
     blank = raw.isna()
-    for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
-        report.error(t.file, f"单位“{raw.iat[i]}”不在单位名录中", f"unit {raw.iat[i]!r} is not in the roster",
+    bad = ~blank & ids.isna()
+    for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # the cell is free text: not quoted
+        report.error(t.file, "单位不在单位名录中", "the unit is not in the roster",
                      sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
-                     value=str(raw.iat[i]), expected="单位名录中的编码或名称 / a roster code or name",
+                     expected="单位名录中的编码或名称 / a roster code or name",
                      suggestions=matcher.closest(raw.iat[i]))
     _summarise(report, t, pos, int(bad.sum()), "单位不在名录中", "units not in the roster")
     for i in np.flatnonzero(blank.to_numpy())[:MAX_CELL_ISSUES]:
@@ -211,9 +229,9 @@ def _resolve_units(item: Loaded, pos: int, matcher: UnitMatcher, report: Report)
     return ids
 
 
-def _summarise(report: Report, t: Table, pos: int, count: int, zh: str, en: str) -> None:
+def _summarise(report: Report, t: Table, pos: int, count: int, zh: str, en: str, add=None) -> None:
     if count > MAX_CELL_ISSUES:
-        report.error(t.file, f"另有 {count - MAX_CELL_ISSUES} 处{zh}（未逐一列出）",
+        (add or report.error)(t.file, f"另有 {count - MAX_CELL_ISSUES} 处{zh}（未逐一列出）",
                      f"{count - MAX_CELL_ISSUES} more {en} not listed one by one",
                      sheet=t.sheet, column=t.columns[pos], header=t.header[pos])
 
@@ -245,15 +263,15 @@ def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFr
                 g, ut = df["group"].iat[i], df["unit_type"].iat[i]
                 if g is None or ut is None:
                     continue
-                if g not in types:
-                    report.error(t.file, f"考核组别“{g}”不在模型中", f"group {g!r} is not in the model",
+                if g not in types:  # free text: not quoted
+                    report.error(t.file, "考核组别不在模型中", "the group is not in the model",
                                  sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["group"]],
-                                 header=t.header[cols["group"]], value=g, expected="、".join(types))
+                                 header=t.header[cols["group"]], expected="、".join(types))
                 elif types[g] != ut:
-                    report.error(t.file, f"单位类型“{ut}”与组别“{g}”不符（应为“{types[g]}”）",
-                                 f"unit type {ut!r} does not fit group {g!r} (expected {types[g]!r})",
+                    report.error(t.file, f"单位类型与组别“{g}”不符（应为“{types[g]}”）",
+                                 f"the unit type does not fit the group {g!r} (expected {types[g]!r})",
                                  sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["unit_type"]],
-                                 header=t.header[cols["unit_type"]], value=ut, expected=types[g])
+                                 header=t.header[cols["unit_type"]], expected=types[g])
         frames.append(df.drop(columns="_row"))
     if not frames or not report.ok:
         return None
@@ -307,19 +325,18 @@ def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: 
 
 def _answers(model: Model, t: Table, pos: int, report: Report) -> pd.Series:
     """Map answer cells to canonical labels of the model's scale; out-of-scale cells per the model."""
-    raw = _text(t.data[pos])
+    raw = t.data[pos]
     lookup = {aliases.normalise(k): a.label for k, a in model.survey.lookup.items()}
-    labels = raw.map(lambda v: lookup.get(aliases.normalise(v)) if isinstance(v, str) else None)
+    labels = pd.Series(_each_distinct(raw, lambda v: lookup.get(aliases.normalise(v))), index=raw.index)
     bad = raw.notna() & labels.isna()
     if bad.any():
         is_error = model.survey.out_of_scale == ScreenAction.ERROR
         add = report.error if is_error else report.warning
         zh_tail, en_tail = ("", "") if is_error else ("，该答案不计入", "; the answer is left out")
         allowed = "、".join(a.label for a in model.survey.answer)
-        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
-            add(t.file, f"答案“{raw.iat[i]}”不在量表中{zh_tail}", f"answer {raw.iat[i]!r} is not on the scale{en_tail}",
-                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
-                value=str(raw.iat[i]), expected=allowed)
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+            add(t.file, f"答案不在量表中{zh_tail}", f"the answer is not on the scale{en_tail}",
+                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=allowed)
         if bad.sum() > MAX_CELL_ISSUES:
             add(t.file, f"另有 {int(bad.sum()) - MAX_CELL_ISSUES} 个答案不在量表中{zh_tail}",
                 f"{int(bad.sum()) - MAX_CELL_ISSUES} more answers are not on the scale{en_tail}",
@@ -337,7 +354,7 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     pos = _unit_column(item, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    out["response_id"] = _text(t.data[cols["response_id"]]).to_numpy()
+    out["response_id"] = t.data[cols["response_id"]].to_numpy(dtype=object, na_value=None)
     out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
     out["respondent_group"] = _text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
     out["channel"] = _text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
@@ -349,11 +366,13 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     if groups and "respondent_group" in cols:
         p = cols["respondent_group"]
         bad = ~out["respondent_group"].isin(list(groups))
-        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
-            report.warning(t.file, f"受访者类别“{out['respondent_group'].iat[i]}”不在模型中，该问卷不计入类别加权均值",
-                           f"respondent group {out['respondent_group'].iat[i]!r} is not in the model: left out of the weighted mean",
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+            report.warning(t.file, "受访者类别不在模型中，该问卷不计入类别加权均值",
+                           "the respondent group is not in the model: left out of the weighted mean",
                            sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
-                           value=str(out["respondent_group"].iat[i]), expected="、".join(groups))
+                           expected="、".join(groups))
+        _summarise(report, t, p, int(bad.sum()), "受访者类别不在模型中", "respondent groups not in the model",
+                   report.warning)
     for p, code in items.items():
         out[code] = _answers(model, t, p, report).to_numpy()
     if not items:
@@ -365,10 +384,9 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
 
 def _numbers(t: Table, pos: int, report: Report, what: str = "数值 / a number") -> pd.Series:
     values, bad = cells.parse_numbers(t.data[pos])
-    for i in np.flatnonzero(np.asarray(bad))[:MAX_CELL_ISSUES]:
-        report.error(t.file, f"“{t.data[pos].iat[i]}”不是数值", f"{t.data[pos].iat[i]!r} is not a number",
-                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
-                     value=str(t.data[pos].iat[i]), expected=what)
+    for i in np.flatnonzero(np.asarray(bad))[:MAX_CELL_ISSUES]:  # not a number: free text, not quoted
+        report.error(t.file, "单元格不是数值", "the cell is not a number",
+                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=what)
     _summarise(report, t, pos, int(np.asarray(bad).sum()), "不是数值", "cells that are not numbers")
     return pd.Series(np.asarray(values, dtype=float))
 
@@ -410,18 +428,25 @@ def _where(t: Table, pos: int) -> dict:
     return {"_file": t.file, "_sheet": t.sheet, "_row": t.rows, "_col": t.columns[pos], "_header": t.header[pos]}
 
 
-def _merge(df: pd.DataFrame, keys: list[str], values: list[str], what: tuple[str, str], report: Report) -> pd.DataFrame:
+def _merge(df: pd.DataFrame, keys: list[str], values: list[str], what: tuple[str, str], report: Report,
+           quote=lambda key: True) -> pd.DataFrame:
     """多表合一: rows from several files merge; the same key with two different values is an error
-    naming both cells (file, sheet, cell), whether the two rows come from two files or one."""
+    naming both cells (file, sheet, cell), whether the two rows come from two files or one. The two
+    values are quoted only where `quote(key)` says they are numbers or codes (never free text)."""
     dup = df[df.duplicated(keys, keep=False)]
     dup = dup.assign(_show=[" / ".join(_shown(v) for v in row) for row in dup[values].itertuples(index=False)])
     for key, g in dup.groupby(keys, sort=False):
         if g["_show"].nunique() > 1:
             a, b = g.iloc[0], g[g["_show"] != g["_show"].iloc[0]].iloc[0]
             cell_a, cell_b = f"{a['_file']} [{a['_sheet']}] {a['_col']}{a['_row']}", f"{b['_file']} [{b['_sheet']}] {b['_col']}{b['_row']}"
-            report.error(b["_file"], f"单位 {key[0]} 的{what[0]} {key[1]} 在 {cell_a}（{a['_show']}）与 {cell_b}（{b['_show']}）中不一致",
-                         f"unit {key[0]}, {what[1]} {key[1]}: {a['_show']} in {cell_a} but {b['_show']} in {cell_b}",
-                         sheet=b["_sheet"], row=int(b["_row"]), column=b["_col"], header=b["_header"], value=b["_show"])
+            if quote(key):
+                report.error(b["_file"], f"单位 {key[0]} 的{what[0]} {key[1]} 在 {cell_a}（{a['_show']}）与 {cell_b}（{b['_show']}）中不一致",
+                             f"unit {key[0]}, {what[1]} {key[1]}: {a['_show']} in {cell_a} but {b['_show']} in {cell_b}",
+                             sheet=b["_sheet"], row=int(b["_row"]), column=b["_col"], header=b["_header"], value=b["_show"])
+            else:
+                report.error(b["_file"], f"单位 {key[0]} 的{what[0]} {key[1]} 在 {cell_a} 与 {cell_b} 中不一致",
+                             f"unit {key[0]}, {what[1]} {key[1]}: {cell_a} and {cell_b} differ",
+                             sheet=b["_sheet"], row=int(b["_row"]), column=b["_col"], header=b["_header"])
     return df.drop_duplicates(keys).drop(columns=WHERE).reset_index(drop=True)
 
 
@@ -449,14 +474,15 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     frames = []
     for p, code in matched.items():
         text = _text(t.data[p])
-        status = text.map(lambda v: aliases.compliance_status(v) if isinstance(v, str) else None)
+        status = pd.Series(_each_distinct(t.data[p], aliases.compliance_status))
         numbers = pd.Series(np.asarray(cells.parse_numbers(t.data[p])[0], dtype=float))
         bad = text.notna() & status.isna() & numbers.isna()
         points = next(c.points for c in model.compliance.item if c.code == code)
         over = numbers.notna() & ((numbers < 0) | (numbers > points))
-        for i in np.flatnonzero((bad | over).to_numpy())[:MAX_CELL_ISSUES]:
-            report.error(t.file, f"“{text.iat[i]}”不是有效的合规结果", f"{text.iat[i]!r} is not a valid compliance result",
-                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p], value=str(text.iat[i]),
+        for i in np.flatnonzero((bad | over).to_numpy())[:MAX_CELL_ISSUES]:  # quoted only when a number
+            report.error(t.file, "不是有效的合规结果", "not a valid compliance result",
+                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
+                         value=f"{numbers.iat[i]:g}" if over.iat[i] else None,
                          expected=f"通过/部分/未通过，或 0–{points:g} 分 / pass, partial, fail, or 0–{points:g} points")
         frame = pd.DataFrame({"unit_id": units, "item": code, "status": status.to_numpy(),
                               "points": numbers.where(status.isna()).to_numpy(), **_where(t, p)})
@@ -485,7 +511,8 @@ def _adjustments(long: pd.DataFrame, report: Report) -> pd.DataFrame:
     """One row per unit from every file's 加分/扣分/一票否决/说明: a value stated twice differently is
     an error naming both cells; notes from several files are kept together."""
     notes = long[long["field"] == "note"].groupby("unit_id", sort=False)["value"].agg(lambda v: "；".join(dict.fromkeys(v)))
-    merged = _merge(long[long["field"] != "note"], ["unit_id", "field"], ["value"], ("调整项", "adjustment"), report)
+    merged = _merge(long[long["field"] != "note"], ["unit_id", "field"], ["value"], ("调整项", "adjustment"), report,
+                    quote=lambda key: key[1] != "veto")  # a veto reason is free text
     wide = merged.pivot(index="unit_id", columns="field", values="value") if len(merged) else pd.DataFrame()
     wide = wide.reindex(index=wide.index.union(notes.index), columns=["bonus", "deduction", "veto"])
     wide["note"] = notes
@@ -502,10 +529,10 @@ def _adjustment(levels: dict[str, float], combine, t: Table, pos: int, report: R
     out = numbers.copy()
     for i in np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy()):
         value = _levels(text.iat[i], levels, combine)
-        if value is None:
-            report.error(t.file, f"“{text.iat[i]}”既不是分值也不是已知级别", f"{text.iat[i]!r} is neither points nor a known level",
+        if value is None:  # free text: not quoted
+            report.error(t.file, "既不是分值也不是已知级别", "neither points nor a known level",
                          sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
-                         value=str(text.iat[i]), expected="、".join(levels) or "数值 / a number")
+                         expected="、".join(levels) or "数值 / a number")
         out[i] = np.nan if value is None else value
     for i in np.flatnonzero(out < 0):
         report.error(t.file, "分值不能为负", "points cannot be negative", sheet=t.sheet, row=int(t.rows[i]),
@@ -526,15 +553,25 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     pos = _unit_column(item, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in read_period
-        raters = _text(t.data[cols["rater"]])
-        keys = raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
-        out["rater"] = matcher.resolve(raters).fillna(keys).to_numpy()
-    else:  # no rater column: each rating is taken as a rater of its own
-        out["rater"] = [f"{t.file}#{r}" for r in t.rows]
+    if "rater" not in cols:  # without it, k copies of one rating would pass as k raters
+        report.error(t.file, "基层评议表缺少“评议单位”列：只有名录中的评议单位才计入评议单位数",
+                     "the reverse ratings lack the rater column (评议单位): only roster units count as raters",
+                     sheet=t.sheet, expected="、".join(aliases.ALIASES["rater"][:2]))
+        return empty(["rater", "unit_id"])
+    p = cols["rater"]
+    raters = matcher.resolve(t.data[p])  # roster unit ids; replaced by random numbers in read_period
+    blank = t.data[p].isna().to_numpy()
+    for i in np.flatnonzero(blank | raters.isna().to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+        report.error(t.file, "评议单位为空或不在单位名录中（只有名录中的单位才计入评议单位数）",
+                     "the rater is blank or not in the roster (only roster units count as raters)",
+                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
+                     expected="单位名录中的编码或名称 / a roster code or name")
+    _summarise(report, t, p, int((blank | raters.isna().to_numpy()).sum()), "评议单位为空或不在名录中",
+               "raters blank or not in the roster")
+    out["rater"] = raters.to_numpy()
     out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
-    for p, code in matched.items():
-        out[code] = _answers(model, t, p, report).to_numpy()
+    for q, code in matched.items():
+        out[code] = _answers(model, t, q, report).to_numpy()
     return out[pd.notna(out["unit_id"])]
 
 

@@ -321,10 +321,8 @@ def _screen_warnings(screened: survey.Screened | None) -> list[Issue]:
     out = []
     for frame, zh, en in ((screened.duplicates, "条重复问卷编号已剔除", "duplicate response ids removed"),
                           (screened.straight_liners, "份问卷所有题目答案完全相同，已剔除", "straight-lining respondents removed")):
-        if len(frame):
-            ids = "、".join(map(str, frame["response_id"].head(10)))
-            out.append(Issue(Severity.WARNING, "", f"群众评价：{len(frame)} {zh}（{ids}）",
-                             f"survey: {len(frame)} {en} ({ids})"))
+        if len(frame):  # a count, never the response ids: they are free text from the cells
+            out.append(Issue(Severity.WARNING, "", f"群众评价：{len(frame)} {zh}", f"survey: {len(frame)} {en}"))
     return out
 
 

@@ -81,17 +81,22 @@ def _typed(table: str, rows: list[tuple]) -> list[tuple]:
     return out
 
 
+def _raters(raters: pd.Series) -> list[int | None]:
+    return [None if is_missing(v) else int(v) for v in raters]
+
+
 def encode(inputs: PeriodInputs) -> dict[str, list[tuple]]:
-    """Rows per input table, in the order of ROW_COLUMNS."""
+    """Rows per input table, in the order of ROW_COLUMNS. Reverse ratings are stored only as
+    `anonymise_raters` leaves them: random numbers per department, sorted, never a name."""
     items, criteria = inputs.item_columns(), inputs.criterion_columns()
-    s, r = inputs.survey, inputs.reverse
+    s, r = inputs.survey, anonymise_raters(inputs.reverse)
     raw = {
         "units": list(inputs.units[UNIT_COLUMNS].itertuples(index=False, name=None)),
         "survey": list(zip(*(s[c] for c in SURVEY_ID_COLUMNS), _answers(s, items), strict=True)),
         "indicators": list(inputs.indicators[INDICATOR_COLUMNS].itertuples(index=False, name=None)),
         "compliance": list(inputs.compliance[COMPLIANCE_COLUMNS].itertuples(index=False, name=None)),
         "adjustments": list(inputs.adjustments[ADJUSTMENT_COLUMNS].itertuples(index=False, name=None)),
-        "reverse": list(zip(anonymise_raters(r["rater"]), r["unit_id"], _answers(r, criteria), strict=True)),
+        "reverse": list(zip(_raters(r["rater"]), r["unit_id"], _answers(r, criteria), strict=True)),
     }
     return {t: _typed(t, rows) for t, rows in raw.items()}
 
