@@ -129,7 +129,12 @@ def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
 def _text(values: pd.Series) -> pd.Series:
     """Cell text as an object Series (None when blank). The reader already cleaned every cell
     (`scoring.cells.clean_text`) and reported control characters."""
-    return pd.Series(_each_distinct(values, lambda v: v), index=values.index)
+    return pd.Series(_each_distinct(values, lambda v: v), index=values.index, dtype=object)
+
+
+def _objects(values: pd.Series) -> pd.Series:
+    """An object column for a frame: assigning an object array would convert it to Arrow text cell by cell."""
+    return pd.Series(values.to_numpy(dtype=object), dtype=object)
 
 
 def _each_distinct(values: pd.Series, fn) -> np.ndarray:
@@ -192,7 +197,8 @@ class UnitMatcher:
 
     def resolve(self, values: pd.Series) -> pd.Series:
         """Roster unit ids of the cells (None where blank or not in the roster), one lookup per distinct value."""
-        return pd.Series(_each_distinct(values, lambda v: self.by_key.get(aliases.normalise(v))), index=values.index)
+        return pd.Series(_each_distinct(values, lambda v: self.by_key.get(aliases.normalise(v))), index=values.index,
+                         dtype=object)
 
     def closest(self, value: str) -> tuple[str, ...]:
         return tuple(difflib.get_close_matches(str(value).strip(), self.names, n=3, cutoff=0.4))
@@ -327,7 +333,7 @@ def _answers(model: Model, t: Table, pos: int, report: Report) -> pd.Series:
     """Map answer cells to canonical labels of the model's scale; out-of-scale cells per the model."""
     raw = t.data[pos]
     lookup = {aliases.normalise(k): a.label for k, a in model.survey.lookup.items()}
-    labels = pd.Series(_each_distinct(raw, lambda v: lookup.get(aliases.normalise(v))), index=raw.index)
+    labels = pd.Series(_each_distinct(raw, lambda v: lookup.get(aliases.normalise(v))), index=raw.index, dtype=object)
     bad = raw.notna() & labels.isna()
     if bad.any():
         is_error = model.survey.out_of_scale == ScreenAction.ERROR
@@ -354,10 +360,10 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     pos = _unit_column(item, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    out["response_id"] = t.data[cols["response_id"]].to_numpy(dtype=object, na_value=None)
-    out["unit_id"] = _resolve_units(item, pos, matcher, report).to_numpy() if pos is not None else None
-    out["respondent_group"] = _text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
-    out["channel"] = _text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
+    out["response_id"] = t.data[cols["response_id"]].reset_index(drop=True)  # Arrow text, as read
+    out["unit_id"] = _objects(_resolve_units(item, pos, matcher, report)) if pos is not None else None
+    out["respondent_group"] = _objects(_text(t.data[cols["respondent_group"]])) if "respondent_group" in cols else None
+    out["channel"] = _objects(_text(t.data[cols["channel"]])) if "channel" in cols else None
     blank_id = out["response_id"].isna()
     for i in np.flatnonzero(blank_id.to_numpy())[:MAX_CELL_ISSUES]:
         report.error(t.file, "问卷编号为空", "the response id is blank", sheet=t.sheet, row=int(t.rows[i]),
@@ -374,7 +380,7 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
         _summarise(report, t, p, int(bad.sum()), "受访者类别不在模型中", "respondent groups not in the model",
                    report.warning)
     for p, code in items.items():
-        out[code] = _answers(model, t, p, report).to_numpy()
+        out[code] = _objects(_answers(model, t, p, report))
     if not items:
         report.error(t.file, "没有找到任何问卷题目列", "no survey item columns found", sheet=t.sheet)
     return out
@@ -474,7 +480,7 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     frames = []
     for p, code in matched.items():
         text = _text(t.data[p])
-        status = pd.Series(_each_distinct(t.data[p], aliases.compliance_status))
+        status = pd.Series(_each_distinct(t.data[p], aliases.compliance_status), dtype=object)
         numbers = pd.Series(np.asarray(cells.parse_numbers(t.data[p])[0], dtype=float))
         bad = text.notna() & status.isna() & numbers.isna()
         points = next(c.points for c in model.compliance.item if c.code == code)

@@ -46,6 +46,15 @@ def _context():
     return _CONTEXT
 
 
+def warm_up() -> None:
+    """Start the forkserver now (it imports the reading modules in parallel with the caller), so
+    the first file read does not wait for it. Harmless to call more than once."""
+    from multiprocessing import forkserver
+
+    _context()
+    threading.Thread(target=forkserver.ensure_running, name="sanwei-forkserver", daemon=True).start()
+
+
 def _limit(limits: Limits, seconds: float) -> None:
     """Limits of the reading child, set before it touches the file (soft = hard: no way back)."""
     resource.setrlimit(resource.RLIMIT_AS, (limits.child_memory_bytes, limits.child_memory_bytes))

@@ -173,7 +173,7 @@ def _read_xlsx(source, name: str, extra: frozenset[str], hint: tuple[str, ...], 
         def grid(info: SheetInfo) -> _Grid:
             if info.name not in grids:
                 check_sheet(package, info, name, limits)
-                grids[info.name] = _load_sheet(reader, info, name)
+                grids[info.name] = _load_sheet(reader, info, name, package.scans[info.name].a1_valued)
             return grids[info.name]
 
         wanted = [normalise(h) for h in hint]
@@ -205,11 +205,19 @@ def _choose_sheet(visible: list[SheetInfo], grid, extra, limits: Limits, name: s
     raise refuse(name, "工作簿里没有任何数据（所有可见工作表都是空的）。", "The workbook holds no data (every visible sheet is empty).")
 
 
-def _load_sheet(reader, info: SheetInfo, name: str) -> _Grid:
+def _load_sheet(reader, info: SheetInfo, name: str, from_a1: bool) -> _Grid:
+    """The sheet's cells as text. The parser's range starts at the first row and column holding a
+    value; when A1 holds one (the guard's scan says so) that is A1 and the faster eager load
+    (about twice as fast on a million rows) needs no column positions, otherwise the lazy load
+    gives each column's position."""
     try:
-        sheet = reader.load_sheet(info.name, header_row=None, skip_rows=0, dtypes="string")
-        batch = sheet.to_arrow()
-        letters = [col_letter(c.absolute_index) for c in sheet.available_columns()]
+        if from_a1:
+            batch = reader.load_sheet_eager(info.name, header_row=None, skip_rows=0, dtypes="string")
+            letters = [col_letter(j) for j in range(batch.num_columns)]
+        else:
+            sheet = reader.load_sheet(info.name, header_row=None, skip_rows=0, dtypes="string")
+            batch = sheet.to_arrow()
+            letters = [col_letter(c.absolute_index) for c in sheet.available_columns()]
     except Exception as exc:  # any parser failure becomes a refusal, never a traceback
         raise refuse(name, f"工作表“{info.name}”无法读取（文件可能已损坏）。",
                      f"Sheet '{info.name}' cannot be read (the file may be damaged).", sheet=info.name) from exc

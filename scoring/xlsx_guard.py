@@ -28,10 +28,12 @@ import io
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty, Queue
 from xml.sax.saxutils import quoteattr
 
 from defusedxml import DefusedXmlException
@@ -58,6 +60,9 @@ _FORMULA = re.compile(rb"<f[\s>/]")
 _POSITIONAL = re.compile(rb'<c(?:>|/>|\s+(?!r="))')
 _PREFIXED = re.compile(rb":[cf][\s>/]")  # namespace-prefixed cells or formulas: parse exactly
 _DTD = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!ENTITY".encode("utf-16-le"))
+_FIRST_CELL = re.compile(rb"<c[\s>/]")
+_A1_VALUED = re.compile(rb'<c r="A1"(?:\s+[A-Za-z:]+="[^"<>]*")*\s*>\s*(?:<f[\s>][^<]*(?:</f>)?\s*)?'
+                        rb'(?:<v>[^<\s]|<is>\s*<t(?:\s[^>]*)?>[^<\s])')
 _BAD_NAME_CHAR = re.compile(r"[\x00-\x1f\x7f\\]")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -129,6 +134,7 @@ class _Scan:
     two_letters: bool = False
     positional: bool = False
     formulas: bool = False
+    a1_valued: bool = False  # the sheet's first cell is A1 and holds a value
 
 
 @dataclass
@@ -366,9 +372,7 @@ def _repack(inflater: _Inflater, names, sheets, extras: dict[str, str], date1904
             target = f"xl/worksheets/sheet{k}.xml"
             scanner = _Scanner(file, name)
             with z.open(target, "w", force_zip64=True) as w:
-                for piece in inflater.chunks(names[part]):
-                    scanner.feed(piece)
-                    w.write(piece)
+                _copy_scanning(inflater.chunks(names[part]), w, scanner)
             scans[name] = scanner.finish()
             infos.append(SheetInfo(name, target, True))
         for kind, target in (("sharedStrings", "xl/sharedStrings.xml"), ("styles", "xl/styles.xml")):
@@ -384,6 +388,43 @@ def _repack(inflater: _Inflater, names, sheets, extras: dict[str, str], date1904
         for part, text in _structure(visible, extras, date1904).items():
             z.writestr(part, text)
     return Package(out, infos, scans)
+
+
+def _copy_scanning(pieces, sink, scanner: _Scanner) -> None:
+    """Write `pieces` to `sink` and feed them to `scanner`, the inflating and writing (zlib and I/O,
+    which release the GIL) in a thread beside the regex scan: on a million-row sheet the two
+    overlap on two cores instead of adding up. A refusal on either side stops both."""
+    queue: Queue = Queue(maxsize=2)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for piece in pieces:
+                sink.write(piece)
+                if stop.is_set():
+                    return
+                queue.put(piece)
+        except BaseException as exc:  # handed to the scanning thread, which raises it
+            failure.append(exc)
+        finally:
+            queue.put(None)
+
+    worker = threading.Thread(target=produce, name="sanwei-inflate", daemon=True)
+    worker.start()
+    try:
+        while (piece := queue.get()) is not None:
+            scanner.feed(piece)
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a producer blocked on a full queue finish
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                pass
+        worker.join()
+    if failure:
+        raise failure[0]
 
 
 def _structure(visible: list[tuple[str, str]], extras: dict[str, str], date1904: bool) -> dict[str, str]:
@@ -447,12 +488,14 @@ class _Scanner:
         self.first = True
 
     def feed(self, piece: bytes) -> None:
-        data = self.carry + piece
-        cut = data.rfind(b">") + 1 or len(data)
-        if len(data) - cut > _CHUNK:  # no '>' in a whole chunk: not a sheet a person wrote
-            cut = len(data)
-        self.carry = data[cut:]
-        self._chunk(data[:cut])
+        cut = piece.rfind(b">") + 1
+        if not cut and len(self.carry) + len(piece) <= _CHUNK:  # no '>' yet: keep collecting
+            self.carry += piece
+            return
+        cut = cut or len(piece)  # no '>' in a whole chunk: not a sheet a person wrote
+        chunk = self.carry + piece[:cut] if self.carry else piece[:cut] if cut < len(piece) else piece
+        self.carry = piece[cut:]
+        self._chunk(chunk)
 
     def _chunk(self, chunk: bytes) -> None:
         scan = self.scan
@@ -460,7 +503,9 @@ class _Scanner:
         if self.first and any(marker in chunk for marker in _DTD):
             raise refuse(self.file, f"工作表“{self.sheet}”含有 XML 实体/DTD 声明（可能是“实体炸弹”），已拒绝。",
                          f"Sheet '{self.sheet}' declares XML entities/DTD (a possible entity bomb); refused.", sheet=self.sheet)
-        self.first = self.first and not chunk
+        if self.first and (at := _FIRST_CELL.search(chunk)):
+            scan.a1_valued = bool(_A1_VALUED.match(chunk, at.start()))
+            self.first = False
         scan.max_row = max(scan.max_row, _chunk_max_row(chunk))
         if not scan.three_letters and _TWO_LETTERS.search(chunk):
             scan.two_letters = True
