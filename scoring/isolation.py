@@ -1,58 +1,121 @@
 """Reading an upload where a crash or an allocation failure cannot take the server down.
 
 Every file is read (guard, parse, clean: `scoring.reader.read_here`) in a child process forked
-from a forkserver that has the reading modules imported (a fork costs a few milliseconds, not a
-new interpreter). The child runs under an address-space limit (RLIMIT_AS), a CPU limit, a file
-size limit, no core dumps and a lower priority; the parent waits at most `Limits.seconds_for`
-the file's size. The table comes back as one Arrow IPC file (memory-mapped, no pickling of
-Python objects), a refusal as the located issues it raised. A child that is killed, aborts or
-runs out of memory or time becomes a located refusal naming the file; its output (a Rust
-panic message, say) goes to a log file that is thrown away, never to the user.
+from a small helper process (`python -m scoring.isolation`) that has the reading modules imported,
+so a read costs a fork (milliseconds), not a new interpreter. The helper is ours rather than
+multiprocessing's forkserver: that one re-runs the parent's `__main__` in each child, and under
+Streamlit `__main__` is the page script being run.
+
+The child runs under an address-space limit (RLIMIT_AS), a CPU limit, a file-size limit, no core
+dumps and a lower priority; the parent waits at most `Limits.seconds_for` the file's size and
+then kills it. The table comes back as one Arrow IPC file (memory-mapped, no pickled Python
+objects), a refusal as the located issues it raised. A child that is killed, aborts or runs out
+of memory or time becomes a located refusal naming the file; its own output (a Rust panic
+message, say) goes to a log file that is thrown away, never to the user.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import multiprocessing
 import os
 import resource
+import select
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from scoring.limits import MiB, Limits
+from scoring.limits import Limits, MiB
 from scoring.report import InputError, Issue, Report
 from scoring.xlsx_guard import refuse
 
-_CONTEXT = None
-_CONTEXT_LOCK = threading.Lock()
 TABLE, REFUSED = "table.arrow", "refused.json"
 
 
-def _context():
-    """The forkserver context, started once per process with the reading modules preloaded
-    ("__main__" too, so a forked child does not run the main script again)."""
-    global _CONTEXT
-    with _CONTEXT_LOCK:
-        if _CONTEXT is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["__main__", "scoring.isolation", "scoring.reader"])
-            _CONTEXT = ctx
-    return _CONTEXT
+class _Helper:
+    """The helper process and a line-based conversation with it (one read at a time)."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "scoring.isolation"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        self.buffer = b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def send(self, request: dict) -> None:
+        self.proc.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def receive(self, timeout: float | None) -> dict | None:
+        """The next reply, or None if none came within `timeout` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buffer:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0)
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            data = os.read(fd, 65536)
+            if not data:
+                raise EOFError("the reading helper stopped")
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.alive():
+            self.proc.kill()
+        self.proc.wait()
+
+
+_HELPER: _Helper | None = None
+_HELPER_LOCK = threading.Lock()
+
+
+def _helper() -> _Helper:
+    global _HELPER
+    if _HELPER is None or not _HELPER.alive():
+        _HELPER = _Helper()
+    return _HELPER
 
 
 def warm_up() -> None:
-    """Start the forkserver now (it imports the reading modules in parallel with the caller), so
-    the first file read does not wait for it. Harmless to call more than once."""
-    from multiprocessing import forkserver
+    """Start the helper now (it imports the reading modules in parallel with the caller), so the
+    first file read does not wait for it. Harmless to call more than once."""
+    with _HELPER_LOCK:
+        _helper()
 
-    _context()
-    threading.Thread(target=forkserver.ensure_running, name="sanwei-forkserver", daemon=True).start()
+
+def _serve() -> None:
+    """The helper's loop: for each request line, fork a child that reads the file, reply with its
+    pid, wait for it, reply with its exit status. Single-threaded, so forking is safe."""
+    import scoring.reader  # noqa: F401 - imported once here, inherited by every child
+
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _child(**request)
+            finally:
+                os._exit(0)
+        out.write(json.dumps({"pid": pid}) + "\n")
+        _, status = os.waitpid(pid, 0)
+        out.write(json.dumps({"status": os.waitstatus_to_exitcode(status)}) + "\n")
 
 
 def _limit(limits: Limits, seconds: float) -> None:
@@ -74,22 +137,22 @@ def _quiet(folder: Path) -> None:
     os.close(fd)
 
 
-def _child(path: str, name: str, extra: frozenset[str], hint: tuple[str, ...], limits: Limits, seconds: float,
-           folder: str) -> None:
+def _child(path: str, name: str, extra: list[str], hint: list[str], limits: dict, seconds: float, folder: str) -> None:
     """What the child runs: read, then write the table or the refusal into `folder`."""
     from scoring.reader import read_here
 
     out = Path(folder)
     _quiet(out)
+    limits = Limits(**limits)
     _limit(limits, seconds)
     try:
-        table = read_here(Path(path), name, extra_headers=extra, sheet_hint=hint, limits=limits)
+        table = read_here(Path(path), name, extra_headers=frozenset(extra), sheet_hint=tuple(hint), limits=limits)
         _write_table(out / TABLE, table)
     except InputError as err:
         _write_refusal(out, err.report.issues)
     except MemoryError:
         _write_refusal(out, [_memory_issue(name, limits)])
-    except Exception:  # a bug of ours, or a parser failure not caught where it happened: still an answer
+    except BaseException:  # a bug of ours, or a parser failure not caught where it happened: still an answer
         _write_refusal(out, refuse(name, "文件无法读取（内容异常）；请在 Excel/WPS 中重新保存为 .xlsx 后再上传。",
                                    "The file cannot be read (its content is not as expected); save it again as .xlsx "
                                    "in Excel/WPS and upload again.").report.issues)
@@ -135,10 +198,11 @@ def _read_table(path: Path):
 
 
 def _died(name: str, exitcode: int | None, limits: Limits) -> InputError:
-    if exitcode is not None and exitcode < 0 and -exitcode in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
-        return InputError(Report([_memory_issue(name, limits)])) if -exitcode in (signal.SIGKILL, signal.SIGABRT) \
-            else _crashed(name)
-    if exitcode is not None and exitcode < 0 and -exitcode == signal.SIGXCPU:
+    """A child that ended without writing an answer: killed (by the kernel for memory, or by a
+    limit), aborted (an allocation the address-space limit refused), or crashed."""
+    if exitcode in (-signal.SIGKILL, -signal.SIGABRT):
+        return InputError(Report([_memory_issue(name, limits)]))
+    if exitcode in (-signal.SIGXCPU, -signal.SIGXFSZ):
         return _too_slow(name)
     return _crashed(name)
 
@@ -169,20 +233,42 @@ def read_isolated(source: str | Path | bytes, name: str, *, extra_headers: froze
             path.write_bytes(source)
             size = len(source)
         else:
-            path = Path(source)
+            path = Path(source).resolve()
             size = path.stat().st_size if path.exists() else 0
         seconds = limits.seconds_for(size)
-        process = _context().Process(target=_child, daemon=True, name="sanwei-read",
-                                     args=(str(path), name, extra_headers, sheet_hint, limits, seconds, str(folder)))
-        process.start()
-        process.join(seconds)
-        if process.is_alive():
-            process.kill()
-            process.join()
+        request = {"path": str(path), "name": name, "extra": sorted(extra_headers), "hint": list(sheet_hint),
+                   "limits": dataclasses.asdict(limits), "seconds": seconds, "folder": str(folder)}
+        with _HELPER_LOCK:
+            exitcode, timed_out = _run(request, seconds)
+        if timed_out:
             raise _too_slow(name)
         if (folder / TABLE).exists():
             return _read_table(folder / TABLE)
         if (folder / REFUSED).exists():
             issues = json.loads((folder / REFUSED).read_text(encoding="utf-8"))
             raise InputError(Report([Issue.from_json(i) for i in issues]))
-        raise _died(name, process.exitcode, limits)
+        raise _died(name, exitcode, limits)
+
+
+def _run(request: dict, seconds: float) -> tuple[int | None, bool]:
+    """Have the helper fork a child for `request`; kill it after `seconds`. (exit code, timed out)."""
+    for attempt in (1, 2):  # a helper that died since the last read is started again once
+        helper = _helper()
+        try:
+            helper.send(request)
+            pid = helper.receive(60)["pid"]
+            reply = helper.receive(seconds)
+            if reply is not None:
+                return reply["status"], False
+            os.kill(pid, signal.SIGKILL)
+            helper.receive(60)
+            return None, True
+        except (OSError, EOFError, TypeError, ValueError):
+            helper.close()
+            if attempt == 2:
+                raise
+    return None, False
+
+
+if __name__ == "__main__":
+    _serve()

@@ -8,7 +8,6 @@ mean of the group means (weights shared out over the groups present).
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -116,6 +116,13 @@ def _wide(rows: list[tuple], ids: list[str], items: list[str]) -> pd.DataFrame:
     return pd.concat([head, body.set_index(head.index)], axis=1)
 
 
+def reverse_frame(rows: list[tuple], criteria: list[str]) -> pd.DataFrame:
+    """Stored reverse rows (rater, unit_id, answers JSON) as the PeriodInputs.reverse frame."""
+    reverse = _wide(rows, REVERSE_ID_COLUMNS, criteria)
+    reverse["rater"] = reverse["rater"].astype("Int64")
+    return reverse
+
+
 def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria: list[str],
            excluded: list[dict], warnings: list[dict]) -> PeriodInputs:
     def nan_float(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -123,8 +130,7 @@ def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria
             frame[c] = pd.to_numeric(frame[c]).astype(float)
         return frame
 
-    reverse = _wide(rows["reverse"], REVERSE_ID_COLUMNS, criteria)
-    reverse["rater"] = reverse["rater"].astype("Int64")
+    reverse = reverse_frame(rows["reverse"], criteria)
     return PeriodInputs(
         period=period,
         units=_frame(rows["units"], UNIT_COLUMNS),

@@ -347,6 +347,18 @@ class Store:
                                 json.loads(v.reverse_criteria), json.loads(v.excluded), json.loads(v.warnings))
         return self._read(read)
 
+    def reverse_ratings(self, period: str, version: Version = None) -> tuple[pd.DataFrame, list[str]]:
+        """A version's reverse ratings (rater number, unit_id, one column per criterion) and its
+        criteria, without decoding the rest of its inputs."""
+        def read(conn: Connection) -> tuple[pd.DataFrame, list[str]]:
+            v = self._version_row(conn, period, version)
+            criteria = json.loads(v.reverse_criteria)
+            t = s.reverse_ratings
+            rows = [tuple(r) for r in conn.execute(select(t.c.rater, t.c.unit_id, t.c.answers)
+                                                    .where(t.c.version_id == v.id).order_by(t.c.seq))]
+            return codec.reverse_frame(rows, criteria), criteria
+        return self._read(read)
+
     def model(self, period: str, version: Version = None) -> Model:
         def read(conn: Connection) -> str:
             v = self._version_row(conn, period, version)
