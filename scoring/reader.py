@@ -352,20 +352,30 @@ def _report_control(table: Table, control: pd.DataFrame) -> None:
 # ---- csv ------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), else GB18030."""
+def _encoding(data: bytes, name: str) -> tuple[str, int]:
+    """(codec, BOM length): UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"),
+    else GB18030. The whole file is checked, in slices, so no second copy of it is ever made."""
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
-            try:
-                return data[len(bom):].decode(codec)
-            except UnicodeDecodeError as exc:
-                raise _bad_encoding(name) from exc
+            if not _decodes(data, len(bom), codec):
+                raise _bad_encoding(name)
+            return codec, len(bom)
     for codec in ("utf-8", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
+        if _decodes(data, 0, codec):
+            return codec, 0
     raise _bad_encoding(name)
+
+
+def _decodes(data: bytes, start: int, codec: str) -> bool:
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
+    try:
+        for at in range(start, len(data), 8 * 2**20):
+            decoder.decode(view[at:at + 8 * 2**20])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _bad_encoding(name: str):
@@ -382,12 +392,12 @@ def _read_csv(data: bytes, name: str, extra: frozenset[str], limits: Limits) -> 
     building it), the cells kept as Arrow columns block by block."""
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise refuse(name, "文件内容是二进制数据，不是 CSV 文本。", "The file holds binary data, not CSV text.")
-    text = _decode(data, name)
-    del data
-    lines = [line for line in text[:65536].splitlines()[:30] if line.strip()]
+    codec, bom = _encoding(data, name)
+    head = data[bom:bom + 65536].decode(codec, errors="ignore")
+    lines = [line for line in head.splitlines()[:30] if line.strip()]
     delimiter = max(",\t;", key=lambda d: sum(d in line for line in lines))  # ties keep the comma
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    del text
+    stream = io.TextIOWrapper(io.BytesIO(memoryview(data)[bom:]), encoding=codec, newline="")  # decoded as read
+    reader = csv.reader(stream, delimiter=delimiter)
     blocks: list[tuple[int, list[pa.Array]]] = []
     block: list[list[str]] = []
     rows = width = 0
