@@ -16,6 +16,7 @@ message, say) goes to a log file that is thrown away, never to the user.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
 import os
@@ -74,9 +75,14 @@ class _Helper:
         return json.loads(line)
 
     def close(self) -> None:
-        if self.alive():
+        """Stop the helper: end of input lets it finish; a helper that lingers is killed."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(2)
+        except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
-        self.proc.wait()
+            self.proc.wait()
+        self.proc.stdout.close()
 
 
 _HELPER: _Helper | None = None
@@ -86,8 +92,16 @@ _HELPER_LOCK = threading.Lock()
 def _helper() -> _Helper:
     global _HELPER
     if _HELPER is None or not _HELPER.alive():
+        if _HELPER is not None:
+            _HELPER.close()
         _HELPER = _Helper()
     return _HELPER
+
+
+@atexit.register
+def _shutdown() -> None:
+    if _HELPER is not None:
+        _HELPER.close()
 
 
 def warm_up() -> None:
