@@ -13,7 +13,7 @@ import pytest
 import xlsxwriter
 
 from scoring import isolation
-from scoring.limits import MiB, Limits
+from scoring.limits import Limits, MiB
 from scoring.reader import read_table
 from scoring.report import InputError
 from tests.fixtures import make_fixtures as mf

@@ -31,9 +31,9 @@ def package(path: Path, extra: dict[str, bytes] | None = None, rels: str = mf.WO
     return path
 
 
-def refused(path: Path, words: str, limits: Limits = Limits()) -> None:
+def refused(path: Path, words: str, limits: Limits | None = None) -> None:
     with pytest.raises(InputError) as err:
-        read_here(path, path.name, limits=limits)
+        read_here(path, path.name, limits=limits or Limits())
     assert words in err.value.report.errors[0].message_en, err.value.report.errors[0].message_en
 
 
