@@ -5,10 +5,11 @@ such as `=HYPERLINK(...)` or `@SUM(...)` would run as a formula when an officer 
 export. Text beginning with = + - @ tab or CR gets a leading apostrophe; numbers stay numbers.
 
 Every xlsx the product writes goes through `write_xlsx` — exports, reports, the analysis and the
-blank templates — and so does everything in it that Excel evaluates: a conditional format's value
-is a string literal with its quotes doubled (a grade label `"&WEBSERVICE(...)&"` stays a label),
-a data validation's list is a quoted list of neutralised words (or none), sheet names lose the
-characters Excel forbids. The only formulas in a written file are those literals.
+blank templates — and nothing in a written file is a formula: cells coloured by their value (grades)
+get their fill when written, not from a conditional-format rule (whose value is a formula: a grade
+label `"&WEBSERVICE(...)&"` would break out of it, and xlsxwriter rewrites function names even
+inside its string literals); a data validation's list is a quoted list of neutralised words (or
+none); sheet names lose the characters Excel forbids.
 """
 
 from __future__ import annotations
@@ -48,11 +49,6 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 LIST_LIMIT = 255  # Excel's limit on a data validation's list, separators included
-
-
-def excel_string(text: object) -> str:
-    """`text` as an Excel formula string literal: quoted, its quotes doubled, nothing evaluated."""
-    return '"' + str(text).replace('"', '""') + '"'
 
 
 def safe_sheet_name(name: object, taken: set[str]) -> str:
@@ -108,6 +104,8 @@ def write_xlsx(frames: dict[str, pd.DataFrame], path_or_buffer: str | IO[bytes],
         for j, column in enumerate(frame.columns):
             fmt = workbook.add_format({"num_format": style.number_formats[column]}) \
                 if column in style.number_formats else None
+            fills = {str(neutralise(text)): workbook.add_format({"bg_color": colour})
+                     for text, colour in style.fills.get(column, {}).items()}
             if column in style.widths:
                 sheet.set_column(j, j, style.widths[column])
             for i, value in enumerate(safe.iloc[:, j].tolist(), start=first):
@@ -118,13 +116,7 @@ def write_xlsx(frames: dict[str, pd.DataFrame], path_or_buffer: str | IO[bytes],
                 elif isinstance(value, (int, float, np.integer, np.floating)):
                     sheet.write_number(i, j, float(value), fmt)
                 else:
-                    sheet.write_string(i, j, str(value))
-            for text, colour in style.fills.get(column, {}).items():
-                if len(str(text)) > LIST_LIMIT:
-                    continue  # longer than an Excel string literal may be: left uncoloured
-                sheet.conditional_format(first, j, max(len(frame), 1), j, {
-                    "type": "cell", "criteria": "==", "value": excel_string(text),
-                    "format": workbook.add_format({"bg_color": colour})})
+                    sheet.write_string(i, j, str(value), fills.get(str(value)))
             if column in style.choices and (rule := list_validation(style.choices[column])):
                 sheet.data_validation(first, j, first + style.choice_rows - 1, j, rule)
         if style.autofilter and len(frame.columns):

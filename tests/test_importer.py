@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -176,3 +177,23 @@ def test_numeric_answer_codes_only_when_the_model_maps_them(tmp_path):
     coded = model_from_dict(data)
     inputs, report = read_period(coded, PERIOD, files)
     assert report.ok and inputs.survey["Q1"].tolist() == ["满意", "不满意"]
+
+
+def test_answers_and_units_are_mapped_once_per_distinct_value(tmp_path, monkeypatch):
+    """A million-row survey made 8 M per-cell calls to aliases.normalise (issue 10 §5): mapping is
+    now done once per distinct value, so 20,000 rows x 8 items cost a few dozen calls, not 180,000."""
+    from scoring import aliases
+
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    rng = np.random.default_rng(0)
+    words = ["满意", "比较满意", "较满意", "基本满意", "不满意", "不了解"]
+    n = 20_000
+    survey = pd.DataFrame({"问卷编号": [f"R{i}" for i in range(n)], "单位编码": rng.choice(units["单位编码"], n),
+                           **{q.name: rng.choice(words, n) for q in MODEL.survey.item}})
+    files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)]
+    calls = []
+    original = aliases.normalise
+    monkeypatch.setattr(aliases, "normalise", lambda text: calls.append(1) or original(text))
+    inputs, report = read_period(MODEL, PERIOD, files)
+    assert report.ok and len(inputs.survey) == n
+    assert len(calls) < 2_000, f"{len(calls)} normalise calls for {n} rows"
