@@ -25,7 +25,7 @@ st.query_params["unit"] = st.session_state["unit_qp"] = uid
 row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
 
-st.title(f"{ui.md(row['unit_name'])} · {period}")
+st.title(f"{ui.md(row['unit_name'])} · {period}", anchor=False)  # no anchor id made from data
 hist = views.trend(ui.history(uid))
 last = hist[hist["period"] == period]
 c = st.columns(5)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -47,15 +48,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A dashboard server on a fresh SQLite store (filled with the demo quarters on first page load)."""
+@contextmanager
+def streamlit_server(db_url: str, folder: Path):
+    """`streamlit run app.py` on a free port over the store at `db_url`; yields its base URL."""
     _require_chromium()
-    tmp = tmp_path_factory.mktemp("e2e")
     port = _free_port()
-    env = {**os.environ, "SANWEI_DATABASE_URL": f"sqlite:///{tmp}/sanwei.db",
-           "SANWEI_USER": "e2e"}
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
+    env = {**os.environ, "SANWEI_DATABASE_URL": db_url, "SANWEI_USER": "e2e"}
+    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -70,15 +69,25 @@ def server(tmp_path_factory):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"streamlit did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+            pytest.fail(f"streamlit did not start: {(folder / 'server.log').read_text()[-2000:]}")
         time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A dashboard server on a fresh SQLite store (filled with the demo quarters on first page load)."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with streamlit_server(f"sqlite:///{tmp}/sanwei.db", tmp) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
