@@ -111,12 +111,12 @@ def new_version(model: Model, inputs: PeriodInputs, units: pd.DataFrame, result_
         raise InvalidPeriod(inputs.period)
     toml = model.to_toml()
     msha = codec.sha256_text(toml)
-    rows = codec.encode(inputs)
+    rows, lines = codec.encode_with_lines(inputs)
     items, criteria = inputs.item_columns(), inputs.criterion_columns()
     return NewVersion(
         period=inputs.period, model_toml=toml, model_sha=msha, model_name=model.model.name,
         model_label=model.model.version, rows=rows, items=items, criteria=criteria,
-        checksum=codec.checksum(rows, msha, items, criteria),
+        checksum=codec.checksum(rows, msha, items, criteria, lines),
         excluded=[e.as_json() for e in inputs.excluded], warnings=[w.as_json() for w in inputs.warnings],
         snapshot=dumps(result_json), result_rows=_result_rows(units), files=tuple(files),
         report=[i.as_json() for i in report.issues] if report else [],
