@@ -130,26 +130,30 @@ def _raters(raters: pd.Series) -> list[int | None]:
 
 
 def encode_with_lines(inputs: PeriodInputs) -> tuple[dict[str, list[tuple]], dict[str, list[bytes]]]:
-    """`encode`, and the survey's checksum lines made from its Arrow columns: the million rows are
-    hashed without turning a million Python strings back into Arrow (`checksum(..., lines=)`)."""
-    rows = encode(inputs)
+    """`encode`, and the survey's checksum lines made from its Arrow columns, block by block: a
+    million rows are hashed without turning a million Python strings back into Arrow
+    (`checksum(..., lines=)`)."""
     s, items = inputs.survey, inputs.item_columns()
     if len(s) < FAST_ROWS or not all(_textual(s[c]) for c in [*SURVEY_ID_COLUMNS, *items]):
-        return rows, {}
-    columns = [_text_arrow(s[c]) for c in SURVEY_ID_COLUMNS]
-    columns.append(_answers_arrow(s, items) if items else pa.array(["[]"] * len(s), pa.large_string()))
-    lines = _arrow_lines(columns)
-    return rows, ({"survey": [lines]} if lines is not None else {})
+        return encode(inputs), {}
+    answers = _answers_arrow(s, items) if items else pa.array(["[]"] * len(s), pa.large_string())
+    columns = [*(_text_arrow(s[c]) for c in SURVEY_ID_COLUMNS), answers]
+    blocks = [_arrow_lines([c.slice(at, BLOCK_ROWS) for c in columns]) for at in range(0, len(s), BLOCK_ROWS)]
+    del columns
+    rows = encode(inputs, survey_answers=answers.to_pylist())
+    return rows, ({"survey": blocks} if all(b is not None for b in blocks) else {})
 
 
-def encode(inputs: PeriodInputs) -> dict[str, list[tuple]]:
+def encode(inputs: PeriodInputs, survey_answers: list[str] | None = None) -> dict[str, list[tuple]]:
     """Rows per input table, in the order of ROW_COLUMNS. Reverse ratings are stored only as
-    `anonymise_raters` leaves them: random numbers per department, sorted, never a name."""
+    `anonymise_raters` leaves them: random numbers per department, sorted, never a name.
+    `survey_answers` are the survey's answer lists already encoded (`encode_with_lines`)."""
     items, criteria = inputs.item_columns(), inputs.criterion_columns()
     s, r = inputs.survey, anonymise_raters(inputs.reverse)
+    answers = _answers(s, items) if survey_answers is None else survey_answers
     raw = {
         "units": list(inputs.units[UNIT_COLUMNS].itertuples(index=False, name=None)),
-        "survey": list(zip(*(_texts(s[c]) for c in SURVEY_ID_COLUMNS), _answers(s, items), strict=True)),
+        "survey": list(zip(*(_texts(s[c]) for c in SURVEY_ID_COLUMNS), answers, strict=True)),
         "indicators": list(inputs.indicators[INDICATOR_COLUMNS].itertuples(index=False, name=None)),
         "compliance": list(inputs.compliance[COMPLIANCE_COLUMNS].itertuples(index=False, name=None)),
         "adjustments": list(inputs.adjustments[ADJUSTMENT_COLUMNS].itertuples(index=False, name=None)),
