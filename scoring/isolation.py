@@ -6,8 +6,8 @@ so a read costs a fork (milliseconds), not a new interpreter. The helper is ours
 multiprocessing's forkserver: that one re-runs the parent's `__main__` in each child, and under
 Streamlit `__main__` is the page script being run.
 
-The child runs under an address-space limit (RLIMIT_AS), a CPU limit, a file-size limit, no core
-dumps and a lower priority; the parent waits at most `Limits.seconds_for` the file's size and
+The child runs under an address-space limit (RLIMIT_AS), a CPU limit, a file-size limit and no core
+dumps; the parent waits at most `Limits.seconds_for` the file's size and
 then kills it. The table comes back as one Arrow IPC file (memory-mapped, no pickled Python
 objects), a refusal as the located issues it raised. A child that is killed, aborts or runs out
 of memory or time becomes a located refusal naming the file; its own output (a Rust panic
@@ -140,7 +140,8 @@ def _limit(limits: Limits, seconds: float) -> None:
     size = limits.max_unzipped_bytes + 2 * limits.max_upload_bytes + 512 * MiB
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.nice(5)
+    # no lower priority: one reading child at a time per server (the import gate) takes at most one
+    # core, and a niced child on a busy machine would overrun its own time limit
 
 
 def _quiet(folder: Path) -> None:

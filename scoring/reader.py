@@ -121,7 +121,10 @@ def read_here(source: str | Path | bytes, name: str, *, extra_headers: frozenset
         if head.startswith(ZIP_MAGIC):
             raise refuse(name, f"文件扩展名是 {ext}，但内容是 Excel 工作簿；请把扩展名改为 .xlsx 后上传。",
                          f"The file is named {ext} but holds an Excel workbook; rename it to .xlsx and upload again.")
-        return _read_csv(data if data is not None else Path(source).read_bytes(), name, extra, limits)
+        if data is not None:
+            return _read_csv(io.BytesIO(data), name, extra, limits)
+        with open(source, "rb") as stream:  # read as it is parsed: a big csv is never held whole
+            return _read_csv(stream, name, extra, limits)
     if ext == ".xls":
         raise refuse(name, "不支持旧版 .xls 文件；请在 Excel/WPS 中“另存为” .xlsx 后再上传。",
                      "Legacy .xls files are not supported; use Save As .xlsx in Excel/WPS and upload again.")
@@ -352,26 +355,28 @@ def _report_control(table: Table, control: pd.DataFrame) -> None:
 # ---- csv ------------------------------------------------------------------------------------
 
 
-def _encoding(data: bytes, name: str) -> tuple[str, int]:
+def _encoding(stream, name: str) -> tuple[str, int]:
     """(codec, BOM length): UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"),
     else GB18030. The whole file is checked, in slices, so no second copy of it is ever made."""
+    stream.seek(0)
+    head = stream.read(4)
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            if not _decodes(data, len(bom), codec):
+        if head.startswith(bom):
+            if not _decodes(stream, len(bom), codec):
                 raise _bad_encoding(name)
             return codec, len(bom)
     for codec in ("utf-8", "gb18030"):
-        if _decodes(data, 0, codec):
+        if _decodes(stream, 0, codec):
             return codec, 0
     raise _bad_encoding(name)
 
 
-def _decodes(data: bytes, start: int, codec: str) -> bool:
+def _decodes(stream, start: int, codec: str) -> bool:
     decoder = codecs.getincrementaldecoder(codec)()
-    view = memoryview(data)
+    stream.seek(start)
     try:
-        for at in range(start, len(data), 8 * 2**20):
-            decoder.decode(view[at:at + 8 * 2**20])
+        while chunk := stream.read(8 * 2**20):
+            decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -383,20 +388,23 @@ def _bad_encoding(name: str):
                   "The text encoding is not recognised (UTF-8 and GB18030/GBK are supported); save as 'CSV UTF-8' or .xlsx.")
 
 
-CSV_BLOCK_ROWS = 50_000  # rows turned into Arrow columns at a time, so Python lists stay small
+CSV_BLOCK_ROWS = 10_000  # rows turned into Arrow columns at a time, so Python lists stay small
 
 
-def _read_csv(data: bytes, name: str, extra: frozenset[str], limits: Limits) -> Table:
+def _read_csv(data, name: str, extra: frozenset[str], limits: Limits) -> Table:
     """A csv under the same budgets as a workbook: rows, columns, rows x widest row, one cell's
     length, all checked while reading (a file of empty cells is refused at the budget, not after
     building it), the cells kept as Arrow columns block by block."""
-    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    first = data.read(65536)
+    if b"\x00" in first[:4096] and not first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise refuse(name, "文件内容是二进制数据，不是 CSV 文本。", "The file holds binary data, not CSV text.")
     codec, bom = _encoding(data, name)
-    head = data[bom:bom + 65536].decode(codec, errors="ignore")
+    head = first[bom:].decode(codec, errors="ignore")
     lines = [line for line in head.splitlines()[:30] if line.strip()]
     delimiter = max(",\t;", key=lambda d: sum(d in line for line in lines))  # ties keep the comma
-    stream = io.TextIOWrapper(io.BytesIO(memoryview(data)[bom:]), encoding=codec, newline="")  # decoded as read
+    data.seek(bom)
+    stream = io.TextIOWrapper(data, encoding=codec, newline="")  # decoded as read
+    stream.read(0)
     reader = csv.reader(stream, delimiter=delimiter)
     blocks: list[tuple[int, list[pa.Array]]] = []
     block: list[list[str]] = []
