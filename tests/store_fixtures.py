@@ -112,12 +112,17 @@ def _read(url: str, period: str, seconds: float) -> None:
 
     from scoring.store import NotFound, Store
     store = Store(url)
-    end = time.monotonic() + seconds
+    # read for `seconds` from the first published result on (waiting for it at most 120 s), so a
+    # busy machine that starts the writers late does not leave the readers with nothing to read
+    end, first = time.monotonic() + 120, None
     while time.monotonic() < end:
         try:
             r = store.rankings(period)
         except NotFound:
             continue
+        if first is None:
+            first = time.monotonic()
+            end = first + seconds
         print(json.dumps({"versions": sorted(set(map(int, r["version"]))), "n": len(r),
                           "sum": float(r["total"].sum())}), flush=True)
 
