@@ -190,7 +190,8 @@ def _performance(run: _Run) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
         _fill_missing(model.performance.missing, s, note, values.loc[app, code].isna() & any_value[app], scope[app])
         scores.loc[app, code] = s
         notes.loc[app, code] = note
-    agg = tree.aggregate(scores, model.scored_children, model.tree_weights)
+    agg = tree.aggregate(scores, model.scored_children, model.tree_weights, model.aggregation,
+                         model.performance.geometric_shift)
     perf = agg.node_scores[""] if "" in agg.node_scores else pd.Series(np.nan, index=idx)
     w_perf = model.weights["performance"]
     frames = []
