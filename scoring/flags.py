@@ -33,6 +33,10 @@ class NoteCode(StrEnum):
     MISSING_GROUP_MEAN = "missing_group_mean"
     MISSING_REWEIGHTED = "missing_reweighted"
     DEDUCTIONS_FLOORED = "deductions_floored"
+    MISSING_GROUP_MEDIAN = "missing_group_median"
+    MISSING_PREVIOUS = "missing_previous"
+    WINSORISED = "winsorised"
+    LOG_TRANSFORMED = "log_transformed"
 
 
 # The parameters each code carries. A parameter `x_en` is the English form of the data value `x`
@@ -53,6 +57,10 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     NoteCode.MISSING_GROUP_MEAN: ("value",),
     NoteCode.MISSING_REWEIGHTED: (),
     NoteCode.DEDUCTIONS_FLOORED: (),
+    NoteCode.MISSING_GROUP_MEDIAN: ("value",),
+    NoteCode.MISSING_PREVIOUS: ("value", "period"),  # the raw value carried over, and its quarter
+    NoteCode.WINSORISED: ("value", "treated", "skew", "kurtosis"),  # raw → treated; the group's statistics before
+    NoteCode.LOG_TRANSFORMED: ("value", "treated", "skew", "kurtosis"),
 }
 
 

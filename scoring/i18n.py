@@ -453,6 +453,13 @@ FLAG_TEXT: dict[FlagCode | NoteCode, tuple[str, str]] = {
     NoteCode.MISSING_GROUP_MEAN: ("缺失，按组内平均 {value:.2f} 分计", "missing: group mean {value:.2f}"),
     NoteCode.MISSING_REWEIGHTED: ("缺失，权重按比例分给同级指标", "missing: its weight is shared among its siblings"),
     NoteCode.DEDUCTIONS_FLOORED: ("扣分超过 100，保底 0 分", "deductions beyond 100: floored at 0"),
+    NoteCode.MISSING_GROUP_MEDIAN: ("缺失，按组内中位数 {value:.2f} 分计", "missing: group median {value:.2f}"),
+    NoteCode.MISSING_PREVIOUS: ("缺失，沿用 {period} 的数值 {value:g} 计分", "missing: scored on its {period} value {value:g}"),
+    NoteCode.WINSORISED: ("异常值缩尾处理：{value:g} → {treated:g}（组内偏度 {skew:.2f}、峰度 {kurtosis:.2f}）",
+                          "outlier winsorised: {value:g} → {treated:g} (group skewness {skew:.2f}, kurtosis {kurtosis:.2f})"),
+    NoteCode.LOG_TRANSFORMED: ("组内分布严重偏斜（偏度 {skew:.2f}、峰度 {kurtosis:.2f}），{value:g} 按对数变换值 {treated:.4g} 计分",
+                               "skewed in its group (skewness {skew:.2f}, kurtosis {kurtosis:.2f}): {value:g} scored on "
+                               "its log transform {treated:.4g}"),
 }
 
 
@@ -473,6 +480,12 @@ def flag_text(flag: Flag, lang: str = "zh") -> str:
     if "dimensions" in params:
         params["dimensions"] = join((t(f"dim.{d}", lang) for d in params["dimensions"]), lang)
     return FLAG_TEXT[flag.code][1 if lang == "en" else 0].format(**params)
+
+
+def notes_text(notes, lang: str = "zh") -> str:
+    """The words of a breakdown row's notes (its `note` and `treatment`; None skipped), joined."""
+    return "；".join(flag_text(n, lang) for n in notes if isinstance(n, Flag)) if lang != "en" else \
+        "; ".join(flag_text(n, lang) for n in notes if isinstance(n, Flag))
 
 
 def flag_json(flag: Flag) -> dict:

@@ -10,6 +10,9 @@ the tests all speak the same shapes:
 - compliance:  unit_id, item, status ("pass" | "partial" | "fail" | None), points (float or NaN)
 - adjustments: unit_id, bonus (float), deduction (float), veto (str or None), note (str)
 - reverse:     rater (anonymous int), unit_id, then one column per criterion (answer labels)
+- previous:    unit_id, code, value, period -- the previous quarter's indicator values of the same
+               units, attached (and stored with the version) only when the model fills missing values
+               from them (`performance.missing = "previous"`)
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ INDICATOR_COLUMNS = ["unit_id", "code", "value", "source"]
 COMPLIANCE_COLUMNS = ["unit_id", "item", "status", "points"]
 ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
 REVERSE_ID_COLUMNS = ["rater", "unit_id"]
+PREVIOUS_COLUMNS = ["unit_id", "code", "value", "period"]
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
 
@@ -42,6 +46,12 @@ def anonymise_raters(raters: pd.Series) -> list[int | None]:
 
 def is_period(text: object) -> bool:
     return isinstance(text, str) and bool(PERIOD.match(text))
+
+
+def previous_period(period: str) -> str:
+    """The quarter before `period`."""
+    year, q = int(period[:4]), int(period[-1])
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
 
 
 def next_period(period: str | None, today: date | None = None) -> str:
@@ -66,6 +76,7 @@ class PeriodInputs:
     compliance: pd.DataFrame = field(default_factory=lambda: empty(COMPLIANCE_COLUMNS))
     adjustments: pd.DataFrame = field(default_factory=lambda: empty(ADJUSTMENT_COLUMNS))
     reverse: pd.DataFrame = field(default_factory=lambda: empty(REVERSE_ID_COLUMNS))
+    previous: pd.DataFrame = field(default_factory=lambda: empty(PREVIOUS_COLUMNS))
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 

@@ -14,17 +14,20 @@ import numpy as np
 import pandas as pd
 
 from scoring import aliases, methods, survey, tree
+from scoring import treatment as treating
 from scoring import compliance as comp
 from scoring import grades as grading
 from scoring.flags import Flag, FlagCode, NoteCode, make
 from scoring.formalism import Exclusion
 from scoring.inputs import PeriodInputs
-from scoring.model import MissingPolicy, Model, Scope
+from scoring.model import Indicator, MissingPolicy, Model, Scope, Treatment
 from scoring.ranking import competition_rank, round_half_up
 from scoring.report import Issue, Severity
 
-# `note` is a scoring.flags.Flag with a NoteCode (no spread, a filled or dropped missing value…), or None
-BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note"]
+# `note` is a scoring.flags.Flag with a NoteCode (no spread, a filled or dropped missing value…), or None;
+# `treatment` the note of an outlier treatment that changed the raw value before scoring, or None
+BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note",
+                     "treatment"]
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group", "status", "total", "total_unclipped", "mass",
                 "performance", "compliance", "bonus", "deduction", "rank_group", "rank_overall", "grade",
                 "veto", "grade_cap", "flags"]
@@ -182,14 +185,16 @@ def _performance(run: _Run) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
                               index=idx).astype(bool)
     values = values.where(applicable)
     any_value = values.notna().any(axis=1)
+    previous = _previous(run)
+    treatments = pd.DataFrame(None, index=idx, columns=leaves, dtype=object)
     for code in leaves:
         app = applicable[code]
-        s, no_spread = methods.score_indicator(model.indicators[code], values.loc[app, code], scope[app],
-                                               model.performance.efficacy_floor)
-        note = pd.Series(np.where(no_spread, make(NoteCode.NO_SPREAD), None), index=s.index, dtype=object)
-        _fill_missing(model.performance.missing, s, note, values.loc[app, code].isna() & any_value[app], scope[app])
-        scores.loc[app, code] = s
-        notes.loc[app, code] = note
+        leaf = score_leaf(model.indicators[code], values.loc[app, code], scope[app], values.loc[app, code].isna() & any_value[app],
+                          model.performance.missing, model.performance.efficacy_floor,
+                          model.performance.treatment if model.treated(code) else None, previous.get(code))
+        scores.loc[app, code] = leaf.score
+        notes.loc[app, code] = leaf.note
+        treatments.loc[app, code] = leaf.treatment
     agg = tree.aggregate(scores, model.scored_children, model.tree_weights, model.aggregation,
                          model.performance.geometric_shift)
     perf = agg.node_scores[""] if "" in agg.node_scores else pd.Series(np.nan, index=idx)
@@ -198,22 +203,75 @@ def _performance(run: _Run) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
     for code in leaves:
         app = applicable[code] & any_value
         frames.append(_rows(idx[app], "performance", code, model.indicators[code].name, values.loc[app, code],
-                            scores.loc[app, code], (agg.effective[code] * w_perf)[app], notes.loc[app, code]))
+                            scores.loc[app, code], (agg.effective[code] * w_perf)[app], notes.loc[app, code],
+                            treatments.loc[app, code]))
     return perf.where(any_value), agg.node_scores.where(any_value, np.nan), pd.concat(frames, ignore_index=True)
+
+
+@dataclass
+class LeafScores:
+    """One indicator's scores for the units it applies to, with the note of each filled, dropped or
+    full-marks value (`note`) and of each treated raw value (`treatment`), Flags or None."""
+
+    score: pd.Series
+    note: pd.Series
+    treatment: pd.Series
+
+
+def score_leaf(ind: Indicator, values: pd.Series, scope: pd.Series, missing: pd.Series, policy: MissingPolicy,
+               efficacy_floor: float, treatment: Treatment | None = None, previous: pd.DataFrame | None = None
+               ) -> LeafScores:
+    """Score one indicator as the pipeline does, in order: fill missing raw values from the previous
+    quarter (policy `previous`), treat outliers (`treatment`, None = off), score within the comparison
+    scope, then apply the missing policy to the scores. `missing` marks the units whose value is
+    missing and must be filled or reweighted; `previous` is indexed by unit with `value` and `period`.
+    Shared by the pipeline and the method-choice sensitivity analysis, which must agree with it."""
+    raw = values.astype(float).copy()
+    note = pd.Series(None, index=values.index, dtype=object)
+    if policy == MissingPolicy.PREVIOUS and previous is not None and len(previous):
+        prev = previous.reindex(values.index)
+        fill = missing & prev["value"].notna()
+        raw[fill] = prev.loc[fill, "value"]
+        missing = missing & ~fill
+    else:
+        fill = pd.Series(False, index=values.index)
+    treated = pd.Series(None, index=values.index, dtype=object)
+    if treatment is not None:
+        raw, treated = treating.treat(raw, scope, treatment)
+    s, no_spread = methods.score_indicator(ind, raw, scope, efficacy_floor)
+    note[no_spread.to_numpy()] = make(NoteCode.NO_SPREAD)
+    if fill.any():
+        note[fill] = [make(NoteCode.MISSING_PREVIOUS, value=float(v), period=str(p))
+                      for v, p in zip(previous.reindex(values.index).loc[fill, "value"],
+                                      previous.reindex(values.index).loc[fill, "period"], strict=True)]
+    _fill_missing(policy, s, note, missing, scope)
+    return LeafScores(s, note, treated)
+
+
+def _previous(run: _Run) -> dict[str, pd.DataFrame]:
+    """The previous quarter's values per indicator code, indexed by unit (value, period)."""
+    prev = run.inputs.previous
+    if prev is None or prev.empty:
+        return {}
+    prev = prev.dropna(subset=["value"]).drop_duplicates(["unit_id", "code"], keep="last")
+    return {code: g.set_index("unit_id")[["value", "period"]] for code, g in prev.groupby("code", sort=False)}
 
 
 def _fill_missing(policy: MissingPolicy, scores: pd.Series, notes: pd.Series, missing: pd.Series,
                   scope: pd.Series) -> None:
-    """Apply the missing-value policy in place; every filled or dropped value gets a note."""
+    """Apply the missing-value policy in place; every filled or dropped value gets a note. The
+    `previous` policy filled raw values before scoring; what it could not fill is reweighted."""
     if policy == MissingPolicy.ZERO:
         scores[missing] = 0.0
         notes[missing] = make(NoteCode.MISSING_ZERO)
         return
-    if policy == MissingPolicy.GROUP_MEAN:
-        fill = scores.groupby(scope).transform("mean")
+    if policy in (MissingPolicy.GROUP_MEAN, MissingPolicy.GROUP_MEDIAN):
+        median = policy == MissingPolicy.GROUP_MEDIAN
+        fill = scores.groupby(scope).transform("median" if median else "mean")
         filled = missing & fill.notna()
         scores[filled] = fill[filled]
-        notes[filled] = [make(NoteCode.MISSING_GROUP_MEAN, value=float(v)) for v in fill[filled]]
+        code = NoteCode.MISSING_GROUP_MEDIAN if median else NoteCode.MISSING_GROUP_MEAN
+        notes[filled] = [make(code, value=float(v)) for v in fill[filled]]
         missing = missing & ~filled  # nobody in the group reported it: nothing to fill with, so reweight
     notes[missing] = make(NoteCode.MISSING_REWEIGHTED)
 
@@ -305,14 +363,14 @@ def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, grade_cap: pd.Ser
 
 # ---------------------------------------------------------------------------------------- helpers
 
-def _rows(idx, dimension, code, name, raw, score, weight, note) -> pd.DataFrame:
+def _rows(idx, dimension, code, name, raw, score, weight, note, treatment=None) -> pd.DataFrame:
     weight = pd.Series(weight, index=idx, dtype=float)
     score = pd.Series(score, index=idx, dtype=float)
     return pd.DataFrame({
         "unit_id": idx, "dimension": dimension, "code": code, "name": name,
         "raw": pd.Series(raw, index=idx, dtype=float), "score": score, "weight": weight,
         "contribution": (weight * score).where(weight > 0, 0.0).fillna(0.0),
-        "note": note,
+        "note": note, "treatment": treatment,
     })
 
 
@@ -354,6 +412,6 @@ def _compliance_rows(model: Model, items: pd.DataFrame, dims: pd.DataFrame, w_co
     out = pd.DataFrame({
         "unit_id": df["unit_id"], "dimension": "compliance", "code": df["item"], "name": df["item"].map(names),
         "raw": df["status"].where(df["status"].notna(), df["points"]), "score": df["score"], "weight": df["weight"],
-        "contribution": df["contribution"], "note": None,
+        "contribution": df["contribution"], "note": None, "treatment": None,
     })
     return pd.concat([out, extra], ignore_index=True) if not extra.empty else out

@@ -37,12 +37,15 @@ def _indicator_records(breakdown) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for b in breakdown.to_dict("records"):
         raw = b["raw"]
-        out.setdefault(b["unit_id"], []).append({
+        record = {
             "dimension": b["dimension"], "code": b["code"], "name": b["name"],
             "raw": raw if isinstance(raw, str) else _num(raw),
             "score": _num(b["score"]), "weight": _num(b["weight"]), "contribution": _num(b["contribution"]),
             "note": i18n.flag_json(b["note"]) if isinstance(b["note"], Flag) else None,
-        })
+        }
+        if isinstance(b.get("treatment"), Flag):  # only where an outlier treatment changed the raw value
+            record["treatment"] = i18n.flag_json(b["treatment"])
+        out.setdefault(b["unit_id"], []).append(record)
     return out
 
 

@@ -159,7 +159,7 @@ def indicator_rows(breakdown: pd.DataFrame, unit_id: str, model: Model, lang: st
         "raw": pd.to_numeric(b["raw"], errors="coerce"), "unit": b["code"].map(lambda c: model.indicators[c].unit),
         "score": b["score"], "weight": b["weight"], "contribution": b["contribution"],
         "rule": b["code"].map(rules),
-        "note": b["note"].map(lambda n: i18n.flag_text(n, lang) if isinstance(n, flagging.Flag) else ""),
+        "note": [i18n.notes_text((n, t), lang) for n, t in zip(b["note"], b.get("treatment", [None] * len(b)), strict=True)],
     }).reset_index(drop=True)
 
 

@@ -18,6 +18,7 @@ from scoring.inputs import (
     ADJUSTMENT_COLUMNS,
     COMPLIANCE_COLUMNS,
     INDICATOR_COLUMNS,
+    PREVIOUS_COLUMNS,
     REVERSE_ID_COLUMNS,
     SURVEY_ID_COLUMNS,
     UNIT_COLUMNS,
@@ -34,10 +35,14 @@ ROW_COLUMNS: dict[str, list[str]] = {
     "compliance": ["unit_id", "item", "status", "points"],
     "adjustments": ["unit_id", "bonus", "deduction", "veto", "note"],
     "reverse": ["rater", "unit_id", "answers"],
+    "previous": ["unit_id", "code", "value", "period"],
 }
+# Tables added later: left out of checksums and row counts when empty, so versions stored before
+# them keep verifying.
+OPTIONAL = ("previous",)
 _TEXT = {"units": (0, 1, 2, 3), "survey": (0, 1, 2, 3), "indicators": (0, 1, 3), "compliance": (0, 1, 2),
-         "adjustments": (0, 3, 4), "reverse": (1,)}
-_REAL = {"indicators": (2,), "compliance": (3,), "adjustments": (1, 2)}
+         "adjustments": (0, 3, 4), "reverse": (1,), "previous": (0, 1, 3)}
+_REAL = {"indicators": (2,), "compliance": (3,), "adjustments": (1, 2), "previous": (2,)}
 
 
 def is_missing(v: Any) -> bool:
@@ -92,8 +97,14 @@ def encode(inputs: PeriodInputs) -> dict[str, list[tuple]]:
         "compliance": list(inputs.compliance[COMPLIANCE_COLUMNS].itertuples(index=False, name=None)),
         "adjustments": list(inputs.adjustments[ADJUSTMENT_COLUMNS].itertuples(index=False, name=None)),
         "reverse": list(zip(anonymise_raters(r["rater"]), r["unit_id"], _answers(r, criteria), strict=True)),
+        "previous": list(inputs.previous[PREVIOUS_COLUMNS].itertuples(index=False, name=None)),
     }
     return {t: _typed(t, rows) for t, rows in raw.items()}
+
+
+def row_counts(rows: dict[str, list[tuple]]) -> dict[str, int]:
+    """Rows per table, optional tables only when they hold rows."""
+    return {t: len(r) for t, r in rows.items() if r or t not in OPTIONAL}
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -128,6 +139,7 @@ def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria
         compliance=nan_float(_frame(rows["compliance"], COMPLIANCE_COLUMNS), ["points"]),
         adjustments=nan_float(_frame(rows["adjustments"], ADJUSTMENT_COLUMNS), ["bonus", "deduction"]),
         reverse=reverse,
+        previous=nan_float(_frame(rows.get("previous", []), PREVIOUS_COLUMNS), ["value"]),
         excluded=[Exclusion(**e) for e in excluded],
         warnings=[Issue.from_json(w) for w in warnings],
     )
@@ -138,6 +150,8 @@ def checksum(rows: dict[str, list[tuple]], model_sha: str, items: list[str], cri
     h = hashlib.sha256()
     h.update(json.dumps([model_sha, items, criteria], ensure_ascii=False).encode())
     for table in ROW_COLUMNS:
+        if table in OPTIONAL and not rows.get(table):
+            continue
         h.update(f"\x1e{table}\x1f".encode())
         for row in rows[table]:
             h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())

@@ -135,8 +135,13 @@ reverse_ratings = _input_table(
     Column("unit_id", Text),
     Column("answers", Text, nullable=False))  # JSON list aligned with versions.reverse_criteria
 
+previous_values = _input_table(  # schema 4: the previous quarter's values a "previous" missing policy fills from
+    "previous_values",
+    Column("unit_id", Text), Column("code", Text), Column("value", Real), Column("period", String(16)))
+
 INPUT_TABLES = {"units": version_units, "survey": survey_responses, "indicators": indicator_values,
-                "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings}
+                "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings,
+                "previous": previous_values}
 
 # The roster's identity and history: unit_id never changes; a rename or a move to another
 # group is a new row valid from the period of the published version that made it.
@@ -223,7 +228,7 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -280,7 +285,12 @@ def _accounts(conn: Connection) -> None:
         .where(versions.c.published_by.isnot(None))))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts}
+def _previous_values(conn: Connection) -> None:
+    """3 -> 4: the table of previous-quarter values kept with a version (issue 16); old versions have none."""
+    previous_values.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts, 3: _previous_values}
 
 
 class SchemaError(SanweiError, RuntimeError):

@@ -114,7 +114,7 @@ class NewVersion:
 
     @property
     def row_counts(self) -> dict[str, int]:
-        return {t: len(r) for t, r in self.rows.items()}
+        return codec.row_counts(self.rows)
 
 
 def _result_rows(units: pd.DataFrame) -> list[tuple]:
@@ -561,7 +561,7 @@ class Store:
             for v in conn.execute(q):
                 where = f"{v.period} v{v.number}"
                 rows = load_inputs(conn, v.id)
-                if {t: len(r) for t, r in rows.items()} != json.loads(v.row_counts):
+                if codec.row_counts(rows) != json.loads(v.row_counts):
                     problems.append(f"{where}: row counts differ")
                 if codec.checksum(rows, v.sha256, json.loads(v.survey_items), json.loads(v.reverse_criteria)) != v.checksum:
                     problems.append(f"{where}: input checksum differs")
