@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from scoring import aliases, methods, survey, tree
-from scoring import treatment as treating
 from scoring import compliance as comp
 from scoring import grades as grading
+from scoring import treatment as treating
 from scoring.flags import Flag, FlagCode, NoteCode, make
 from scoring.formalism import Exclusion
 from scoring.inputs import PeriodInputs
@@ -370,7 +370,8 @@ def _rows(idx, dimension, code, name, raw, score, weight, note, treatment=None) 
         "unit_id": idx, "dimension": dimension, "code": code, "name": name,
         "raw": pd.Series(raw, index=idx, dtype=float), "score": score, "weight": weight,
         "contribution": (weight * score).where(weight > 0, 0.0).fillna(0.0),
-        "note": note, "treatment": treatment,
+        "note": note,
+        "treatment": pd.Series(treatment, index=idx, dtype=object).map(lambda t: t if isinstance(t, Flag) else None),
     })
 
 

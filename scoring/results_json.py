@@ -54,7 +54,7 @@ def result_to_json(r: PeriodResult) -> dict:
     indicators = _indicator_records(r.breakdown)
     units = []
     for row in r.units.to_dict("records"):
-        s = survey.get(row["unit_id"])
+        s = survey.get(row["unit_id"]) if r.model.survey is not None else None  # a model without a survey
         units.append({
             "unit_id": row["unit_id"], "unit_name": row["unit_name"], "unit_type": row["unit_type"],
             "group": row["group"], "status": row["status"], "total": _num(row["total"]), "mass": _num(row["mass"]),
