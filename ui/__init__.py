@@ -17,6 +17,7 @@ from ui.data import (
     result,
     save_model,
     sens_input,
+    statistical_audit,
     store,
 )
 from ui.output import grade_styler, memo, xlsx_bytes
@@ -27,5 +28,5 @@ from ui.table import headers, height, table
 
 __all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang",
            "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
-           "published_version", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
+           "published_version", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "statistical_audit", "store", "t",
            "table", "xlsx_bytes"]
