@@ -172,26 +172,18 @@ def _mass(run: _Run) -> _Mass:
 def _performance(run: _Run) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
     """Every scored indicator within its comparison scope, missing values per the model's policy,
     aggregated up the tree: the dimension score, node scores and the breakdown rows."""
-    model, idx, units, scope = run.model, run.idx, run.units, run.scope
+    model, idx = run.model, run.idx
     if model.performance is None or not model.scored_indicators:
         return pd.Series(np.nan, index=idx), pd.DataFrame(index=idx), pd.DataFrame(columns=BREAKDOWN_COLUMNS)
-    leaves = [i.code for i in model.scored_indicators]
-    values = run.inputs.indicators.pivot_table(index="unit_id", columns="code", values="value", aggfunc="last")
-    values = values.reindex(index=idx, columns=leaves).astype(float)
+    li = leaf_inputs(run)
+    leaves, values, applicable, any_value = li.leaves, li.values, li.applicable, li.any_value
     scores = pd.DataFrame(index=idx, columns=leaves, dtype=float)
     notes = pd.DataFrame(None, index=idx, columns=leaves, dtype=object)
-    types = units["unit_type"].unique()
-    applicable = pd.DataFrame({c: units["unit_type"].map({t: model.applies(c, t) for t in types}) for c in leaves},
-                              index=idx).astype(bool)
-    values = values.where(applicable)
-    any_value = values.notna().any(axis=1)
-    previous = _previous(run)
     treatments = pd.DataFrame(None, index=idx, columns=leaves, dtype=object)
     for code in leaves:
         app = applicable[code]
-        leaf = score_leaf(model.indicators[code], values.loc[app, code], scope[app], values.loc[app, code].isna() & any_value[app],
-                          model.performance.missing, model.performance.efficacy_floor,
-                          model.performance.treatment if model.treated(code) else None, previous.get(code))
+        leaf = li.score(model.indicators[code], model.performance.missing,
+                        model.performance.treatment if model.treated(code) else None)
         scores.loc[app, code] = leaf.score
         notes.loc[app, code] = leaf.note
         treatments.loc[app, code] = leaf.treatment
@@ -206,6 +198,38 @@ def _performance(run: _Run) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
                             scores.loc[app, code], (agg.effective[code] * w_perf)[app], notes.loc[app, code],
                             treatments.loc[app, code]))
     return perf.where(any_value), agg.node_scores.where(any_value, np.nan), pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class LeafInputs:
+    """What scoring each indicator starts from: raw values (units × scored leaves, NaN where missing or
+    not applicable), where each applies, which units reported anything, previous-quarter values."""
+
+    run: _Run
+    leaves: list[str]
+    values: pd.DataFrame
+    applicable: pd.DataFrame
+    any_value: pd.Series
+    previous: dict[str, pd.DataFrame]
+
+    def score(self, ind: Indicator, policy: MissingPolicy, treatment: Treatment | None) -> LeafScores:
+        """`score_leaf` of one indicator (possibly with another method) over the units it applies to."""
+        code, app = ind.code, self.applicable[ind.code]
+        x = self.values.loc[app, code]
+        return score_leaf(ind, x, self.run.scope[app], x.isna() & self.any_value[app], policy,
+                          self.run.model.performance.efficacy_floor, treatment, self.previous.get(code))
+
+
+def leaf_inputs(run: _Run) -> LeafInputs:
+    model, idx, units = run.model, run.idx, run.units
+    leaves = [i.code for i in model.scored_indicators]
+    values = run.inputs.indicators.pivot_table(index="unit_id", columns="code", values="value", aggfunc="last")
+    values = values.reindex(index=idx, columns=leaves).astype(float)
+    types = units["unit_type"].unique()
+    applicable = pd.DataFrame({c: units["unit_type"].map({t: model.applies(c, t) for t in types}) for c in leaves},
+                              index=idx).astype(bool)
+    values = values.where(applicable)
+    return LeafInputs(run, leaves, values, applicable, values.notna().any(axis=1), _previous(run))
 
 
 @dataclass
