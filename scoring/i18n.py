@@ -393,6 +393,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "sens.sobol_caption": ("S1：单独改变该维度权重引起的变动占比；ST：含与其他权重交互的总占比。",
                            "S1: share of the variation due to that weight alone; ST: including its interactions."),
     "sens.download": ("下载完整分析（Excel）", "Download the analysis (Excel)"),
+    "sens.methods": ("方法选择的不确定性", "Uncertainty over method choices"),
+    "sens.methods_intro": ("除权重外，名次还取决于计分方法、聚合方式、异常值处理和缺失值处理。选择要变动的假设，每个样本在各选项中随机抽取"
+                           "（权重按上方 Δ 抽样），给出名次区间和各假设的 Sobol 指数。",
+                           "Besides the weights, a rank depends on the scoring methods, the aggregation rule, outlier treatment and "
+                           "the missing-value policy. Choose the assumptions to vary: each sample draws one option of each (the "
+                           "weights within the Δ above), giving rank intervals and each assumption's Sobol indices."),
+    "sens.methods_ind": ("变动计分方法的指标（极差 / 标准分 / 位次）", "Indicators whose method varies (min-max / z-score / rank)"),
+    "sens.methods_agg": ("算术/几何聚合", "Arithmetic / geometric"),
+    "sens.methods_treat": ("异常值处理 开/关", "Outlier treatment on / off"),
+    "sens.methods_missing": ("缺失值处理方式", "Missing-value policies"),
+    "sens.methods_run": ("运行方法不确定性分析", "Run the method-choice analysis"),
+    "sens.methods_caption": ("{n} 个蒙特卡洛样本，另加 Sobol 设计；计算耗时 {ms:.0f} ms。",
+                             "{n} Monte Carlo samples plus the Sobol design; computed in {ms:.0f} ms."),
+    "missing.reweight": ("按比例分配权重", "reweight"),
+    "missing.zero": ("按 0 分计", "zero"),
+    "missing.group_mean": ("组内平均", "group mean"),
+    "missing.group_median": ("组内中位数", "group median"),
+    "missing.previous": ("沿用上季度数值", "previous quarter"),
     # ---- statistical audit
     "audit.title": ("{period} 统计审查", "{period} statistical audit"),
     "audit.intro": ("调整权重之前，先看指标是否测量了指标体系声称的内容：覆盖率与缺失、偏度与峰度（异常值）、节点内相关性、"

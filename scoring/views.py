@@ -315,6 +315,25 @@ def ternary_points(tr: sensitivity.TernaryResult, unit_id: str | None = None, mo
     return points
 
 
+METHOD_OPTIONS = ("minmax", "zscore", "rank")  # normalisations any indicator outside a band can switch to
+
+
+def method_candidates(model: Model) -> list[str]:
+    """Indicators whose normalisation the method-choice analysis may vary (scored, not band-type)."""
+    return [i.code for i in model.scored_indicators if i.direction.value != "band"]
+
+
+def assumptions_view(res: sensitivity.AssumptionResult, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per unit rank interval over the method choices (robust: P(same grade) ≥ ROBUST_P), and each
+    assumption's Sobol indices with a label in `lang`."""
+    frames = res.to_frames()
+    units = frames["assumption_units"]
+    units["robust"] = units["p_same_grade"] >= ROBUST_P
+    sobol = frames["assumption_sobol"]
+    sobol["label"] = sobol["label_en" if lang == "en" else "label_zh"]
+    return units.sort_values("rank").reset_index(drop=True), sobol
+
+
 def analysis_frames(parts: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Sheets for the analysis workbook: Excel sheet names are at most 31 characters."""
     return {name[:31]: df for name, df in parts.items()}

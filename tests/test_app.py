@@ -253,3 +253,17 @@ def test_audit_page_shows_heatmaps_tables_and_exports():
     assert any(e.value.startswith("本季度模型的数据处理") for e in at.caption)
     button = at.get("download_button")
     assert button and button[0].proto.label == "下载统计审查（Excel）"
+
+
+def test_weights_page_runs_the_method_choice_analysis():
+    """The analyst picks assumptions (two indicators' methods, aggregation, missing policies) and runs
+    them: rank intervals and a Sobol bar per assumption appear, and the workbook gains their sheets."""
+    at = run("weights")
+    at.multiselect(key="s_m_ind").select("LIV05").select("SAF03")
+    at.checkbox(key="s_m_agg").check()
+    at.multiselect(key="s_m_missing").select("zero").select("group_median")
+    at.button(key="FormSubmitter:s_methods_form-运行方法不确定性分析").click()
+    again(at)
+    bars = [c for c in charts(at) if c["layout"]["title"]["text"].startswith("各项假设的 Sobol 指数")]
+    assert bars and len(bars[0]["data"][0]["x"]) == 5  # weights, two methods, aggregation, missing
+    assert any(t.startswith("1000 个蒙特卡洛样本") for t in (c.value for c in at.caption))

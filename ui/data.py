@@ -129,6 +129,30 @@ def statistical_audit(period: str, scope: str = "") -> audit.Audit:
     return _audit(db(), period, published_version(period), scope)
 
 
+def method_analysis(period: str, assumptions: sensitivity.Assumptions, n_samples: int, progress=None
+                    ) -> sensitivity.AssumptionResult:
+    """Monte Carlo and Sobol indices over the chosen method assumptions, on the published version's
+    stored inputs (the previous quarter's published values when a "previous" policy is among them)."""
+    from dataclasses import replace
+
+    from ui.output import memo
+
+    service = _signed_in()
+    service.require(Permission.ANALYSE)
+    version = published_version(period)
+
+    def compute():
+        inputs = store().inputs(period, version)
+        if "previous" in assumptions.missing and inputs.previous.empty:
+            prev = service.previous_values(period)
+            inputs = replace(inputs, previous=prev[prev["unit_id"].isin(set(inputs.units["unit_id"]))])
+        space = sensitivity.method_space(_result(db(), period, version).model, inputs, _sens_input(db(), period, version),
+                                         assumptions)
+        return sensitivity.analyse(space, n_samples, n_sobol=256)
+
+    return memo((db(), period, version, "methods", assumptions, n_samples), compute)
+
+
 def published_version(period: str) -> int:
     p = store().periods().set_index("period")
     return int(p.at[period, "published_version"])
