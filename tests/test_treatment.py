@@ -166,3 +166,20 @@ def test_previous_quarter_imputation_is_stored_with_the_version(store):
     assert "previous" not in store.version("2026Q2", 1).row_counts  # only a "previous" model attaches them
     first = make_inputs("2026Q3")  # no published 2026Q2 value for a new period before: reweighted instead
     assert service.previous_values("2025Q1").empty and first is not None
+
+
+def test_treatments_show_on_the_unit_page_table_and_in_the_result_workbook():
+    """The unit page's indicator table (views.indicator_rows) and the result workbook's breakdown sheet
+    (export.result_frames) carry the treatment's words next to any other note."""
+    from scoring import export, views
+
+    model = _model({"outliers": "winsorise"}, missing="group_median")
+    a = list(X)
+    a[3] = np.nan
+    r = score_period(model, _inputs(a))
+    rows = views.indicator_rows(r.breakdown, "U11", model, "zh").set_index("code")
+    assert "异常值缩尾处理：100 → 30" in rows.at["A", "note"]
+    assert "group median" in views.indicator_rows(r.breakdown, "U03", model, "en").set_index("code").at["A", "note"]
+    sheet = export.result_frames(r, "en")["明细 breakdown"]
+    treated = sheet[(sheet["unit_id"] == "U11") & (sheet["code"] == "A")]
+    assert treated["treatment"].iloc[0].startswith("outlier winsorised: 100 → 30")
