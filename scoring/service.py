@@ -267,8 +267,8 @@ class Service:
     def previous_values(self, period: str) -> pd.DataFrame:
         """The published indicator values of the quarter before `period` (PREVIOUS_COLUMNS; empty if that
         quarter was never published): what a "previous" missing policy, or an analysis of it, fills from."""
-        self.require_read(previous_period(period))
         prev = previous_period(period)
+        self.require_read(prev)
         if prev not in self.store.published_periods():
             return pd.DataFrame({c: pd.Series(dtype="object") for c in PREVIOUS_COLUMNS})
         ind = self.store.inputs(prev).indicators.dropna(subset=["value"])
