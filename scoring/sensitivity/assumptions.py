@@ -171,9 +171,14 @@ class MethodSpace:
                 score, _ = trees.combine(stack, w, self.node_rules[k], self.shift)
             else:
                 geometric = (level == trees.GEOMETRIC) | ((level == "model") & (self.node_rules[k] == trees.GEOMETRIC))
-                ari, _ = trees.combine(stack, w, trees.ARITHMETIC, self.shift)
-                geo, _ = trees.combine(stack, w, trees.GEOMETRIC, self.shift)
-                score = np.where(geometric[:, None], geo, ari)
+                if geometric.all() or not geometric.any():  # one rule for the whole block: compute only it
+                    rule = trees.GEOMETRIC if geometric.all() else trees.ARITHMETIC
+                    score, _ = trees.combine(stack, w, rule, self.shift)
+                else:
+                    ari, _ = trees.combine(stack[~geometric], w, trees.ARITHMETIC, self.shift)
+                    geo, _ = trees.combine(stack[geometric], w, trees.GEOMETRIC, self.shift)
+                    score = np.empty(stack.shape[:-1])
+                    score[~geometric], score[geometric] = ari, geo
             values[n_leaves + k] = score
             for c in kids:
                 values[c] = None  # spent: keep memory to a few samples × units arrays
