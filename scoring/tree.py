@@ -18,7 +18,7 @@ geometric mean: any child at 0 makes the node 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,28 +27,37 @@ import pandas as pd
 ARITHMETIC, GEOMETRIC = "arithmetic", "geometric"
 
 
-def combine(values: np.ndarray, weights: np.ndarray, rule: str = ARITHMETIC, shift: float = 1.0
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """One node: `values` (…, children) with NaN for absent children, `weights` broadcastable to it.
+def combine(values: Sequence[np.ndarray], weights: Sequence, rule: str = ARITHMETIC, shift: float = 1.0
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One node: its children's scores `values` (one array each, all the same shape; NaN = absent) and
+    their `weights` (a number each, or arrays broadcastable to the scores).
 
-    Returns (score, norm): the node's score (NaN where no child is present) and the present children's
-    normalised weights (0 for absent ones). For the geometric rule `norm` is scaled by G / A (A the
-    arithmetic mean) so that Σ norm·value is the node's score: contributions still add up.
+    Returns (score, norm): the node's score (NaN where no child is present) and each child's
+    normalised weight among the present ones (0 where absent). For the geometric rule `norm` is scaled
+    by G / A (A the arithmetic mean) so that Σ norm·value is the node's score: contributions still add up.
+    Children are summed one after another, elementwise (the pipeline and the sensitivity kernels call
+    this same function, so they agree to the last bit, and no reduction runs over a short last axis).
     """
-    present = ~np.isnan(values)
-    wp = np.where(present, weights, 0.0)
-    total_w = wp.sum(axis=-1)
-    filled = np.where(present, values, 0.0)
+    present = [~np.isnan(v) for v in values]
+    wp = [np.where(p, w, 0.0) for p, w in zip(present, weights, strict=True)]
+    total_w = wp[0].copy()
+    for x in wp[1:]:
+        total_w += x
+    some = total_w > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        norm = wp / total_w[..., None]
-        arith = np.where(total_w > 0, (filled * norm).sum(axis=-1), np.nan)
+        norm = [np.where(some, x / total_w, 0.0) for x in wp]
+        arith = np.zeros(np.shape(total_w))
+        for p, v, n in zip(present, values, norm, strict=True):
+            arith += np.where(p, v, 0.0) * n
+        arith = np.where(some, arith, np.nan)
         if rule != GEOMETRIC:
-            return arith, np.nan_to_num(norm)
-        logs = np.log(np.where(present, values + shift, 1.0))
-        geo = np.exp(np.where(present, logs * norm, 0.0).sum(axis=-1)) - shift
-        geo = np.where(total_w > 0, geo, np.nan)
+            return arith, norm
+        logsum = np.zeros(np.shape(total_w))
+        for p, v, n in zip(present, values, norm, strict=True):
+            logsum += np.where(p, np.log(np.where(p, v + shift, 1.0)), 0.0) * n
+        geo = np.where(some, np.exp(logsum) - shift, np.nan)
         ratio = np.where(arith > 0, geo / arith, 1.0)
-    return geo, np.nan_to_num(norm) * ratio[..., None]
+    return geo, [n * ratio for n in norm]
 
 
 @dataclass(frozen=True)
@@ -78,10 +87,9 @@ def aggregate(scores: pd.DataFrame, children: dict[str, list[str]], weights: dic
         parts = [p for p in parts if p[1] is not None]
         if not parts:
             return None, None
-        w = np.array([weights[k] for k, _, _ in parts], dtype=float)
-        s = np.column_stack([p[1].to_numpy(dtype=float) for p in parts])
-        value, norm = combine(s, w, str(rules.get(code, ARITHMETIC)), shift)
-        frames = [p[2].mul(norm[:, j], axis=0) for j, p in enumerate(parts)]
+        value, norm = combine([p[1].to_numpy(dtype=float) for p in parts], [float(weights[k]) for k, _, _ in parts],
+                              str(rules.get(code, ARITHMETIC)), shift)
+        frames = [p[2].mul(norm[j], axis=0) for j, p in enumerate(parts)]
         sh = pd.concat(frames, axis=1)
         series = pd.Series(value, index=scores.index)
         node_scores[code] = series

@@ -165,19 +165,19 @@ class MethodSpace:
         if "aggregation" in d:
             level = np.array(next(f for f in self.factors if f.name == "aggregation").levels, dtype=object)[d["aggregation"]]
         for k, kids in enumerate(self.nodes):
-            stack = np.stack([values[c] for c in kids], axis=-1)
+            children = [values[c] for c in kids]
             w = self.edge_weights[kids]
             if level is None:
-                score, _ = trees.combine(stack, w, self.node_rules[k], self.shift)
+                score, _ = trees.combine(children, w, self.node_rules[k], self.shift)
             else:
                 geometric = (level == trees.GEOMETRIC) | ((level == "model") & (self.node_rules[k] == trees.GEOMETRIC))
                 if geometric.all() or not geometric.any():  # one rule for the whole block: compute only it
                     rule = trees.GEOMETRIC if geometric.all() else trees.ARITHMETIC
-                    score, _ = trees.combine(stack, w, rule, self.shift)
+                    score, _ = trees.combine(children, w, rule, self.shift)
                 else:
-                    ari, _ = trees.combine(stack[~geometric], w, trees.ARITHMETIC, self.shift)
-                    geo, _ = trees.combine(stack[geometric], w, trees.GEOMETRIC, self.shift)
-                    score = np.empty(stack.shape[:-1])
+                    ari, _ = trees.combine([c[~geometric] for c in children], w, trees.ARITHMETIC, self.shift)
+                    geo, _ = trees.combine([c[geometric] for c in children], w, trees.GEOMETRIC, self.shift)
+                    score = np.empty(children[0].shape)
                     score[~geometric], score[geometric] = ari, geo
             values[n_leaves + k] = score
             for c in kids:

@@ -96,8 +96,7 @@ def _tree_rows_by_node(tree: Tree, fw: np.ndarray) -> np.ndarray:
     values: list[np.ndarray] = [np.broadcast_to(tree.leaf_scores[:, e], (len(fw), len(tree.leaf_scores)))
                                 for e in range(n_leaves)]
     for k, kids in enumerate(tree.nodes):
-        stack = np.stack([values[c] for c in kids], axis=-1)
-        score, _ = combine(stack, fw[:, kids][:, None, :], tree.rules[k], tree.shift)
+        score, _ = combine([values[c] for c in kids], [fw[:, [c]] for c in kids], tree.rules[k], tree.shift)
         values.append(score)
     return values[-1]
 
