@@ -57,7 +57,7 @@ st.markdown(f"**{ui.t('audit.pairs')}**")
 shown = a.pairs.assign(node_name=a.pairs["node"].map(lambda n: names.get(n, n)),
                        kind=a.pairs["kind"].map(lambda k: ui.t(f"audit.{k}")))
 ui.table(shown, ["node_name", "a_name", "b_name", "method", "r", "kind"], key="a_pairs", fit=300, config={"r": "%.3f"},
-         labels={"method": ui.t("audit.method")})
+         labels={"method": ui.t("col.corr_method")})
 st.markdown(f"**{ui.t('audit.against')}**")
 against = a.against.assign(node_name=a.against["parent"].map(lambda n: names.get(n, n)))
 ui.table(against, ["node_name", "name", "pearson_parent", "spearman_parent", "pearson_performance", "pearson_total",

@@ -468,6 +468,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.a_name": ("指标 A", "A"),
     "col.b_name": ("指标 B", "B"),
     "col.r": ("相关系数", "r"),
+    "col.corr_method": ("类型", "Type"),
     "col.kind": ("问题", "Issue"),
     "col.node_name": ("节点", "Node"),
     "col.pearson_parent": ("与上级 (Pearson)", "vs parent (Pearson)"),
