@@ -1,31 +1,36 @@
 """Streamlit glue shared by the pages: language, the store and cached reads, the sidebar, tables.
 
 Pages `import ui` and call these; everything they compute comes from the `scoring` library.
+Importing `ui` first makes client `clear_cache`/`load_git_info` messages harmless (ui/hardening.py).
 """
 
+from ui import hardening  # noqa: F401, I001 - before anything else of ours
 from ui import session
 from ui.data import (
     active_model,
     db,
+    derived,
     history,
     model_version,
     model_versions,
     official_model,
+    published_info,
     published_periods,
     published_version,
     rankings,
     result,
     save_model,
     sens_input,
+    state,
     store,
 )
-from ui.output import grade_styler, memo, xlsx_bytes
+from ui.output import grade_column, grade_display, memo, xlsx_bytes
 from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, lang, t
 from ui.table import headers, height, table
 
-__all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang",
-           "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
-           "published_version", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
-           "table", "xlsx_bytes"]
+__all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
+           "height", "history", "join", "lang", "memo", "model_version", "model_versions", "need_period", "official_model",
+           "period", "published_info", "published_periods", "published_version", "rankings", "require", "result",
+           "save_model", "session", "sens_input", "service", "sidebar", "state", "store", "t", "table", "xlsx_bytes"]
