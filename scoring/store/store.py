@@ -436,6 +436,10 @@ class Store:
                     {"previous": previous, "reason": reason})
         return number
 
+    def record_audit(self, who: str, action: str, detail: dict) -> None:
+        """An audit entry for something done outside a store transaction (a backup, a restore)."""
+        db.write(self.engine, lambda conn: self._audit(conn, who, action, None, None, detail))
+
     @staticmethod
     def _audit(conn: Connection, who: str, action: str, period: str | None, version: int | None, detail: dict) -> None:
         conn.execute(s.audit.insert().values(at=_now(), who=who, action=action, period=period, version=version,
