@@ -4,8 +4,9 @@ Pages `import ui` and call these; everything they compute comes from the `scorin
 Importing `ui` first makes client `clear_cache`/`load_git_info` messages harmless (ui/hardening.py).
 """
 
-from ui import hardening  # noqa: F401, I001 - before anything else of ours
-from ui import session
+import logging
+
+from ui import hardening, session  # noqa: F401 - hardening first: before any session can ask anything
 from ui.data import (
     active_model,
     db,
@@ -29,6 +30,14 @@ from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, lang, t
 from ui.table import headers, height, table
+
+_LOG = logging.getLogger("sanwei")  # what the shared cache loads and what hardening refuses, in the process's log
+if not _LOG.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _LOG.addHandler(_handler)
+    _LOG.setLevel(logging.INFO)
+    _LOG.propagate = False
 
 __all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
            "height", "history", "join", "lang", "memo", "model_version", "model_versions", "need_period", "official_model",
