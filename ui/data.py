@@ -185,7 +185,7 @@ def derived(name: str, period: str, *parts, compute):
     def build():
         value = compute()
         return tuple(map(freeze_figure, value)) if isinstance(value, tuple) else freeze_figure(value)
-    return shared((name, *version_key(period), *parts), build)
+    return shared((name, *version_key(period), *parts), build, quiet=True)
 
 
 def freeze_figure(value):

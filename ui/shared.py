@@ -35,8 +35,10 @@ class SharedCache:
         self._lock = threading.Lock()
         self.loads: dict[str, int] = {}  # kind (key[0]) -> how often it was computed: tests and benchmarks read it
 
-    def get(self, key: tuple, compute: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
-        """The value of `key`, computing it on a miss; a value that `keep` refuses is returned but not stored."""
+    def get(self, key: tuple, compute: Callable[[], T], keep: Callable[[T], bool] | None = None,
+            quiet: bool = False) -> T:
+        """The value of `key`, computing it on a miss; a value that `keep` refuses is returned but not
+        stored. Each load is logged (INFO; DEBUG when `quiet`: what pages derive per unit or filter)."""
         while True:
             with self._lock:
                 if key in self._data:
@@ -61,7 +63,7 @@ class SharedCache:
             kind = str(key[0])
             self.loads[kind] = self.loads.get(kind, 0) + 1
             self._loading.pop(key).set()
-        LOG.info("loaded %s", key[:4])
+        LOG.log(logging.DEBUG if quiet else logging.INFO, "loaded %s", key[:4])
         return value
 
     def __len__(self) -> int:
@@ -77,9 +79,9 @@ class SharedCache:
 CACHE = SharedCache()
 
 
-def shared(key: tuple, compute: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
-    """`CACHE.get(key, compute, keep)`."""
-    return CACHE.get(key, compute, keep)
+def shared(key: tuple, compute: Callable[[], T], keep: Callable[[T], bool] | None = None, quiet: bool = False) -> T:
+    """`CACHE.get(key, compute, keep, quiet)`."""
+    return CACHE.get(key, compute, keep, quiet)
 
 
 def per_run(name: str, compute: Callable[[], T]) -> T:
