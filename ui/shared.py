@@ -28,8 +28,9 @@ LOG = logging.getLogger("sanwei.shared")
 class SharedCache:
     """A bounded LRU mapping with single-flight loading; thread-safe."""
 
-    def __init__(self, max_entries: int = 512):
+    def __init__(self, max_entries: int = 512, per_kind: dict[str, int] | None = None):
         self.max_entries = max_entries
+        self.per_kind = per_kind or {}  # kind (key[0]) -> at most this many entries of it (the big ones)
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._loading: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
@@ -56,11 +57,15 @@ class SharedCache:
                 self._loading.pop(key).set()
             raise
         with self._lock:
+            kind = str(key[0])
             if keep is None or keep(value):
                 self._data[key] = value
+                if kind in self.per_kind:
+                    same = [k for k in self._data if k[0] == kind]  # oldest first
+                    for old in same[:max(0, len(same) - self.per_kind[kind])]:
+                        del self._data[old]
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
-            kind = str(key[0])
             self.loads[kind] = self.loads.get(kind, 0) + 1
             self._loading.pop(key).set()
         LOG.log(logging.DEBUG if quiet else logging.INFO, "loaded %s", key[:4])
@@ -76,7 +81,9 @@ class SharedCache:
             self.loads.clear()
 
 
-CACHE = SharedCache()
+# A scored quarter of a province is large: keep as many as Streamlit's cache used to (16); the
+# derived page values are small and many (a unit page makes seven).
+CACHE = SharedCache(max_entries=1024, per_kind={"result": 16, "sens_input": 16, "rankings": 64})
 
 
 def shared(key: tuple, compute: Callable[[], T], keep: Callable[[T], bool] | None = None, quiet: bool = False) -> T:
