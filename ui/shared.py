@@ -21,6 +21,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
 T = TypeVar("T")
 LOG = logging.getLogger("sanwei.shared")
 
@@ -97,8 +99,6 @@ def per_run(name: str, compute: Callable[[], T]) -> T:
 
     A run is recognised by the cursor map Streamlit's ScriptRunContext.reset() replaces at the start
     of every run (full or fragment); the memo holds that very object, so identity cannot be reused."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None:
         return compute()
@@ -114,8 +114,6 @@ def per_run(name: str, compute: Callable[[], T]) -> T:
 
 def forget_run(name: str) -> None:
     """Drop a per-run value (after signing in or out within a run)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
     ctx = get_script_run_ctx(suppress_warning=True)
     memo = getattr(ctx, "_sanwei_run", None) if ctx else None
     if memo is not None:
