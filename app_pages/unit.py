@@ -92,7 +92,7 @@ with tabs[3]:
     ui.table(ex, ["column", "points", "reason", "file"])
 with tabs[4]:
     hist["grade"] = hist["grade"].map(lambda g: views.grade_label(model, g, L))
-    st.plotly_chart(ui.derived("unit_trend", period, L, uid, ui.state().publications, tuple(ui.state().published().items()),
+    st.plotly_chart(ui.derived("unit_trend", period, L, uid, tuple(ui.state().published().items()),
                                compute=lambda: charts.trend_chart(hist, L)), key="trend")
     ui.table(hist, ["period", "total", "rank_overall", "rank_group", "grade", "delta_total"],
              config={"total": "%.2f", "delta_total": "%+.2f"})

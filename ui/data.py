@@ -61,11 +61,6 @@ def state() -> StoreState:
     return per_run("store_state", lambda: store().state())
 
 
-def db_stamp() -> StoreState:
-    """Changes whenever anything is imported or published."""
-    return state()
-
-
 # ---------------------------------------------------------------- models
 def official_model() -> Model:
     return shared(("official_model",), load_model)
@@ -144,8 +139,9 @@ def published_info(period: str) -> VersionInfo:
 
 
 def rankings(period: str) -> pd.DataFrame:
-    """The published quarter with change vs the previous one. Shared by every session: read-only
-    (pandas copy-on-write: a column assigned on it, or on a frame derived from it, stays local)."""
+    """The published quarter with change vs the previous one. Shared by every session, so never
+    assign into it; frames derived from it (a filter, .assign, .copy) are independent of it
+    (pandas copy-on-write)."""
     _signed_in().require_read(period)
     return _rankings(db(), period, published_version(period))
 
