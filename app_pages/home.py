@@ -55,7 +55,7 @@ st.subheader(ui.t("home.veto_cases"))
 if vetoes.empty:
     st.caption(ui.t("home.no_veto"))
 else:
-    ui.table(vetoes, ["unit_name", "group", "total", "grade", "veto"], config={"total": "%.2f"})
+    ui.table(vetoes, ["unit_name", "group", "total", "grade", "veto", "waived"], config={"total": "%.2f"})
 
 st.divider()
 w = {d: round(v * 100) for d, v in model.weights.items()}

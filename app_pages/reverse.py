@@ -6,6 +6,8 @@ import ui
 from scoring import charts, views
 from scoring.auth import Permission
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 ui.require(Permission.VIEW_RESULTS)
 period = ui.need_period()
 res = ui.result(period)
@@ -19,6 +21,8 @@ if model.reverse is None or res.reverse.empty:
 rv = model.reverse
 st.caption(ui.t("rev.caption", k=rv.min_raters, share=rv.share, floor=rv.excellent_floor,
                  criteria=ui.join(rv.criteria)))
+st.caption(ui.t(f"rev.cycle.{rv.cycle}", share=rv.share))
+st.caption(ui.t("rev.below_k", k=rv.min_raters, rule=ui.t(f"rev.rule.{rv.below_k}")))
 df = views.reverse_rows(res.reverse, res.units, rv.excellent_floor)
 c = st.columns(3)
 c[0].metric(ui.t("rev.departments"), len(df), border=True)
@@ -26,7 +30,19 @@ c[1].metric(ui.t("rev.suppressed"), int(df["suppressed"].sum()), border=True)
 c[2].metric(ui.t("rev.below"), int(df["below_floor"].sum()), border=True)
 
 st.plotly_chart(charts.reverse_bar(df, rv.excellent_floor, L), key="rev_bar")
-df["result"] = [ui.t("rev.hidden", k=rv.min_raters) if s else f"{v:.2f}" for s, v in zip(df["suppressed"], df["score"], strict=True)]
-df["note"] = [ui.t("rev.capped", floor=rv.excellent_floor) if b else "" for b in df["below_floor"]]
-ui.table(df, ["unit_name", "n_raters", "result", "note"], key="rev_table", fit=True)
+
+st.subheader(ui.t("rev.leader"))
+st.caption(ui.t("rev.leader_caption"))
+report = views.reverse_report(res, L)
+report["result"] = [ui.t("rev.hidden", k=rv.min_raters) if s else f"{v:.2f}"
+                    for s, v in zip(report["suppressed"], report["score"], strict=True)]
+report["note"] = [ui.t("rev.capped", floor=rv.excellent_floor) if b else "" for b in report["below_floor"]]
+criteria = list(rv.criteria)
+ui.table(report, ["unit_name", "n_raters", "result", *criteria, "rule", "used", "note", "grade"],
+         labels={c: c for c in criteria}, config={**{c: "%.1f" for c in criteria}, "used": "%.2f"},
+         key="rev_table", fit=True)
+sheet = ui.t("nav.reverse")
+shown = report.drop(columns=["result", "note"])
+st.download_button(ui.t("rev.download"), lambda: ui.xlsx_bytes({sheet: shown}), file_name=f"sanwei_{period}_reverse.xlsx",
+                   mime=XLSX, on_click="ignore", key="rev_download", icon=":material/download:")
 st.caption(ui.t("rev.privacy"))

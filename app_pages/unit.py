@@ -33,7 +33,7 @@ service.require_unit(uid)
 row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
 
-st.title(f"{row['unit_name']} · {period}")
+st.title(f"{ui.md(row['unit_name'])} · {period}", anchor=False)  # no anchor id made from data
 hist = views.trend(ui.history(uid))
 last = hist[hist["period"] == period]
 c = st.columns(5)
@@ -42,10 +42,10 @@ c[0].metric(ui.t("col.total"), "—" if row["status"] != "ok" else f"{row['total
 c[1].metric(ui.t("col.rank_overall"), "—" if row["status"] != "ok" else int(row["rank_overall"]), border=True,
             delta=None if last.empty or last["rank_change"].isna().all() else int(last["rank_change"].iloc[0]))
 c[2].metric(ui.t("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
-c[3].metric(ui.t("col.grade"), views.grade_label(model, row["grade"], L) or "—", border=True)
-c[4].metric(ui.t("col.group"), row["group"], border=True)
-for flag in row["flags"]:
-    (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.flag_text(flag)}")
+c[3].metric(ui.t("col.grade"), ui.md(views.grade_label(model, row["grade"], L)) or "—", border=True)
+c[4].metric(ui.t("col.group"), ui.md(row["group"]), border=True)
+for flag in row["flags"]:  # a veto reason is data
+    (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.md(ui.flag_text(flag))}")
 
 left, right = st.columns(2)
 # figures and tables of a unit are the same for every session: built once per quarter, language and unit
@@ -55,7 +55,8 @@ detail = right.toggle(ui.t("unit.detail"), key="wf_detail")
 right.plotly_chart(ui.derived("unit_waterfall", period, L, uid, detail, compute=lambda: charts.waterfall(
     views.waterfall_steps(res.breakdown, row, model, detail), L)), key="waterfall")
 
-tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_excl", "unit.tab_trend")])
+tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_ex", "unit.tab_excl",
+                                   "unit.tab_trend")])
 with tabs[0]:
     ind = ui.derived("unit_indicators", period, L, uid, compute=lambda: views.indicator_rows(
         res.breakdown, uid, model, L).assign(weight=lambda d: d["weight"] * 100))
@@ -81,16 +82,40 @@ with tabs[1]:
         m[4].metric(ui.t("unit.sat_rate"), f"{stats['satisfaction_rate']:.1%}")
         st.plotly_chart(ui.derived("unit_answers", period, L, uid, compute=lambda: charts.answer_bars(
             views.answer_shares(res.answers, uid, model), L)), key="answers")
+    if (screen := views.survey_screen(res.survey, uid)) is not None:
+        st.markdown(f"**{ui.t('unit.screen')}**")
+        st.caption(ui.t("unit.screen_text", **screen, policy=ui.t(f"straight.{model.survey.straight_lining}")))
+        if screen["guarded"]:
+            st.caption(ui.t("unit.screen_guarded"))
+    if (rev := views.unit_reverse(res, uid)) is not None:
+        st.markdown(f"**{ui.t('unit.reverse')}**")
+        result = ui.t("rev.hidden", k=model.reverse.min_raters) if rev["score"] is None else f"{rev['score']:.2f}"
+        st.caption(ui.t("unit.reverse_text", n=rev["n_raters"], result=result,
+                        rule=ui.t(f"rev.rule.{rev['rule']}") if rev["rule"] else ""))
+        st.caption(ui.t("unit.reverse_policy", k=model.reverse.min_raters, rule=ui.t(f"rev.rule.{model.reverse.below_k}")))
 with tabs[2]:
-    comp = views.compliance_rows(res.compliance, uid, model)
+    comp = views.compliance_rows(res.compliance, uid, model, L)
     comp["status"] = comp["status"].map(lambda s: ui.t(f"status.{s}") if isinstance(s, str) else "")
-    ui.table(comp, ["item", "status", "earned", "possible"])
+    ui.table(comp, ["item", "status", "violations", "earned", "possible", "note"], config={"violations": "%d"})
+    burden = views.burden_rows(res.burden, uid, model)
+    if not burden.empty:
+        st.markdown(f"**{ui.t('unit.burden')}**")
+        ui.table(burden, ["name", "value", "unit", "points"], config={"value": "%g", "points": "%.2f"})
 with tabs[3]:
+    ex = views.exemption_rows(res, L, uid)
+    if ex.empty:
+        st.info(ui.t("unit.no_exemptions"))
+    else:
+        st.caption(ui.t("unit.ex_caption"))
+        ex["applied"] = ex["applied"].map(lambda b: "✓" if b else "")
+        ui.table(ex, ["target", "reason", "document", "approved_on", "applied", "effect"],
+                 labels={"target": ui.t("ex.target"), "reason": ui.t("ex.reason")}, key="unit_exemptions", fit=True)
+with tabs[4]:
     st.caption(ui.t("unit.excl_caption"))
     ex = views.excluded_rows(res.excluded, L)
-    ex["points"] = ui.t("unit.no_points")
+    ex["points"] = [ui.t("col.points") if o else ui.t("unit.no_points") for o in ex["overridden"]]
     ui.table(ex, ["column", "points", "reason", "file"])
-with tabs[4]:
+with tabs[5]:
     hist["grade"] = hist["grade"].map(lambda g: views.grade_label(model, g, L))
     st.plotly_chart(ui.derived("unit_trend", period, L, uid, tuple(ui.state().published().items()),
                                compute=lambda: charts.trend_chart(hist, L)), key="trend")

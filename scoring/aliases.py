@@ -18,11 +18,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "response_id": ("问卷编号", "问卷号", "答卷编号", "样本编号", "response_id", "response id", "respondent id"),
     "respondent_group": ("受访者类别", "受访者类型", "受访对象", "respondent_group", "respondent group"),
     "channel": ("调查方式", "调查渠道", "channel", "survey method"),
+    "duration": ("答题时长", "答题用时", "作答时长", "填答时长", "用时", "答题时间", "duration", "duration (s)", "seconds",
+                 "time taken"),
     "bonus": ("加分", "加分项", "bonus"),
     "deduction": ("扣分", "扣分项", "deduction", "deductions"),
     "veto": ("一票否决", "一票否决事项", "veto"),
     "note": ("说明", "备注", "note", "notes", "remark", "remarks"),
     "rater": ("评议单位", "评议人单位", "rater", "rating unit"),
+    "exempt_item": ("容错事项", "免责事项", "容错免责事项", "豁免事项", "exempted item", "exemption item", "waived item"),
+    "exempt_reason": ("容错理由", "免责理由", "容错情形", "容错免责理由", "exemption reason", "grounds"),
+    "document_no": ("批准文号", "批复文号", "审批文号", "文号", "document no", "document number", "approval document"),
+    "approved_on": ("批准日期", "批复日期", "审批日期", "approval date", "approved on", "date approved"),
     "department": ("被评部门", "被评议部门", "被评单位", "department", "rated department"),
 }
 
@@ -30,7 +36,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
 FILE_KINDS: dict[str, tuple[str, str]] = {
     "units": ("单位名录", "units"), "survey": ("群众评价", "survey"), "indicators": ("实绩数据", "indicators"),
     "compliance": ("过程合规", "compliance"), "reverse": ("基层评议", "reverse ratings"),
+    "exemptions": ("容错纠错", "exemptions"),
 }
+
+# what an exemption (容错纠错) may waive, besides a deduction level or a compliance item by name
+VETO_WORDS: tuple[str, ...] = ("一票否决", "否决", "一票否决事项", "veto")
+DEDUCTION_WORDS: tuple[str, ...] = ("扣分", "扣分项", "全部扣分", "deduction", "deductions")
 
 # accepted spellings of a compliance result
 COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {
@@ -39,8 +50,12 @@ COMPLIANCE_WORDS: dict[str, tuple[str, ...]] = {
     "fail": ("未通过", "不通过", "不合格", "否", "未落实", "fail", "failed", "no", "×", "✗"),
 }
 
-# what officers write in the 一票否决 column when there was no veto event
-NO_VETO_WORDS: tuple[str, ...] = ("无", "否", "没有", "无此情况", "不涉及", "0", "-", "—", "/", "n/a", "na", "none", "no")
+# what officers write in a yes/no column (加分, 扣分, 一票否决, 容错免责) when nothing happened: all of
+# these and a blank cell mean the same, "none"
+NOTHING_WORDS: tuple[str, ...] = ("无", "否", "没有", "无此情况", "不涉及", "0", "0.0", "-", "—", "/", "n/a", "na", "none",
+                                  "no", "nil")
+# in a pass/fail compliance item 否 and 0 mean fail; these mean "not assessed", like a blank cell
+NOT_ASSESSED_WORDS: tuple[str, ...] = ("无", "没有", "无此情况", "不涉及", "-", "—", "/", "n/a", "na", "none", "nil")
 
 _SPACE = re.compile(r"\s+")
 _TRAILING_PAREN = re.compile(r"\([^()]*\)$")
@@ -62,15 +77,25 @@ def compliance_status(text: object) -> str | None:
     return _STATUS.get(normalise(text))
 
 
-_NO_VETO = {normalise(w) for w in NO_VETO_WORDS}
+_NOTHING = {normalise(w) for w in NOTHING_WORDS}
+_NOT_ASSESSED = {normalise(w) for w in NOT_ASSESSED_WORDS}
+
+
+def is_nothing(text: object) -> bool:
+    """A blank cell or a "none" word (无, 否, 0 …) in a yes/no column."""
+    if text is None or (isinstance(text, float) and text != text):
+        return True
+    return not str(text).strip() or normalise(text) in _NOTHING
+
+
+def not_assessed(text: object) -> bool:
+    """A "not applicable" word (无, 不涉及 …) in a pass/fail compliance item: left out, like a blank."""
+    return normalise(text) in _NOT_ASSESSED
 
 
 def veto_reason(text: object) -> str | None:
-    """The veto reason in a 一票否决 cell, or None for a blank cell or a "no veto" word like 无."""
-    if text is None or (isinstance(text, float) and text != text):
-        return None
-    reason = str(text).strip()
-    return None if not reason or normalise(reason) in _NO_VETO else reason
+    """The veto reason in a 一票否决 cell, or None for a blank cell or a "none" word like 无."""
+    return None if is_nothing(text) else str(text).strip()
 
 
 def canonical(header: object) -> str | None:

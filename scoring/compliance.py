@@ -19,16 +19,21 @@ ITEM_COLUMNS = ["unit_id", "item", "status", "points", "earned", "possible"]
 def item_results(rows: pd.DataFrame, spec: Compliance) -> pd.DataFrame:
     """Per unit × item: earned and possible points (deduction style: earned = −deduction)."""
     points = pd.Series({i.code: i.points for i in spec.item}, dtype=float)
+    per = pd.Series({i.code: i.per_violation for i in spec.item if i.per_violation}, dtype=float)
     df = rows[rows["item"].isin(points.index)].copy()
     full = df["item"].map(points).astype(float)
     status = df["status"]
     given = pd.to_numeric(df["points"], errors="coerce")
+    # an item that counts violations: the number in its cell is how many, each costing `per_violation`
+    cost = (df["item"].map(per).astype(float) * given).where(df["item"].isin(per.index))
     if spec.style == ComplianceStyle.POINTS:
         share = status.map({"pass": 1.0, "partial": spec.partial_share, "fail": 0.0})
+        given = given.where(cost.isna(), (full - cost).clip(lower=0.0))
         df["earned"] = np.where(given.notna(), given, share * full)
         df["possible"] = np.where(df["earned"].notna(), full, np.nan)
     else:
         lost = status.map({"pass": 0.0, "partial": 1 - spec.partial_share, "fail": 1.0}).astype(float)
+        given = given.where(cost.isna(), np.minimum(cost, full))
         deduction = np.where(given.notna(), given, lost * full)
         df["earned"] = -deduction
         df["possible"] = np.where(pd.notna(deduction), 0.0, np.nan)

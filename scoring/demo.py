@@ -1,9 +1,12 @@
 """The demo data set: a fictional city (示范市) over six quarters, made by a seeded generator.
 
 It exists so a new user can open realistic spreadsheets, import them and see every rule at
-work: 不了解 answers, a few bad survey rows, indicators from several providing departments
-(多表合一), formalism columns that earn nothing, bonuses, deductions, a veto, and a
-reverse-evaluation department that is suppressed for having too few raters.
+work: 不了解 answers, a few bad survey rows (two careless, fast straight-liners among many
+genuinely satisfied respondents), indicators from several providing departments (多表合一),
+formalism columns that earn nothing, 精文简会 violations that count because the model marks them
+substantive, 减负成效 measures that earn a bonus, bonuses, deductions, vetoes, 容错纠错 exemptions
+that waive a deduction, a veto and a violation, and a reverse-evaluation department with too few
+raters.
 
 Everything comes from `numpy.random.default_rng` keyed by (seed, part, quarter), so the same
 seed always gives the same cell contents, and a change to one part leaves the others alone.
@@ -51,8 +54,15 @@ PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tongji": ("市统计局", ("ECO01", "ECO02", "ECO03", "ECO04", "LIV01", "LIV02")),
     "yingji": ("市应急管理局", ("SAF01", "SAF04", "FOR02")),
     "zhengwu": ("市政务服务和数据管理局", ("LIV03", "LIV04", "LIV05", "DEP03")),
-    "ducha": ("市委市政府督查室", ("DEP01", "DEP02", "SAF02", "SAF03", "FOR01")),
+    "ducha": ("市委市政府督查室", ("DEP01", "DEP02", "SAF02", "SAF03", "FOR01", "BR01", "BR02", "BR03")),
 }
+# 减负成效 measures the 督查室 reports for the departments: (mean, sd, low, high, decimals)
+BURDEN: dict[str, tuple[float, float, float, float, int]] = {
+    "BR01": (2.0, 3.0, 0, 15, 0),    # forms merged or dropped under 多表合一
+    "BR02": (3.0, 8.0, -10, 30, 1),  # % fewer meetings than the annual plan (below 0: more than planned)
+    "BR03": (4.0, 8.0, -10, 30, 1),  # % fewer documents than the annual plan
+}
+VIOLATIONS = "C07"  # 精文简会 violations of the 市直部门, a count per quarter
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,17 @@ ACCIDENT = ("2026Q2", "XZ03")  # the accident also shows in that quarter's 生�
 VETOES = {
     ("2025Q4", "JD08"): "班子成员严重违纪违法被立案审查",
     ACCIDENT: "发生较大生产安全事故",
+    ("2026Q3", "JD05"): "拆迁安置改革试点引发集体上访",
+}
+# 容错纠错: approved exemptions per quarter: (unit, exempted item, reason, document, date). A unit of
+# None is the first unit the item hit that quarter (deducted, or with a violation).
+EXEMPTIONS: dict[str, list[tuple[str | None, str, str, str, str]]] = {
+    "2026Q1": [(None, "扣分", "为推进营商环境改革先行先试被通报，经认定符合容错情形（程序合规、未谋私利、及时纠错）",
+                "示考容〔2026〕2号", "2026-04-08")],
+    "2026Q3": [("JD05", "一票否决", "试点方案经集体决策、程序合规，失误系政策探索所致且未谋取私利，经市考核委员会认定免责",
+                "示考容〔2026〕9号", "2026-10-12"),
+               (None, "违反精文简会规定发文开会次数", "防汛抢险紧急部署会议，经市委办公室批准临时召开，不计入违规",
+                "示考容〔2026〕10号", "2026-10-12")],
 }
 PRACTICES = ["“接诉即办”经验做法", "网格化治理经验", "营商环境改革举措", "数字化治理案例",
              "矛盾纠纷多元化解经验", "基层减负典型做法"]
@@ -203,9 +224,20 @@ def survey_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed:
         df.iat[row, 4 + col] = alias.get(df.iat[row, 4 + col], df.iat[row, 4 + col])
     for row, col in zip(blanks, rng.integers(0, len(items), len(blanks)), strict=True):
         df.iat[row, 4 + col] = None
+    df.insert(4, "答题时长", _durations(channel, liners, seed, q))
     dup = rng.choice(len(df), rng.integers(1, 3), replace=False)
     order = np.sort(np.concatenate([np.arange(len(df)), dup]), kind="stable")  # copy follows original
     return df.iloc[order].reset_index(drop=True)
+
+
+def _durations(channel: np.ndarray, liners: np.ndarray, seed: int, q: int) -> np.ndarray:
+    """Seconds each respondent took (a part of its own, so the answers stay as they were): a few
+    minutes by phone or in person, less online; the two careless respondents under 20 seconds."""
+    rng = _rng(seed, 7, q)
+    typical = np.array([300.0, 420.0, 200.0])[channel]  # 电话, 入户, 网络
+    seconds = np.round(typical * rng.lognormal(0, 0.35, len(channel)))
+    seconds[liners] = rng.integers(9, 20, len(liners))
+    return seconds.astype(int)
 
 
 def indicator_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed: int) -> pd.DataFrame:
@@ -237,9 +269,14 @@ def compliance_table(model: Model, units: pd.DataFrame, world: _World, q: int, s
     rng = _rng(seed, 3, q)
     period = PERIODS[q]
     bad = np.clip(0.10 - 0.05 * world.perf[q], 0.02, 0.30)[:, None]
-    u = rng.random((len(units), len(model.compliance.item)))
+    checked = [i for i in model.compliance.item if not i.per_violation]
+    u = rng.random((len(units), len(checked)))
     status = np.where(u < 0.3 * bad, "未通过", np.where(u < bad, "部分", "通过"))
-    df = pd.DataFrame(status, columns=[i.name for i in model.compliance.item], dtype=object)
+    df = pd.DataFrame(status, columns=[i.name for i in checked], dtype=object)
+    for item in model.compliance.item:
+        if item.per_violation:  # 精文简会 violations, counted for the departments only
+            df[item.name] = _violations(model, units, world, q, seed, item.code)
+    df = df[[i.name for i in model.compliance.item]]
     df.insert(0, "单位编码", units["unit_id"].to_numpy())
     bonus, deduction, veto, note = ([None] * len(units) for _ in range(4))
     levels = list(model.adjustments.bonus_levels)
@@ -258,6 +295,38 @@ def compliance_table(model: Model, units: pd.DataFrame, world: _World, q: int, s
             note[i] = "；".join(filter(None, [note[i], "经市考核委员会认定，实行一票否决"]))
     df["加分"], df["扣分"], df["一票否决"], df["说明"] = bonus, deduction, veto, note
     return df
+
+
+def _violations(model: Model, units: pd.DataFrame, world: _World, q: int, seed: int, code: str) -> list:
+    """Violations of the 精文简会 limits in a quarter: mostly none, more for weaker departments."""
+    rng = _rng(seed, 5, q)
+    counts = rng.poisson(np.clip(0.5 - 0.35 * world.perf[q], 0.05, 2.0))
+    item = next(i for i in model.compliance.item if i.code == code)
+    applies = units["unit_type"].map(lambda t: not item.applies_to or t in item.applies_to).to_numpy(bool)
+    return [int(c) if a else None for c, a in zip(counts, applies, strict=True)]
+
+
+def burden_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed: int) -> pd.DataFrame:
+    """减负成效 measures (units x codes): what the departments cut; NaN where a measure does not apply."""
+    rng = _rng(seed, 6, q)
+    out = pd.DataFrame(index=units["unit_id"], columns=list(BURDEN), dtype=float)
+    for code, (mean, sd, lo, hi, decimals) in BURDEN.items():
+        values = np.round(np.clip(mean + sd * (0.4 * world.perf[q] + rng.normal(0, 1, len(units))), lo, hi), decimals) + 0.0
+        measure = model.burden_measures[code]
+        applies = units["unit_type"].map(lambda t, m=measure: not m.applies_to or t in m.applies_to).to_numpy(bool)
+        out[code] = np.where(applies, values, np.nan)
+    return out
+
+
+def exemptions_table(period: str, compliance: pd.DataFrame) -> pd.DataFrame | None:
+    """The quarter's approved exemptions (容错纠错), or None when it has none."""
+    rows = []
+    for unit, item, reason, document, day in EXEMPTIONS.get(period, []):
+        if unit is None:  # the first unit the item hit this quarter
+            column = compliance["扣分" if item == "扣分" else item]
+            unit = compliance.loc[pd.to_numeric(column, errors="coerce").fillna(0) > 0, "单位编码"].iloc[0]
+        rows.append((unit, item, reason, document, datetime.fromisoformat(day)))
+    return pd.DataFrame(rows, columns=["单位编码", "容错事项", "容错理由", "批准文号", "批准日期"]) if rows else None
 
 
 def reverse_table(model: Model, units: pd.DataFrame, world: _World, q: int, seed: int) -> pd.DataFrame:
@@ -292,6 +361,7 @@ def _write_xlsx(path: Path, sheet: str, df: pd.DataFrame) -> Path:
         wb.set_properties({"created": FIXED_DATE})
         ws = wb.add_worksheet(sheet)
         bold = wb.add_format({"bold": True})
+        day = wb.add_format({"num_format": "yyyy-mm-dd"})
         head = df.head(300)
         for c, name in enumerate(df.columns):
             width = max([_width(name), *(_width(v) for v in head[name] if not pd.isna(v))])
@@ -302,13 +372,16 @@ def _write_xlsx(path: Path, sheet: str, df: pd.DataFrame) -> Path:
             for c, v in enumerate(row):
                 if v is None or (isinstance(v, float) and np.isnan(v)):
                     continue
+                if isinstance(v, datetime):
+                    ws.write_datetime(r, c, v, day)
+                    continue
                 ws.write(r, c, v.item() if isinstance(v, np.generic) else v)
     return path
 
 
 def _provider_rows(model: Model, units: pd.DataFrame, codes: tuple[str, ...]) -> np.ndarray:
     """A provider's file lists the units one of its scored indicators applies to."""
-    scored = [c for c in codes if not model.is_formalism(c)]
+    scored = [c for c in codes if c in model.indicators and not model.is_formalism(c)]
     return units["unit_type"].map(lambda t: any(model.applies(c, t) for c in scored)).to_numpy(bool)
 
 
@@ -323,22 +396,25 @@ def write_demo(out_dir: Path, seed: int = 2026) -> list[Path]:
     world = _world(seed, len(units), len(model.survey.item), dept_ids)
     roster = units.set_axis(["单位编码", "单位名称", "单位类型", "考核组别"], axis=1)
     written = [_write_xlsx(out_dir / "units.xlsx", "单位名录", roster)]
-    names = {code: ind.name for code, ind in model.indicators.items()}
+    names = {code: ind.name for code, ind in model.indicators.items()} | {
+        code: m.name for code, m in model.burden_measures.items()}
     for q, period in enumerate(PERIODS):
         written.append(_write_xlsx(out_dir / f"{period}_survey.xlsx", "群众评价",
                                    survey_table(model, units, world, q, seed)))
-        values = indicator_table(model, units, world, q, seed)
+        values = indicator_table(model, units, world, q, seed).join(burden_table(model, units, world, q, seed))
         for slug, (provider, codes) in PROVIDERS.items():
             part = values.loc[_provider_rows(model, units, codes), list(codes)]
             sheet = part.rename(columns=names).astype(object)
             for code in codes:
-                if SPREADS[code].decimals == 0:
+                if (SPREADS[code].decimals if code in SPREADS else BURDEN[code][4]) == 0:
                     sheet[names[code]] = [None if pd.isna(v) else int(v) for v in part[code]]
             sheet.insert(0, "单位名称", units.set_index("unit_id").loc[part.index, "unit_name"].to_numpy())
             sheet.insert(0, "单位编码", part.index.to_numpy())
             written.append(_write_xlsx(out_dir / f"{period}_indicators_{slug}.xlsx", provider, sheet))
-        written.append(_write_xlsx(out_dir / f"{period}_compliance.xlsx", "过程合规",
-                                   compliance_table(model, units, world, q, seed)))
+        compliance = compliance_table(model, units, world, q, seed)
+        written.append(_write_xlsx(out_dir / f"{period}_compliance.xlsx", "过程合规", compliance))
+        if (exemptions := exemptions_table(period, compliance)) is not None:
+            written.append(_write_xlsx(out_dir / f"{period}_exemptions.xlsx", "容错纠错", exemptions))
         written.append(_write_xlsx(out_dir / f"{period}_reverse.xlsx", "基层评议",
                                    reverse_table(model, units, world, q, seed)))
     return written

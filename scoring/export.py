@@ -11,6 +11,7 @@ from scoring import i18n
 from scoring.flags import Flag
 from scoring.pipeline import PeriodResult
 from scoring.safe_export import SheetStyle, write_xlsx
+from scoring.views import exemption_rows, reverse_report
 
 RANKING_SHEET = "排名 ranking"
 # result column -> header, in sheet order; columns a frame lacks (e.g. the change vs last quarter) are skipped
@@ -19,7 +20,8 @@ RANKING_COLUMNS = {
     "unit_name": "单位名称 unit", "unit_type": "单位类型 type", "group": "考核组别 group", "total": "总分 total",
     "mass": "群众评价 mass", "performance": "实绩数据 performance", "compliance": "过程合规 compliance",
     "bonus": "加分 bonus", "deduction": "扣分 deduction", "grade": "等次 grade",
-    "delta_total": "较上季度 change", "rank_change": "名次变化 rank change", "veto": "一票否决 veto",
+    "delta_total": "较上季度 change", "rank_change": "名次变化 rank change", "n_raters": "评议单位数 raters",
+    "veto": "一票否决 veto",
     "status": "状态 status", "flags": "提示 flags",
 }
 SCORE_COLUMNS = ("total", "mass", "performance", "compliance", "bonus", "deduction")
@@ -27,7 +29,7 @@ TIER_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE")  # best tier first; ex
 
 
 NUMBER_FORMATS = {c: "0.00" for c in SCORE_COLUMNS} | {
-    "rank": "0", "rank_overall": "0", "rank_group": "0", "delta_total": "+0.00;-0.00;0.00", "rank_change": "+0;-0;0"}
+    "rank": "0", "rank_overall": "0", "rank_group": "0", "n_raters": "0", "delta_total": "+0.00;-0.00;0.00", "rank_change": "+0;-0;0"}
 WIDTHS = {"unit_name": 28, "veto": 28, "flags": 60, "flag_codes": 40}
 
 
@@ -66,6 +68,8 @@ def result_frames(result: PeriodResult, lang: str = "zh") -> dict[str, pd.DataFr
         RANKING_SHEET: ranking,
         "明细 breakdown": breakdown,
         "群众评价 survey": survey,
+        "基层评议 reverse": reverse_report(result, lang),
+        "容错纠错 exemptions": exemption_rows(result, lang),
         "不计分 excluded": excluded,
         "提示 warnings": warnings,
     }

@@ -16,14 +16,22 @@ from typing import Any
 
 class FlagCode(StrEnum):
     LOW_SAMPLE = "low_sample"
+    STRAIGHT_LINING = "straight_lining"
+    SCREEN_GUARDED = "screen_guarded"
     UNCATEGORISED = "uncategorised"
     UNWEIGHTED = "unweighted"
     REVERSE_SUPPRESSED = "reverse_suppressed"
     REVERSE_BELOW_FLOOR = "reverse_below_floor"
+    REVERSE_GROUP_MEAN = "reverse_group_mean"
+    BURDEN_BONUS = "burden_bonus"
     BONUS_CAPPED = "bonus_capped"
     CLIPPED = "clipped"
     INCOMPLETE = "incomplete"
     VETO = "veto"
+    VETO_WAIVED = "veto_waived"
+    DEDUCTION_WAIVED = "deduction_waived"
+    COMPLIANCE_WAIVED = "compliance_waived"
+    EXEMPTION_UNUSED = "exemption_unused"
     QUOTA = "quota"
 
 
@@ -33,26 +41,38 @@ class NoteCode(StrEnum):
     MISSING_GROUP_MEAN = "missing_group_mean"
     MISSING_REWEIGHTED = "missing_reweighted"
     DEDUCTIONS_FLOORED = "deductions_floored"
+    REVERSE_FILLED = "reverse_filled"
+    WAIVED = "waived"
 
 
 # The parameters each code carries. A parameter `x_en` is the English form of the data value `x`
 # (a grade label): the words use it in English when it is not empty.
 PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     FlagCode.LOW_SAMPLE: ("n", "min"),
+    FlagCode.STRAIGHT_LINING: ("n", "dropped"),
+    FlagCode.SCREEN_GUARDED: ("n",),
     FlagCode.UNCATEGORISED: ("n",),
     FlagCode.UNWEIGHTED: (),
     FlagCode.REVERSE_SUPPRESSED: ("k",),
     FlagCode.REVERSE_BELOW_FLOOR: ("score", "floor", "tier", "tier_en"),
+    FlagCode.REVERSE_GROUP_MEAN: ("n", "k", "value"),
+    FlagCode.BURDEN_BONUS: ("points", "name"),
     FlagCode.BONUS_CAPPED: ("bonus", "cap"),
     FlagCode.CLIPPED: ("raw",),
-    FlagCode.INCOMPLETE: ("dimensions",),  # dimension codes
+    FlagCode.INCOMPLETE: ("dimensions",),  # dimension codes, and "reverse" (below k raters, below_k = incomplete)
     FlagCode.VETO: ("reason",),
+    FlagCode.VETO_WAIVED: ("reason", "document"),
+    FlagCode.DEDUCTION_WAIVED: ("points", "document"),
+    FlagCode.COMPLIANCE_WAIVED: ("item", "document"),
+    FlagCode.EXEMPTION_UNUSED: ("target", "target_en", "document"),
     FlagCode.QUOTA: ("tier", "tier_en"),
     NoteCode.NO_SPREAD: (),
     NoteCode.MISSING_ZERO: (),
     NoteCode.MISSING_GROUP_MEAN: ("value",),
     NoteCode.MISSING_REWEIGHTED: (),
     NoteCode.DEDUCTIONS_FLOORED: (),
+    NoteCode.REVERSE_FILLED: ("value", "n", "k"),
+    NoteCode.WAIVED: ("document",),
 }
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from scoring.model import Grades
+from scoring.model import Grades, QuotaRounding, QuotaTies
 
 
 def tier_index(scores: np.ndarray, grades: Grades) -> np.ndarray:
@@ -17,16 +17,28 @@ def tier_index(scores: np.ndarray, grades: Grades) -> np.ndarray:
     return (np.asarray(scores)[..., None] < mins).sum(axis=-1).clip(0, len(mins) - 1)
 
 
-def quota_allowed(n_units: int, quota: float) -> int:
-    """How many units of a comparison group a tier with this quota may hold."""
-    return int(np.floor(quota * n_units + 1e-9))
+def quota_allowed(n_units: int, quota: float, grades: Grades | None = None) -> int:
+    """How many units of a scope of `n_units` a tier with this quota may hold: quota × n rounded as
+    the model says (floor by default), at least one place when the model says so."""
+    x = quota * n_units
+    rounding = grades.quota_rounding if grades is not None else QuotaRounding.FLOOR
+    if rounding == QuotaRounding.CEIL:
+        places = int(np.ceil(x - 1e-9))
+    elif rounding == QuotaRounding.ROUND:
+        places = int(np.floor(x + 0.5 + 1e-9))
+    else:
+        places = int(np.floor(x + 1e-9))
+    if grades is not None and grades.quota_min_one and n_units > 0:
+        places = max(places, 1)
+    return min(places, n_units)
 
 
 def apply_quota(tiers: pd.Series, scores: pd.Series, groups: pd.Series, grades: Grades,
                 eligible: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Demote units beyond a tier's quota to the next tier, best scores keep their place.
 
-    Units tied at the boundary are all demoted: a quota is a maximum ("at most 20%").
+    Units tied at the boundary are all demoted by default: a quota is a maximum ("at most 20%");
+    with `quota_ties = "keep_all"` those tied with the last place all keep it instead.
     Returns the new tier indices and a boolean Series marking the demoted units.
     """
     tiers = tiers.copy()
@@ -36,13 +48,15 @@ def apply_quota(tiers: pd.Series, scores: pd.Series, groups: pd.Series, grades: 
         if tier.quota is None:
             continue
         for _, idx in scope[eligible].groupby(scope[eligible]).groups.items():
-            allowed = quota_allowed(len(idx), tier.quota)
+            allowed = quota_allowed(len(idx), tier.quota, grades)
             in_tier = [i for i in idx if tiers[i] == ti]
             if len(in_tier) <= allowed:
                 continue
             s = scores[in_tier].sort_values(ascending=False)
-            cut = s.iloc[allowed] if allowed < len(s) else None
-            drop = s.index[s <= cut] if cut is not None else s.index[:0]
+            if grades.quota_ties == QuotaTies.KEEP_ALL and allowed > 0:
+                drop = s.index[s < s.iloc[allowed - 1]]
+            else:
+                drop = s.index[s <= s.iloc[allowed]]
             tiers[drop] = ti + 1
             demoted[drop] = True
     return tiers, demoted
@@ -103,8 +117,9 @@ def grade_rows(scores: np.ndarray, scope: np.ndarray, grades: Grades, cap: np.nd
     the same rounded scores (tests/test_sensitivity.py::test_grade_rows_equals_pipeline_grading).
     Same order: thresholds, the cap (best tier allowed), the veto tier, then each quota within its
     scope (`scope` = integer code per unit: the comparison group, or all zeros). A quota demotes every unit of the tier whose score
-    is at or below the (allowed + 1)-th best score of that tier in its scope, exactly like
-    `apply_quota`; the cut is found with one `np.partition` per scope instead of a sort.
+    is at or below the (allowed + 1)-th best score of that tier in its scope (with `quota_ties =
+    "keep_all"`: below the allowed-th best), exactly like `apply_quota`; the cut is found with one
+    `np.partition` per scope instead of a sort.
     All units passed are eligible (the pipeline grades `ok` units only). `scale`: see `tier_rows`.
     """
     tiers = tier_rows(scores, grades, scale)
@@ -117,9 +132,10 @@ def grade_rows(scores: np.ndarray, scope: np.ndarray, grades: Grades, cap: np.nd
         return tiers
     lowest = np.iinfo(scores.dtype).min if np.issubdtype(scores.dtype, np.integer) else -np.inf
     members = [np.flatnonzero(scope == s) for s in np.unique(scope)]
+    keep_ties = grades.quota_ties == QuotaTies.KEEP_ALL
     for ti, quota in quota_tiers:
         for size, cols in ((len(m), _as_slice(m)) for m in members):
-            allowed = quota_allowed(size, quota)
+            allowed = quota_allowed(size, quota, grades)
             sub_t = tiers[:, cols]
             in_tier = sub_t == ti
             rows = np.flatnonzero(in_tier.sum(axis=1) > allowed)
@@ -127,9 +143,16 @@ def grade_rows(scores: np.ndarray, scope: np.ndarray, grades: Grades, cap: np.nd
                 continue
             sub_s = scores[rows][:, cols]
             m = in_tier[rows]
-            # the (allowed + 1)-th best score among the tier's units: it and everything below drop
-            kth = size - 1 - allowed
-            cut = np.partition(np.where(m, sub_s, lowest), kth, axis=1)[:, kth]
-            sub_t[rows] += m & (sub_s <= cut[:, None])
+            filled = np.where(m, sub_s, lowest)
+            if keep_ties and allowed > 0:
+                # the allowed-th best score among the tier's units: everything below it drops
+                kth = size - allowed
+                cut = np.partition(filled, kth, axis=1)[:, kth]
+                sub_t[rows] += m & (sub_s < cut[:, None])
+            else:
+                # the (allowed + 1)-th best score among the tier's units: it and everything below drop
+                kth = size - 1 - allowed
+                cut = np.partition(filled, kth, axis=1)[:, kth]
+                sub_t[rows] += m & (sub_s <= cut[:, None])
             tiers[:, cols] = sub_t
     return tiers

@@ -11,6 +11,7 @@ Every problem is collected and reported at once as a `ModelError`.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections import defaultdict
 from enum import StrEnum
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from scoring import formalism
@@ -61,6 +62,16 @@ class ScreenAction(StrEnum):
     OFF = "off"
     WARN = "warn"
     ERROR = "error"
+
+
+class StraightLining(StrEnum):
+    """What the straight-lining screen does with respondents who give one identical answer to every
+    item they answer (at least `straight_lining_min_items` of them)."""
+
+    OFF = "off"
+    FLAG = "flag"  # mark and report them, keep them (the default: satisfied people answer 满意 throughout)
+    DROP = "drop"  # drop them only with further evidence: answered too fast, or a run of identical forms
+    DROP_IDENTICAL = "drop_identical"  # drop on identical answers alone; spelt "warn" before model 2026.2
 
 
 class ComplianceStyle(StrEnum):
@@ -142,11 +153,20 @@ class Survey(_Strict):
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     satisfied: tuple[str, ...] = ("满意", "比较满意")
     out_of_scale: ScreenAction = ScreenAction.WARN
-    straight_lining: ScreenAction = ScreenAction.WARN
-    straight_lining_min_items: int = Field(default=4, ge=2)
+    straight_lining: StraightLining = StraightLining.FLAG
+    straight_lining_min_items: int = Field(default=4, ge=2)  # answered items, not items in the survey
+    straight_lining_seconds_per_item: float = Field(default=3.0, gt=0)  # faster than this per answered item: evidence
+    straight_lining_min_run: int = Field(default=5, ge=2)  # this many identical forms in a row in one unit: evidence
     answer: tuple[Answer, ...]
     respondent_groups: dict[str, Weight] = {}
     item: tuple[SurveyItem, ...] = ()
+
+    @field_validator("straight_lining", mode="before")
+    @classmethod
+    def _legacy_straight_lining(cls, value: Any) -> Any:
+        """"warn" dropped respondents on identical answers alone (models before 2026.2, kept in the
+        store with every quarter they scored): it keeps that meaning, under its plain name."""
+        return StraightLining.DROP_IDENTICAL if value == "warn" else value
 
     @cached_property
     def lookup(self) -> dict[str, Answer]:
@@ -158,11 +178,26 @@ class Survey(_Strict):
         return table
 
 
+class BelowK(StrEnum):
+    """What a department rated by fewer than `min_raters` distinct raters gets for its reverse share."""
+
+    SURVEY_ONLY = "survey_only"  # its survey alone (before model 2026.2): fewer raters can hide a poor rating
+    GROUP_MEAN = "group_mean"    # the mean result of its comparison group's shown departments: no advantage
+    INCOMPLETE = "incomplete"    # not ranked or graded until enough raters
+
+
+class ReverseCycle(StrEnum):
+    QUARTER = "quarter"  # rated every quarter: the result feeds that quarter's mass score and grade
+    YEAR = "year"        # rated once a year (the seed: 每年组织): the result feeds the annual result and grade
+
+
 class Reverse(_Strict):
     applies_to: tuple[str, ...] = ("市直部门",)
     min_raters: int = Field(default=5, ge=1)
     share: float = Field(default=0.5, ge=0, le=1)
     excellent_floor: float = 60
+    below_k: BelowK = BelowK.SURVEY_ONLY  # a model file without the key keeps the behaviour before it existed
+    cycle: ReverseCycle = ReverseCycle.QUARTER
     criteria: tuple[str, ...] = ("文件会议精简度", "工作指导有效性", "考核方式合理性")
 
 
@@ -227,6 +262,9 @@ class ComplianceItem(_Strict):
     code: str
     name: str
     points: float = Field(gt=0)
+    # a cell counts violations (e.g. of the 精文简会 limits): each costs this many of the item's points
+    per_violation: float | None = Field(default=None, gt=0)
+    applies_to: tuple[str, ...] = ()  # unit types the item applies to (empty: all)
     substantive: str | None = None  # reason a formalism-looking name is in fact substantive
 
 
@@ -236,11 +274,32 @@ class Compliance(_Strict):
     item: tuple[ComplianceItem, ...] = ()
 
 
+class BurdenMeasure(_Strict):
+    """One measurable burden reduction (减负成效), e.g. forms merged under 多表合一 or meetings cut
+    against the annual plan: `per` bonus points per unit of it (a form, a percentage point), at most
+    `cap` points; a value below 0 (more than planned) earns nothing."""
+
+    code: str
+    name: str
+    unit: str = ""
+    per: float = Field(gt=0)
+    cap: float | None = Field(default=None, ge=0)
+    applies_to: tuple[str, ...] = ()
+    substantive: str | None = None  # reason a formalism-looking name is in fact substantive
+
+
+class Burden(_Strict):
+    name: str = "减负成效"
+    cap: float = Field(default=2, ge=0)  # the category's bonus at most; it counts within bonus_cap
+    measure: tuple[BurdenMeasure, ...] = ()
+
+
 class Adjustments(_Strict):
     bonus_cap: float = Field(default=5, ge=0)
     deduction_cap: float = Field(default=100, ge=0)
     bonus_levels: dict[str, float] = {}
     deduction_levels: dict[str, float] = {}
+    burden: Burden | None = None  # 减负成效: a bonus category for measurable burden reduction
 
 
 class Tier(_Strict):
@@ -250,8 +309,22 @@ class Tier(_Strict):
     quota: float | None = Field(default=None, gt=0, le=1)
 
 
+class QuotaRounding(StrEnum):
+    FLOOR = "floor"  # at most the quota: 20% of 3 units is 0 places
+    ROUND = "round"  # the nearest whole number, halves up: 20% of 3 is 1, of 12 is 2
+    CEIL = "ceil"    # at least the quota: 20% of 11 is 3
+
+
+class QuotaTies(StrEnum):
+    DEMOTE_ALL = "demote_all"  # units tied across the boundary all drop (the quota is a maximum)
+    KEEP_ALL = "keep_all"      # units tied with the last place all keep the tier (the quota may be exceeded)
+
+
 class Grades(_Strict):
     quota_scope: Scope = Scope.GROUP
+    quota_rounding: QuotaRounding = QuotaRounding.FLOOR  # places = quota × units of the scope, rounded so
+    quota_min_one: bool = False  # a tier with a quota has at least one place in every scope with units
+    quota_ties: QuotaTies = QuotaTies.DEMOTE_ALL
     veto_grade: str | None = None
     tier: tuple[Tier, ...]
 
@@ -334,6 +407,11 @@ class Model(_Strict):
         """Indicators that can earn points: formalism ones never do."""
         return tuple(i for i in self.indicators.values() if not self.is_formalism(i.code))
 
+    @cached_property
+    def burden_measures(self) -> dict[str, BurdenMeasure]:
+        """减负成效 measures by code ({} without a burden category)."""
+        return {b.code: b for b in self.adjustments.burden.measure} if self.adjustments.burden else {}
+
     def applies(self, code: str, unit_type: str) -> bool:
         """Whether an indicator or node applies to units of this type (inherited down the tree)."""
         for c in (*self.ancestors(code), code):
@@ -392,9 +470,43 @@ def _sum_problem(where: str, weights: list[float], what: tuple[str, str]) -> Mod
     return None
 
 
+MAX_TEXT = 200          # a name, code, label or alias in the model
+MAX_REASON = 1000       # a `substantive` reason
+FORMULA_START = ("=", "+", "-", "@")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _text_problems(data: Any, where: str = "") -> list[ModelProblem]:
+    """Every string of the model (values and table keys) is shown in the dashboard and written
+    into workbooks: at most MAX_TEXT characters (MAX_REASON for a reason), not starting like a
+    spreadsheet formula (= + - @), no control or invisible characters."""
+    out: list[ModelProblem] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = f"{where}.{key}" if where else str(key)
+            out += _text_problems(str(key), f"{here} (key)") if where.split(".")[-1] in _KEYED_TABLES else []
+            out += _text_problems(value, here)
+    elif isinstance(data, (list, tuple)):
+        for i, value in enumerate(data):
+            out += _text_problems(value, f"{where}[{i}]")
+    elif isinstance(data, str):
+        cap = MAX_REASON if where.endswith("substantive") else MAX_TEXT
+        if len(data) > cap:
+            out.append(_problem(where, f"文字过长（{len(data)} 个字符，上限 {cap}）", f"text too long ({len(data)} characters, limit {cap})"))
+        if data.startswith(FORMULA_START):
+            out.append(_problem(where, "文字不能以 = + - @ 开头（电子表格会把它当作公式）",
+                                "text must not start with = + - @ (a spreadsheet would run it as a formula)"))
+        if _CONTROL.search(data):
+            out.append(_problem(where, "文字含有控制字符或不可见字符", "text holds control or invisible characters"))
+    return out
+
+
+_KEYED_TABLES = {"respondent_groups", "bonus_levels", "deduction_levels", "quarter_weights"}
+
+
 def semantic_problems(m: Model) -> list[ModelProblem]:
     """Cross-field rules pydantic cannot see. Returns every problem found."""
-    out: list[ModelProblem] = []
+    out: list[ModelProblem] = _text_problems(m.model_dump(mode="json", exclude_none=True))
     add = out.append
     if p := _sum_problem("dimensions", list(m.weights.values()), ("三个维度", "the three dimension weights")):
         add(p)
@@ -417,13 +529,23 @@ def semantic_problems(m: Model) -> list[ModelProblem]:
             p := _sum_problem("survey.respondent_groups", list(m.survey.respondent_groups.values()), ("受访者类别", "the respondent group weights"))
         ):
             add(p)
-    named = [("compliance", c) for c in m.compliance.item] + [("survey", q) for q in (m.survey.item if m.survey else ())]
+    burden = m.adjustments.burden.measure if m.adjustments.burden else ()
+    named = [("compliance", c) for c in m.compliance.item] + [("survey", q) for q in (m.survey.item if m.survey else ())] \
+        + [("adjustments.burden", b) for b in burden]
+    taken = {c: "compliance" for c in (i.code for i in m.compliance.item)} | {c: "performance" for c in m.indicators}
+    for b in burden:
+        if b.code in taken:
+            zh = {"compliance": "过程合规", "performance": "实绩指标"}[taken[b.code]]
+            add(_problem(f"adjustments.burden.{b.code}", f"编码 {b.code} 已被{zh}使用",
+                         f"the code {b.code} is already used in {taken[b.code]}"))
+    types = set(m.unit_types)
+    for where, item in [("compliance", c) for c in m.compliance.item] + [("adjustments.burden", b) for b in burden]:
+        if m.group and (unknown := [t for t in item.applies_to if t not in types]):
+            add(_problem(f"{where}.{item.code}", f"适用类型“{'、'.join(unknown)}”不是任何考核组别的单位类型",
+                         f"applies_to {unknown} names no unit type of the groups"))
     for section, item in named:
-        if item.substantive is None and (hit := formalism.match(item.name)):
-            add(_problem(f"{section}.{item.code}",
-                         f"“{item.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性内容，请写明 substantive 理由",
-                         f"{item.name!r} matches the formalism keyword {hit!r}: it earns no points unless marked "
-                         "substantive with a reason"))
+        if item.substantive is None and (p := _formalism_problem(f"{section}.{item.code}", item.name)):
+            add(p)
     if m.weights["mass"] > 0 and m.survey is None:
         add(_problem("survey", "群众评价权重非零但缺少 [survey]", "mass has weight but no [survey]"))
     if m.weights["performance"] > 0 and m.performance is None:
@@ -433,6 +555,16 @@ def semantic_problems(m: Model) -> list[ModelProblem]:
     out.extend(_tree_problems(m))
     out.extend(_grade_problems(m))
     return out
+
+
+def _formalism_problem(where: str, name: str) -> ModelProblem | None:
+    """A name the formalism screen recognises, used where it would earn points without a reason."""
+    if (hit := formalism.find(name)) is None:
+        return None
+    family, text = hit
+    return _problem(where, f"“{name}”属于形式主义计量（{family.zh}，命中“{text}”），不能计分；如确属实质性内容，请写明 substantive 理由",
+                    f"{name!r} measures formalism ({family.en}, matched {text!r}): it earns no points unless marked "
+                    "substantive with a reason")
 
 
 def _tree_problems(m: Model) -> list[ModelProblem]:
@@ -460,10 +592,9 @@ def _tree_problems(m: Model) -> list[ModelProblem]:
         if m.is_formalism(ind.code) and ind.weight != 0:
             out.append(_problem(where, f"形式主义指标“{ind.name}”权重必须为 0（{formalism.RULE_ZH}）",
                                 f"the formalism indicator {ind.name!r} must have weight 0 ({formalism.RULE_EN})"))
-        elif not m.is_formalism(ind.code) and ind.weight > 0 and ind.substantive is None and (hit := formalism.match(ind.name)):
-            out.append(_problem(where, f"指标“{ind.name}”命中形式主义关键词“{hit}”，不能计分；如确属实质性指标，请写明 substantive 理由",
-                                f"{ind.name!r} matches the formalism keyword {hit!r}: it earns no points unless marked "
-                                "substantive with a reason"))
+        elif not m.is_formalism(ind.code) and ind.weight > 0 and ind.substantive is None and (
+                p := _formalism_problem(where, ind.name)):
+            out.append(p)
     for n in m.performance.node:
         if n.formalism and n.weight != 0:
             out.append(_problem(f"performance.{n.code}", "形式主义类别权重必须为 0", "the formalism category must have weight 0"))
@@ -513,6 +644,9 @@ _PYDANTIC_ZH = {
     "model_type": "应为表（TOML table）", "list_type": "应为列表", "tuple_type": "应为列表",
     "greater_than_equal": "应大于或等于 {ge}", "greater_than": "应大于 {gt}", "less_than_equal": "应小于或等于 {le}",
     "less_than": "应小于 {lt}", "enum": "应为以下之一：{expected}", "finite_number": "应为有限的数",
+    "literal_error": "应为以下之一：{expected}", "string_too_short": "文字太短", "too_short": "项目太少",
+    "too_long": "项目太多", "value_error": "取值无效", "multiple_of": "应为 {multiple_of} 的倍数",
+    "int_from_bool": "应为整数", "float_from_bool": "应为数字",
 }
 
 
@@ -525,7 +659,9 @@ def _pydantic_problems(err: ValidationError) -> list[ModelProblem]:
             out.append(_problem(where, ctx["zh"], ctx["en"]))
             continue
         en = {"extra_forbidden": "unknown key", "missing": "required key missing"}.get(e["type"], e["msg"])
-        zh = _PYDANTIC_ZH.get(e["type"], "取值无效：{msg}").format(msg=e["msg"], **ctx)
+        if "expected" in ctx:  # "'a', 'b' or 'c'" as a Chinese list
+            ctx = {**ctx, "expected": re.sub(r",\s*|\s+or\s+", "、", str(ctx["expected"]))}
+        zh = _PYDANTIC_ZH.get(e["type"], "取值无效（{type}）").format(type=e["type"], **ctx)
         out.append(_problem(where, zh, en))
     return out
 
@@ -545,12 +681,29 @@ def model_from_dict(data: dict[str, Any], source: str = "<model>") -> Model:
     return m
 
 
+_TOML_AT = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
+
+
+def _toml_problem(message: str) -> ModelProblem:
+    """tomllib's English message, and where it is in Chinese (tomllib words its errors in English only)."""
+    at = _TOML_AT.search(message)
+    if at and at.group(1):
+        zh = f"TOML 语法错误：第 {at.group(1)} 行第 {at.group(2)} 列附近无法解析"
+    elif at:
+        zh = "TOML 语法错误：文件末尾不完整"
+    else:
+        zh = "TOML 语法错误：无法解析"
+    return _problem("", zh, f"TOML syntax error: {message}")
+
+
 def model_from_toml(text: str | bytes, source: str = "<model>") -> Model:
     """A model from TOML text (bytes may carry a UTF-8 BOM); syntax errors are ModelErrors too."""
     try:
         data = tomllib.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text.removeprefix("\ufeff"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ModelError(source, [_problem("", f"TOML 语法错误：{err}", f"TOML syntax error: {err}")]) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ModelError(source, [_toml_problem(str(err))]) from None
+    except UnicodeDecodeError:
+        raise ModelError(source, [_problem("", "文件不是 UTF-8 编码的文本", "the file is not UTF-8 text")]) from None
     return model_from_dict(data, source)
 
 

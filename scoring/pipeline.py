@@ -19,15 +19,19 @@ from scoring import grades as grading
 from scoring.flags import Flag, FlagCode, NoteCode, make
 from scoring.formalism import Exclusion
 from scoring.inputs import PeriodInputs
-from scoring.model import MissingPolicy, Model, Scope
+from scoring.model import BelowK, MissingPolicy, Model, ReverseCycle, Scope
 from scoring.ranking import competition_rank, round_half_up
 from scoring.report import Issue, Severity
 
 # `note` is a scoring.flags.Flag with a NoteCode (no spread, a filled or dropped missing value…), or None
 BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note"]
+# per exemption: what it waives (kind veto | deduction | level | item, key = level name or item code),
+# whether it applied (something was there to waive) and the deduction points it waived
+EXEMPTION_REPORT = ["unit_id", "target", "kind", "key", "reason", "document", "approved_on", "applied", "waived_points"]
+BURDEN_COLUMNS = ["unit_id", "code", "name", "value", "points"]  # 减负成效 per unit and measure
 UNIT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group", "status", "total", "total_unclipped", "mass",
                 "performance", "compliance", "bonus", "deduction", "rank_group", "rank_overall", "grade",
-                "veto", "grade_cap", "flags"]
+                "veto", "grade_cap", "n_raters", "reverse_rule", "flags"]
 
 
 @dataclass
@@ -41,6 +45,8 @@ class PeriodResult:
     answers: pd.DataFrame  # unit_id, item, answer, count
     compliance: pd.DataFrame  # per unit × item earned / possible
     reverse: pd.DataFrame  # per department reverse-evaluation score, raters, suppressed
+    exemptions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXEMPTION_REPORT))  # 容错纠错
+    burden: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BURDEN_COLUMNS))  # 减负成效
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
@@ -76,16 +82,72 @@ class _Run:
 
 
 @dataclass
+class _Reverse:
+    """基层评议上级 as it counts in this period (SPEC 2.5, issue 13 §6)."""
+
+    table: pd.DataFrame  # per rated department: score, raters, ratings, suppressed, one column per criterion
+    n_raters: pd.Series  # per unit: distinct raters (0 when none) for the rated unit types, NaN otherwise
+    used: pd.Series  # the value in the department's mass score: its own result or, below k, the group mean
+    counts: pd.Series  # departments whose reverse share counts (their result, or a fill under the below-k policy)
+    below_k: pd.Series  # departments rated by fewer than k distinct raters in a period with ratings
+    filled: pd.Series  # below k and filled with the group mean (below_k = "group_mean")
+    missing: pd.Series  # below k and therefore incomplete (below_k = "incomplete")
+    grade_cap: pd.Series  # best tier index allowed (own result below the floor → 1)
+
+    def rule(self, cycle: ReverseCycle | None) -> pd.Series:
+        """What counted for each rated department: "own" result, "group_mean", "survey_only",
+        "incomplete", or "year" (a yearly evaluation, counted in the annual result); None otherwise."""
+        rule = pd.Series(None, index=self.n_raters.index, dtype=object)
+        rated = self.n_raters.notna()
+        if cycle == ReverseCycle.YEAR:
+            return rule.mask(rated, "year")
+        rule[rated & ~self.below_k] = "own"
+        rule[rated & self.below_k] = "survey_only"
+        rule[self.filled] = "group_mean"
+        rule[self.missing] = "incomplete"
+        return rule
+
+    @classmethod
+    def none(cls, idx: pd.Index, criteria: tuple[str, ...] = ()) -> _Reverse:
+        no = pd.Series(False, index=idx)
+        return cls(pd.DataFrame(columns=survey.REVERSE_COLUMNS + list(criteria)), pd.Series(np.nan, index=idx),
+                   pd.Series(np.nan, index=idx), no, no, no, no, pd.Series(0, index=idx))
+
+
+@dataclass
 class _Mass:
     score: pd.Series
     stats: pd.DataFrame
     answers: pd.DataFrame
-    reverse: pd.DataFrame
-    reverse_rated: pd.Series  # departments whose reverse evaluation counts
-    reverse_score: pd.Series
-    grade_cap: pd.Series  # best tier index allowed (reverse evaluation below the floor → 1)
+    reverse: _Reverse
     rows: list[pd.DataFrame]
     screened: survey.Screened | None
+
+    @property
+    def grade_cap(self) -> pd.Series:
+        return self.reverse.grade_cap
+
+
+@dataclass
+class _Exemptions:
+    """容错纠错: the period's approved exemptions of the roster's units, each with what it waives."""
+
+    table: pd.DataFrame  # EXEMPTION_REPORT; `applied` and `waived_points` are filled in by the steps that waive
+
+    @classmethod
+    def of(cls, run: _Run) -> _Exemptions:
+        ex = run.inputs.exemptions
+        ex = ex[ex["unit_id"].isin(run.idx)].reset_index(drop=True)
+        kind = ex["target"].str.partition(":")[0] if len(ex) else pd.Series(dtype=object)
+        key = ex["target"].str.partition(":")[2] if len(ex) else pd.Series(dtype=object)
+        return cls(ex.assign(kind=kind, key=key, applied=False, waived_points=0.0)[EXEMPTION_REPORT])
+
+    def rows(self, kind: str) -> pd.DataFrame:
+        return self.table[self.table["kind"] == kind]
+
+    def documents(self, rows: pd.DataFrame) -> pd.Series:
+        """Per unit, the approving documents of these exemptions, as one text."""
+        return rows.groupby("unit_id", sort=False)["document"].agg(lambda d: "、".join(dict.fromkeys(d)))
 
 
 @dataclass
@@ -93,7 +155,11 @@ class _Adjustments:
     bonus_raw: pd.Series
     bonus: pd.Series
     deduction: pd.Series
-    veto: pd.Series  # the reason, or None
+    veto: pd.Series  # the reason, or None (also when an exemption waived it)
+    veto_waived: pd.Series  # the reason of a veto an exemption waived, or None
+    deduction_waived: pd.Series  # points an exemption waived
+    burden: pd.Series  # the 减负成效 bonus (within the category's cap), part of bonus_raw
+    burden_rows: pd.DataFrame  # BURDEN_COLUMNS: each measure's value and the points it earned
 
 
 @dataclass
@@ -111,19 +177,20 @@ class _Totals:
 
 def score_period(model: Model, inputs: PeriodInputs) -> PeriodResult:
     run = _Run.of(model, inputs)
+    exempt = _Exemptions.of(run)
     mass = _mass(run)
     perf, nodes, perf_rows = _performance(run)
-    items, comp_score, comp_rows = _compliance(run)
-    adj = _adjustments(run)
+    items, comp_score, comp_rows = _compliance(run, exempt)
+    adj = _adjustments(run, exempt)
     totals = _totals(run, mass, perf, comp_score, adj, [*mass.rows, perf_rows, comp_rows])
     scores = round_half_up(totals.total.where(totals.ok), model.model.rank_decimals)
     tiers, demoted = grading.grade_units(model.grades, scores, run.units["group"], totals.ok, adj.veto.notna(),
                                          mass.grade_cap)
-    flags = _flags(run, mass, adj, totals, tiers, demoted)
+    flags = _flags(run, mass, adj, exempt, items, totals, tiers, demoted)
     return PeriodResult(
-        period=inputs.period, model=model, units=_unit_table(run, totals, adj, mass.grade_cap, tiers, flags),
+        period=inputs.period, model=model, units=_unit_table(run, totals, adj, mass.reverse, tiers, flags),
         breakdown=totals.breakdown, nodes=nodes, survey=mass.stats, answers=mass.answers, compliance=items,
-        reverse=mass.reverse, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
+        reverse=mass.reverse.table, exemptions=exempt.table, burden=adj.burden_rows, excluded=list(inputs.excluded), warnings=[*inputs.warnings, *_screen_warnings(mass.screened)],
     )
 
 
@@ -133,36 +200,70 @@ def _mass(run: _Run) -> _Mass:
     """The survey mean per unit and, for departments, its blend with the reverse evaluation."""
     model, idx, inputs = run.model, run.idx, run.inputs
     nothing = pd.Series(np.nan, index=idx)
-    out = _Mass(score=nothing, stats=pd.DataFrame(index=idx, columns=survey.STAT_COLUMNS, dtype=float),
+    out = _Mass(score=nothing, stats=pd.DataFrame(index=idx, columns=survey.STAT_COLUMNS + survey.SCREEN_COLUMNS,
+                                                  dtype=float),
                 answers=pd.DataFrame(columns=["unit_id", "item", "answer", "count"]),
-                reverse=pd.DataFrame(columns=["score", "n_raters", "n_ratings", "suppressed"]),
-                reverse_rated=pd.Series(False, index=idx), reverse_score=nothing,
-                grade_cap=pd.Series(0, index=idx), rows=[], screened=None)
+                reverse=_Reverse.none(idx), rows=[], screened=None)
     if model.survey is None:
         return out
     responses = inputs.survey[inputs.survey["unit_id"].isin(idx)]
     out.screened = survey.screen(survey.encode(responses, inputs.item_columns(), model.survey), model.survey)
-    out.stats = survey.unit_statistics(out.screened.kept, model.survey).reindex(idx)
+    stats = survey.unit_statistics(out.screened.kept, model.survey).reindex(idx)
+    out.stats = stats.join(out.screened.summary.reindex(idx))
     out.answers = survey.answer_distribution(out.screened.kept, model.survey)
     survey_mean = out.stats["mean"]
-    out.score = survey_mean.copy()
-    share = pd.Series(0.0, index=idx)
-    parts = [("MASS.SURVEY", survey_mean, "群众满意度调查")]
-    if model.reverse is not None and not inputs.reverse.empty:
-        out.reverse = survey.reverse_scores(inputs.reverse, inputs.criterion_columns(), model.survey,
-                                            model.reverse.min_raters)
-        out.reverse_score = out.reverse["score"].reindex(idx)
-        out.reverse_rated = run.units["unit_type"].isin(model.reverse.applies_to) & out.reverse_score.notna() \
-            & survey_mean.notna()
-        share = pd.Series(np.where(out.reverse_rated, model.reverse.share, 0.0), index=idx)
-        out.score = survey_mean * (1 - share) + out.reverse_score.fillna(0) * share
-        below = out.reverse_rated & (round_half_up(out.reverse_score, model.model.rank_decimals)
-                                     < model.reverse.excellent_floor)
-        out.grade_cap = out.grade_cap.mask(below, 1)
-        parts.append(("MASS.REVERSE", out.reverse_score.where(out.reverse_rated), "基层评议上级"))
-    for code, score, name in parts:
+    out.reverse = rev = _reverse(run, survey_mean)
+    share = pd.Series(np.where(rev.counts, model.reverse.share if model.reverse else 0.0, 0.0), index=idx)
+    out.score = survey_mean * (1 - share) + rev.used.fillna(0) * share
+    parts = [("MASS.SURVEY", survey_mean, "群众满意度调查", None)]
+    if model.reverse is not None:
+        notes = pd.Series([make(NoteCode.REVERSE_FILLED, value=float(rev.used[u]), n=int(rev.n_raters[u]),
+                                k=model.reverse.min_raters) if rev.filled[u] else None for u in idx],
+                          index=idx, dtype=object)
+        parts.append(("MASS.REVERSE", rev.used.where(rev.counts), "基层评议上级", notes))
+    for code, score, name, note in parts:
         weight = model.weights["mass"] * (share if code == "MASS.REVERSE" else 1 - share)
-        out.rows.append(_rows(idx, "mass", code, name, score, score, weight.where(score.notna(), 0.0), None))
+        out.rows.append(_rows(idx, "mass", code, name, score, score, weight.where(score.notna(), 0.0), note))
+    return out
+
+
+def _reverse(run: _Run, survey_mean: pd.Series) -> _Reverse:
+    """Each rated department's result and what it counts for: its own result with at least k distinct
+    raters; below k, what the model's `below_k` says (the group mean of the shown departments, the
+    survey alone, or incomplete). A yearly evaluation (`cycle = "year"`) is reported here and counts
+    in the annual result, not in the quarter."""
+    model, idx, inputs = run.model, run.idx, run.inputs
+    spec = model.reverse
+    if spec is None or model.survey is None:
+        return _Reverse.none(idx)
+    out = _Reverse.none(idx, spec.criteria)
+    if inputs.reverse.empty:
+        return out
+    out.table = survey.reverse_scores(inputs.reverse, inputs.criterion_columns(), model.survey, spec.min_raters)
+    rated = run.units["unit_type"].isin(spec.applies_to)
+    out.n_raters = out.table["n_raters"].reindex(idx).astype(float).fillna(0.0).where(rated)
+    if spec.cycle == ReverseCycle.YEAR:
+        return out
+    own = out.table["score"].reindex(idx).astype(float)
+    shown = rated & own.notna() & survey_mean.notna()
+    out.used = own.where(shown)
+    out.counts = shown.copy()
+    below = rated & own.isna()
+    if spec.below_k == BelowK.SURVEY_ONLY:  # as before 2026.2: only departments with some ratings are told
+        out.below_k = below & idx.isin(out.table.index)
+    else:
+        out.below_k = below
+    if spec.below_k == BelowK.GROUP_MEAN:
+        groups = run.units["group"]
+        fill = own.where(shown).groupby(groups).transform("mean")
+        fill = fill.fillna(own.where(shown).mean())  # a group without any shown department: all departments
+        out.filled = out.below_k & fill.notna() & survey_mean.notna()
+        out.used = out.used.where(~out.filled, fill)
+        out.counts = out.counts | out.filled
+    elif spec.below_k == BelowK.INCOMPLETE:
+        out.missing = out.below_k.copy()
+    below_floor = shown & (round_half_up(own, model.model.rank_decimals) < spec.excellent_floor)
+    out.grade_cap = out.grade_cap.mask(below_floor, 1)
     return out
 
 
@@ -217,23 +318,89 @@ def _fill_missing(policy: MissingPolicy, scores: pd.Series, notes: pd.Series, mi
     notes[missing] = make(NoteCode.MISSING_REWEIGHTED)
 
 
-def _compliance(run: _Run) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """Per unit × item earned/possible, the dimension score and the breakdown rows."""
+def _compliance(run: _Run, exempt: _Exemptions) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Per unit × item earned/possible, the dimension score and the breakdown rows. An exemption of
+    an item waives the points it lost (full points; no deduction), with the document in `waived`."""
     model, idx = run.model, run.idx
-    items = comp.item_results(run.inputs.compliance[run.inputs.compliance["unit_id"].isin(idx)], model.compliance)
+    rows = run.inputs.compliance[run.inputs.compliance["unit_id"].isin(idx)]
+    limited = {c.code: set(c.applies_to) for c in model.compliance.item if c.applies_to}
+    if limited and len(rows):  # an item for some unit types only (精文简会 for departments) is not assessed for others
+        types = rows["unit_id"].map(run.units["unit_type"])
+        rows = rows[np.array([i not in limited or t in limited[i] for i, t in zip(rows["item"], types, strict=True)],
+                             dtype=bool)]
+    items = comp.item_results(rows, model.compliance)
+    items["waived"] = None
+    ex = exempt.rows("item")
+    if len(ex) and len(items):
+        lost = items["earned"] < (items["possible"] if model.compliance.style == "points" else 0.0)
+        docs = ex.groupby(["unit_id", "key"])["document"].agg(lambda d: "、".join(dict.fromkeys(d)))
+        keys = pd.MultiIndex.from_arrays([items["unit_id"], items["item"]])
+        waived = lost.to_numpy() & keys.isin(docs.index)
+        items.loc[waived, "waived"] = docs.reindex(keys[waived]).to_numpy()
+        items.loc[waived, "earned"] = items.loc[waived, "possible"] if model.compliance.style == "points" else 0.0
+        done = set(zip(items.loc[waived, "unit_id"], items.loc[waived, "item"], strict=True))
+        hit = [(u, k) in done for u, k in zip(ex["unit_id"], ex["key"], strict=True)]
+        exempt.table.loc[ex.index[hit], "applied"] = True
     dims = comp.dimension_scores(items, model.compliance).reindex(idx)
     return items, dims["score"], _compliance_rows(model, items, dims, model.weights["compliance"])
 
 
-def _adjustments(run: _Run) -> _Adjustments:
-    """Bonus (capped), deduction (capped) and the veto reason per unit."""
+def _adjustments(run: _Run, exempt: _Exemptions) -> _Adjustments:
+    """Bonus (capped), deduction (capped) and the veto reason per unit, after the exemptions: one of
+    the veto waives it (kept as `veto_waived`), one of the deduction waives all of it, one of a
+    deduction level (通报批评 …) waives that level's points."""
     spec = run.model.adjustments
-    adj = run.inputs.adjustments.drop_duplicates("unit_id", keep="last").set_index("unit_id").reindex(run.idx)
-    bonus_raw = pd.to_numeric(adj["bonus"], errors="coerce").fillna(0.0)
+    idx = run.idx
+    adj = run.inputs.adjustments.drop_duplicates("unit_id", keep="last").set_index("unit_id").reindex(idx)
+    burden, burden_rows = _burden(run)
+    bonus_raw = pd.to_numeric(adj["bonus"], errors="coerce").fillna(0.0) + burden
+    deduction = pd.to_numeric(adj["deduction"], errors="coerce").fillna(0.0)
+    veto = adj["veto"].map(aliases.veto_reason).astype(object)
+    table = exempt.table
+    whole = idx.isin(exempt.rows("deduction")["unit_id"])
+    levels = exempt.rows("level").drop_duplicates(["unit_id", "key"])
+    points_of = lambda keys: keys.map(lambda k: float(spec.deduction_levels.get(k, 0.0))).astype(float)  # noqa: E731
+    level_points = points_of(levels["key"]).groupby(levels["unit_id"]).sum()
+    waived = pd.Series(np.where(whole, deduction, np.minimum(level_points.reindex(idx).fillna(0.0), deduction)), index=idx)
+    for kind in ("deduction", "level"):
+        rows = exempt.rows(kind)
+        had = deduction.reindex(rows["unit_id"]).to_numpy() > 0
+        table.loc[rows.index, "applied"] = had
+        points = deduction.reindex(rows["unit_id"]).to_numpy() if kind == "deduction" else \
+            np.minimum(points_of(rows["key"]).to_numpy(), deduction.reindex(rows["unit_id"]).to_numpy())
+        table.loc[rows.index, "waived_points"] = np.where(had, points, 0.0)
+    vetoes = exempt.rows("veto")
+    veto_waived = veto.where(idx.isin(vetoes["unit_id"]) & veto.notna())
+    table.loc[vetoes.index, "applied"] = veto.reindex(vetoes["unit_id"]).notna().to_numpy()
     return _Adjustments(
         bonus_raw=bonus_raw, bonus=bonus_raw.clip(upper=spec.bonus_cap),
-        deduction=pd.to_numeric(adj["deduction"], errors="coerce").fillna(0.0).clip(upper=spec.deduction_cap),
-        veto=adj["veto"].map(aliases.veto_reason).astype(object))
+        deduction=(deduction - waived).clip(upper=spec.deduction_cap),
+        veto=veto.where(veto_waived.isna()).astype(object), veto_waived=veto_waived.astype(object),
+        deduction_waived=waived, burden=burden, burden_rows=burden_rows)
+
+
+def _burden(run: _Run) -> tuple[pd.Series, pd.DataFrame]:
+    """减负成效: each measure's value (reported like an indicator, e.g. forms merged under 多表合一, or
+    meetings cut against the annual plan in %) times its points per unit, within its own cap; the
+    category within its cap. A measure applies to the unit types the model says."""
+    spec = run.model.adjustments.burden
+    idx = run.idx
+    if spec is None or not spec.measure:
+        return pd.Series(0.0, index=idx), pd.DataFrame(columns=BURDEN_COLUMNS)
+    measures = {m.code: m for m in spec.measure}
+    ind = run.inputs.indicators
+    rows = ind[ind["code"].isin(measures) & ind["unit_id"].isin(idx)].drop_duplicates(["unit_id", "code"], keep="last")
+    types = rows["unit_id"].map(run.units["unit_type"])
+    keep = [not measures[c].applies_to or t in measures[c].applies_to for c, t in zip(rows["code"], types, strict=True)]
+    rows = rows[np.array(keep, dtype=bool)]
+    value = rows["value"].astype(float)
+    per = rows["code"].map(lambda c: measures[c].per).astype(float)
+    cap = rows["code"].map(lambda c: measures[c].cap if measures[c].cap is not None else np.inf).astype(float)
+    points = np.minimum(value.clip(lower=0.0) * per, cap).fillna(0.0)
+    out = pd.DataFrame({"unit_id": rows["unit_id"], "code": rows["code"],
+                        "name": rows["code"].map(lambda c: measures[c].name), "value": value, "points": points})
+    total = points.groupby(rows["unit_id"]).sum().reindex(idx).fillna(0.0).clip(upper=spec.cap)
+    return total, out[BURDEN_COLUMNS].reset_index(drop=True)
 
 
 def _totals(run: _Run, mass: _Mass, perf: pd.Series, compliance: pd.Series, adj: _Adjustments,
@@ -243,11 +410,14 @@ def _totals(run: _Run, mass: _Mass, perf: pd.Series, compliance: pd.Series, adj:
     contrib = breakdown.groupby("unit_id", sort=False)["contribution"].sum().reindex(run.idx).fillna(0.0)
     raw = contrib + adj.bonus - adj.deduction
     dims = pd.DataFrame({"mass": mass.score, "performance": perf, "compliance": compliance})
-    return _Totals(breakdown, raw, raw.clip(0.0, 100.0), dims, dims[list(run.model.required_dimensions)].isna())
+    missing = dims[list(run.model.required_dimensions)].isna()
+    if mass.reverse.missing.any():  # below k raters under below_k = "incomplete"
+        missing["reverse"] = mass.reverse.missing
+    return _Totals(breakdown, raw, raw.clip(0.0, 100.0), dims, missing)
 
 
-def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd.Series,
-           demoted: pd.Series) -> pd.Series:
+def _flags(run: _Run, mass: _Mass, adj: _Adjustments, exempt: _Exemptions, items: pd.DataFrame, totals: _Totals,
+           tiers: pd.Series, demoted: pd.Series) -> pd.Series:
     """Every unit's flags, in a fixed order of codes."""
     model, idx = run.model, run.idx
     flags: dict[str, list[Flag]] = {u: [] for u in idx}
@@ -255,20 +425,29 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd
     if model.survey is not None:
         for u in idx[stats["low_sample"].fillna(False).astype(bool) & stats["n_valid"].notna()]:
             flags[u].append(make(FlagCode.LOW_SAMPLE, n=int(stats.at[u, "n_valid"]), min=model.survey.min_sample))
+        for u in idx[stats["n_straight_dropped"].fillna(0) > 0]:
+            flags[u].append(make(FlagCode.STRAIGHT_LINING, n=int(stats.at[u, "n_straight_lining"]),
+                                 dropped=int(stats.at[u, "n_straight_dropped"])))
+        for u in idx[stats["screen_guarded"].eq(True)]:
+            flags[u].append(make(FlagCode.SCREEN_GUARDED, n=int(stats.at[u, "n_straight_lining"])))
         if model.survey.respondent_groups:
             for u in idx[stats["n_uncategorised"].fillna(0) > 0]:
                 flags[u].append(make(FlagCode.UNCATEGORISED, n=int(stats.at[u, "n_uncategorised"])))
             for u in idx[stats["weighted"].eq(False)]:
                 flags[u].append(make(FlagCode.UNWEIGHTED))
-    if model.reverse is not None and not mass.reverse.empty:
-        departments = run.units["unit_type"].isin(model.reverse.applies_to)
-        suppressed = mass.reverse["suppressed"].reindex(idx).fillna(False).astype(bool) & departments
-        for u in idx[suppressed]:
+    rev = mass.reverse
+    if model.reverse is not None and model.reverse.cycle == ReverseCycle.QUARTER:
+        for u in idx[rev.below_k]:
             flags[u].append(make(FlagCode.REVERSE_SUPPRESSED, k=model.reverse.min_raters))
+        for u in idx[rev.filled]:
+            flags[u].append(make(FlagCode.REVERSE_GROUP_MEAN, n=int(rev.n_raters[u]), k=model.reverse.min_raters,
+                                 value=float(rev.used[u])))
         top = model.grades.tier[0]
-        for u in idx[mass.grade_cap > 0]:
-            flags[u].append(make(FlagCode.REVERSE_BELOW_FLOOR, score=float(mass.reverse_score[u]),
+        for u in idx[rev.grade_cap > 0]:
+            flags[u].append(make(FlagCode.REVERSE_BELOW_FLOOR, score=float(rev.used[u]),
                                  floor=model.reverse.excellent_floor, tier=top.label, tier_en=top.label_en))
+    for u in idx[adj.burden > 0]:
+        flags[u].append(make(FlagCode.BURDEN_BONUS, points=float(adj.burden[u]), name=model.adjustments.burden.name))
     for u in idx[adj.bonus_raw > adj.bonus]:
         flags[u].append(make(FlagCode.BONUS_CAPPED, bonus=float(adj.bonus_raw[u]), cap=model.adjustments.bonus_cap))
     for u in idx[totals.raw != totals.total]:
@@ -277,13 +456,24 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, totals: _Totals, tiers: pd
         flags[u].append(make(FlagCode.INCOMPLETE, dimensions=[d for d in totals.missing.columns if totals.missing.at[u, d]]))
     for u in idx[adj.veto.notna()]:
         flags[u].append(make(FlagCode.VETO, reason=adj.veto[u]))
+    docs = exempt.documents(exempt.table[exempt.table["applied"]])
+    for u in idx[adj.veto_waived.notna()]:
+        flags[u].append(make(FlagCode.VETO_WAIVED, reason=adj.veto_waived[u], document=docs[u]))
+    for u in idx[adj.deduction_waived > 0]:
+        flags[u].append(make(FlagCode.DEDUCTION_WAIVED, points=float(adj.deduction_waived[u]), document=docs[u]))
+    names = {c.code: c.name for c in model.compliance.item}
+    for r in items[items["waived"].notna()].itertuples() if "waived" in items else ():
+        flags[r.unit_id].append(make(FlagCode.COMPLIANCE_WAIVED, item=names.get(r.item, r.item), document=r.waived))
+    for r in exempt.table[~exempt.table["applied"]].itertuples():
+        zh, en = exemption_target(model, r.target)
+        flags[r.unit_id].append(make(FlagCode.EXEMPTION_UNUSED, target=zh, target_en=en, document=r.document))
     for u in idx[demoted & totals.ok]:
         tier = model.grades.tier[tiers[u]]
         flags[u].append(make(FlagCode.QUOTA, tier=tier.label, tier_en=tier.label_en))
     return pd.Series(flags)
 
 
-def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, grade_cap: pd.Series, tiers: pd.Series,
+def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, reverse: _Reverse, tiers: pd.Series,
                 flags: pd.Series) -> pd.DataFrame:
     units, ok, decimals = run.units, totals.ok, run.model.model.rank_decimals
     score_ok = totals.total.where(ok)
@@ -297,7 +487,8 @@ def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, grade_cap: pd.Ser
         "rank_group": competition_rank(score_ok, decimals, by=units["group"]),
         "rank_overall": competition_rank(score_ok, decimals),
         "grade": pd.Series(np.where(ok, labels[tiers.to_numpy()], None), index=run.idx),
-        "veto": adj.veto, "grade_cap": grade_cap, "flags": flags,
+        "veto": adj.veto, "grade_cap": reverse.grade_cap, "n_raters": reverse.n_raters.round().astype("Int64"),
+        "reverse_rule": reverse.rule(run.model.reverse.cycle if run.model.reverse else None), "flags": flags,
     }, index=run.idx)
     return out[UNIT_COLUMNS].reset_index(drop=True)
 
@@ -316,16 +507,41 @@ def _rows(idx, dimension, code, name, raw, score, weight, note) -> pd.DataFrame:
 
 
 def _screen_warnings(screened: survey.Screened | None) -> list[Issue]:
+    """What the survey screens removed or marked, for the whole period (per unit: PeriodResult.survey)."""
     if screened is None:
         return []
     out = []
-    for frame, zh, en in ((screened.duplicates, "条重复问卷编号已剔除", "duplicate response ids removed"),
-                          (screened.straight_liners, "份问卷所有题目答案完全相同，已剔除", "straight-lining respondents removed")):
-        if len(frame):
-            ids = "、".join(map(str, frame["response_id"].head(10)))
-            out.append(Issue(Severity.WARNING, "", f"群众评价：{len(frame)} {zh}（{ids}）",
-                             f"survey: {len(frame)} {en} ({ids})"))
+
+    if len(dup := screened.duplicates):  # a count, never the response ids: they are free text from the cells
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(dup)} 条重复问卷编号已剔除",
+                         f"survey: {len(dup)} duplicate response ids removed"))
+    liners, dropped = screened.straight_liners, screened.dropped
+    if len(dropped):
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，按模型规则剔除 {len(dropped)} 份",
+                         f"survey: {len(liners)} respondents gave one identical answer throughout; {len(dropped)} dropped "
+                         "under the model's rule"))
+    elif len(liners):
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，已标记，未剔除",
+                         f"survey: {len(liners)} respondents gave one identical answer throughout: marked, not dropped"))
+    if (guarded := screened.summary.index[screened.summary["screen_guarded"]]).size:
+        out.append(Issue(Severity.WARNING, "", f"群众评价：剔除答案雷同问卷会使 {'、'.join(map(str, guarded[:10]))} "
+                         "没有有效问卷，这些单位的问卷全部保留",
+                         f"survey: dropping identical answers would leave {', '.join(map(str, guarded[:10]))} without a "
+                         "valid respondent: all of theirs are kept"))
     return out
+
+
+def exemption_target(model: Model, target: str) -> tuple[str, str]:
+    """What an exemption's canonical target names, in Chinese and English."""
+    kind, _, key = str(target).partition(":")
+    if kind == "veto":
+        return "一票否决", "the veto"
+    if kind == "deduction":
+        return "扣分", "the deduction"
+    if kind == "item":
+        name = next((c.name for c in model.compliance.item if c.code == key), key)
+        return f"{name}（{key}）", f"{name} ({key})"
+    return key, key
 
 
 def _compliance_rows(model: Model, items: pd.DataFrame, dims: pd.DataFrame, w_comp: float) -> pd.DataFrame:
@@ -353,6 +569,7 @@ def _compliance_rows(model: Model, items: pd.DataFrame, dims: pd.DataFrame, w_co
     out = pd.DataFrame({
         "unit_id": df["unit_id"], "dimension": "compliance", "code": df["item"], "name": df["item"].map(names),
         "raw": df["status"].where(df["status"].notna(), df["points"]), "score": df["score"], "weight": df["weight"],
-        "contribution": df["contribution"], "note": None,
+        "contribution": df["contribution"],
+        "note": [make(NoteCode.WAIVED, document=w) if isinstance(w, str) else None for w in df.get("waived", [None] * len(df))],
     })
     return pd.concat([out, extra], ignore_index=True) if not extra.empty else out

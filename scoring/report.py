@@ -1,4 +1,17 @@
-"""Located, bilingual validation findings, collected lazily so the user sees them all at once."""
+"""Located, bilingual validation findings, collected lazily so the user sees them all at once.
+
+Errors block an import, warnings do not; information changes nothing and is there to be read
+(the columns that earn no points, a disagreement between two files in such a column).
+
+What an issue may quote (issue 10 §4; the rule for every report, stored or shown, the JSON and
+every export): an issue names where (file, sheet, row, column letter, header) and what kind of
+problem, and lists what is `expected` from the model or the roster. Its `value`, `suggestions`
+and messages may carry a cell's content only when that content is a number or a word of a known
+vocabulary (a roster unit's code or name, a model code, label or alias, a period) — content that
+identifies nothing beyond what the store holds anyway. A cell that matched no vocabulary is free
+text (an off-scale answer, an unknown unit, group, category or rater, a veto reason, a note) and
+is never quoted: "B17: the answer is not on the scale", not what the respondent wrote there.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +24,7 @@ import pandas as pd
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # worth knowing, changes nothing (a column that earns no points, a disagreement in one)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,9 @@ class Report:
     def warning(self, file: str, zh: str, en: str, **where) -> None:
         self.issues.append(Issue(Severity.WARNING, file, zh, en, **where))
 
+    def info(self, file: str, zh: str, en: str, **where) -> None:
+        self.issues.append(Issue(Severity.INFO, file, zh, en, **where))
+
     def extend(self, other: Report) -> None:
         self.issues.extend(other.issues)
 
@@ -87,6 +104,10 @@ class Report:
     @property
     def warnings(self) -> list[Issue]:
         return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    @property
+    def infos(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.INFO]
 
     @property
     def ok(self) -> bool:
@@ -100,8 +121,9 @@ class Report:
     def to_text(self, lang: str = "zh") -> str:
         if not self.issues:
             return "no problems found" if lang == "en" else "没有发现问题"
-        head = {"zh": ("错误", "警告"), "en": ("ERROR", "WARNING")}[lang]
-        return "\n".join(f"{head[0] if i.severity is Severity.ERROR else head[1]}: {i.text(lang)}" for i in self.issues)
+        head = {"zh": {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"},
+                "en": {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}}[lang]
+        return "\n".join(f"{head[i.severity]}: {i.text(lang)}" for i in self.issues)
 
 
 class InputError(Exception):

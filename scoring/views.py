@@ -15,6 +15,7 @@ import pandas as pd
 from scoring import flags as flagging
 from scoring import i18n, methods, sensitivity
 from scoring.model import DIMENSIONS, Model
+from scoring.pipeline import exemption_target
 
 ROBUST_P = 0.9  # P(same grade) at or above this, and a settled top-k status, is 稳健 (robust)
 
@@ -60,7 +61,15 @@ def movers(rankings: pd.DataFrame, n: int = 5) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def veto_cases(units: pd.DataFrame) -> pd.DataFrame:
-    return units.loc[units["veto"].notna(), ["unit_id", "unit_name", "group", "total", "grade", "veto"]].reset_index(drop=True)
+    """Units with a veto event, including those whose veto an exemption waived (容错纠错): `waived`
+    names the approving document, so a waived veto is listed as waived, never silently gone."""
+    waived = units["flags"].map(lambda fs: next((f for f in fs if f.code.value == "veto_waived"), None)
+                                if isinstance(fs, list) else None)
+    rows = units["veto"].notna() | waived.notna()
+    df = units.loc[rows, ["unit_id", "unit_name", "group", "total", "grade", "veto"]].copy()
+    df["veto"] = df["veto"].where(df["veto"].notna(), waived[rows].map(lambda f: f.params["reason"] if f else None))
+    df["waived"] = waived[rows].map(lambda f: f.params["document"] if f else "")
+    return df.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------- rankings
@@ -199,11 +208,56 @@ def answer_shares(answers: pd.DataFrame, unit_id: str, model: Model) -> pd.DataF
     return full
 
 
-def compliance_rows(compliance: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+def compliance_rows(compliance: pd.DataFrame, unit_id: str, model: Model, lang: str = "zh") -> pd.DataFrame:
+    """The unit's compliance items: status (a code), the violations counted by a 精文简会-type item,
+    earned and possible points, and a note when an exemption waived what the item lost."""
     c = compliance[compliance["unit_id"] == unit_id]
     names = {i.code: i.name for i in model.compliance.item}
-    return pd.DataFrame({"item": c["item"].map(lambda x: names.get(x, x)), "status": c["status"],
-                         "earned": c["earned"], "possible": c["possible"]}).reset_index(drop=True)
+    counted = {i.code for i in model.compliance.item if i.per_violation}
+    waived = c["waived"] if "waived" in c else pd.Series(None, index=c.index, dtype=object)
+    return pd.DataFrame({
+        "item": c["item"].map(lambda x: names.get(x, x)), "status": c["status"],
+        "violations": c["points"].where(c["item"].isin(counted) & c["status"].isna()),
+        "earned": c["earned"], "possible": c["possible"],
+        "note": waived.map(lambda d: i18n.flag_text(flagging.make(flagging.NoteCode.WAIVED, document=d), lang)
+                           if isinstance(d, str) else ""),
+    }).reset_index(drop=True)
+
+
+def burden_rows(burden: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
+    """The unit's 减负成效 measures: name, value with its unit, the points it earned."""
+    b = burden[burden["unit_id"] == unit_id]
+    units = {c: m.unit for c, m in model.burden_measures.items()}
+    return pd.DataFrame({"name": b["name"], "value": b["value"], "unit": b["code"].map(units),
+                         "points": b["points"]}).reset_index(drop=True)
+
+
+def survey_screen(survey: pd.DataFrame, unit_id: str) -> dict[str, int | bool] | None:
+    """What the survey screens did for this unit: rows in the files, repeated ids removed, respondents
+    with one identical answer throughout (found, dropped), and whether the guard kept them all."""
+    if unit_id not in survey.index or pd.isna(survey.at[unit_id, "n_rows"]):
+        return None
+    row = survey.loc[unit_id]
+    return {"rows": int(row["n_rows"]), "duplicates": int(row["n_duplicates"]),
+            "straight": int(row["n_straight_lining"]), "dropped": int(row["n_straight_dropped"]),
+            "guarded": bool(row["screen_guarded"] is True or row["screen_guarded"] == 1)}
+
+
+def unit_reverse(result: Any, unit_id: str) -> dict[str, Any] | None:
+    """A rated department's 基层评议上级: raters, its own result (None below k), each criterion, the
+    value its mass score used and the rule that counted; None for a unit that is not rated."""
+    units = result.units.set_index("unit_id")
+    if unit_id not in units.index or pd.isna(units.at[unit_id, "n_raters"]):
+        return None
+    table = result.reverse
+    own = table.loc[unit_id] if unit_id in table.index else None
+    mass = result.breakdown[(result.breakdown["unit_id"] == unit_id) & (result.breakdown["code"] == "MASS.REVERSE")]
+    criteria = list(result.model.reverse.criteria)
+    return {"n_raters": int(units.at[unit_id, "n_raters"]),
+            "score": None if own is None or pd.isna(own["score"]) else float(own["score"]),
+            "criteria": {c: (None if own is None or pd.isna(own[c]) else float(own[c])) for c in criteria},
+            "used": float(mass["raw"].iloc[0]) if len(mass) and pd.notna(mass["raw"].iloc[0]) else None,
+            "rule": units.at[unit_id, "reverse_rule"]}
 
 
 def excluded_rows(excluded: list, lang: str = "zh") -> pd.DataFrame:
@@ -229,6 +283,67 @@ def reverse_rows(reverse: pd.DataFrame, units: pd.DataFrame, floor: float) -> pd
     df["below_floor"] = df["score"] < floor
     return df[["unit_id", "unit_name", "n_raters", "score", "suppressed", "below_floor"]] \
         .sort_values(["suppressed", "score"], ascending=[True, False]).reset_index(drop=True)
+
+
+EXEMPTION_ROWS = ["unit_id", "unit_name", "target", "reason", "document", "approved_on", "applied", "effect"]
+
+
+def exemption_rows(result: Any, lang: str = "zh", unit_id: str | None = None) -> pd.DataFrame:
+    """容错纠错 as a unit page and the report show it: what each exemption waives (in words), its
+    reason, the approving document and date, and what it did (the flag's words, or that there was
+    nothing to waive this period)."""
+    ex = result.exemptions
+    if unit_id is not None:
+        ex = ex[ex["unit_id"] == unit_id]
+    names = result.units.set_index("unit_id")["unit_name"]
+    vetoes = result.units.set_index("unit_id")["flags"].map(
+        lambda fs: next((f.params["reason"] for f in fs if f.code.value == "veto_waived"), ""))
+    effect = []
+    for r in ex.itertuples():
+        if not r.applied:
+            effect.append(i18n.t("ex.unused", lang))
+        elif r.kind == "veto":
+            effect.append(i18n.t("ex.veto", lang, reason=vetoes.get(r.unit_id, "")))
+        elif r.kind == "item":
+            effect.append(i18n.t("ex.item", lang, item=exemption_target(result.model, r.target)[1 if lang == "en" else 0]))
+        else:
+            effect.append(i18n.t("ex.points", lang, points=r.waived_points))
+    return pd.DataFrame({
+        "unit_id": ex["unit_id"], "unit_name": ex["unit_id"].map(names),
+        "target": ex["target"].map(lambda t: exemption_target(result.model, t)[1 if lang == "en" else 0]),
+        "reason": ex["reason"], "document": ex["document"], "approved_on": ex["approved_on"],
+        "applied": ex["applied"].astype(bool), "effect": effect,
+    }, columns=EXEMPTION_ROWS).reset_index(drop=True)
+
+
+REVERSE_REPORT = ["unit_id", "unit_name", "group", "n_raters", "score", "suppressed", "below_floor", "rule", "used",
+                  "grade", "rank_group"]
+
+
+def reverse_report(result: Any, lang: str = "zh") -> pd.DataFrame:
+    """基层评议上级 per rated department, as a leader reads it for the department's grade and its
+    principal leader's (主要负责人) assessment (the seed ties the result to both): distinct raters,
+    the overall result and each criterion's score (withheld below k raters), whether it is below the
+    floor, what counted in the mass score under the model's rules (in words), the grade and rank."""
+    spec = result.model.reverse
+    u = result.units
+    rated = u[u["n_raters"].notna()].set_index("unit_id")
+    criteria = list(spec.criteria) if spec else []
+    table = result.reverse.reindex(rated.index)
+    mass = result.breakdown[result.breakdown["code"] == "MASS.REVERSE"].set_index("unit_id")["raw"]
+    score = table["score"].astype(float)
+    out = pd.DataFrame({
+        "unit_id": rated.index, "unit_name": rated["unit_name"], "group": rated["group"],
+        "n_raters": rated["n_raters"].astype(int), "score": score,
+        "suppressed": score.isna(), "below_floor": (score < spec.excellent_floor) if spec else False,
+        "rule": rated["reverse_rule"].map(lambda r: i18n.t(f"rev.rule.{r}", lang) if isinstance(r, str) else ""),
+        "used": mass.reindex(rated.index).astype(float),
+        "grade": rated["grade"].map(lambda g: grade_label(result.model, g, lang)), "rank_group": rated["rank_group"],
+    }).reset_index(drop=True)
+    for c in criteria:
+        out[c] = table[c].astype(float).to_numpy()
+    return out[REVERSE_REPORT[:5] + criteria + REVERSE_REPORT[5:]].sort_values(
+        ["suppressed", "score"], ascending=[True, False]).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------- weights

@@ -105,6 +105,24 @@ def test_unit_page_picks_a_unit_and_toggles_detail():
     assert at.title[0].value == "市生态环境局 · 2026Q3"
 
 
+def test_unit_page_shows_exemptions_the_screens_and_the_reverse_rule():
+    """Issue 13: the unit page shows a unit's exemptions with their reason and document (JD05's veto
+    waived in 2026Q3), what the survey screens did for it, and for a department its raters and the
+    below-k rule of the model."""
+    at = run("unit", unit_pick="JD05")
+    assert any("一票否决已容错免除" in w.value for w in at.warning)
+    ex = next(df.value for df in at.dataframe if "批准文号" in df.value)
+    assert list(ex["批准文号"]) == ["示考容〔2026〕9号"] and ex["容错理由"].str.contains("认定免责").all()
+    said = texts(at)
+    assert "所有题目答案相同" in said and "只标记、不剔除" in said
+    at.selectbox(key="unit_pick").select("BM01")
+    again(at)
+    said = texts(at)
+    assert "评议单位" in said and "少于 5 个评议单位时的规则（模型设置）：评议单位不足，按组内部门平均计" in said
+    comp = next(df.value for df in at.dataframe if "违规次数" in df.value)
+    assert comp["说明"].str.contains("示考容〔2026〕10号").any()
+
+
 def test_weight_sliders_rerank_against_the_official_weights():
     at = run("weights")
     assert any("当前为正式权重" in i.value for i in at.info)
@@ -192,7 +210,7 @@ def test_model_upload_reports_located_problems():
 
 def test_import_validates_stores_and_publishes():
     at = run("import_data")
-    assert len(at.download_button) == 5  # a template for every file kind
+    assert len(at.download_button) == 6  # a template for every file kind, 容错纠错 included
     at.text_input(key="imp_period").input("2026Q3")
     files = [DEMO / "units.xlsx", *sorted(DEMO.glob("2026Q3_*.xlsx"))]
     at.file_uploader(key="imp_files").set_value([(f.name, f.read_bytes(), XLSX) for f in files])
@@ -228,3 +246,26 @@ def test_import_with_errors_stores_nothing():
     assert not [b for b in at.button if b.key == "imp_store"]
     report = next(df.value for df in at.dataframe if "级别" in df.value)
     assert "错误" in set(report["级别"]) and "broken.xlsx" in set(report["文件"])
+
+
+def test_parsed_tables_do_not_stay_in_the_session():
+    """The import page kept the parsed tables and the validated inputs (a province's quarter: hundreds
+    of MB per session) in st.session_state after reading. Now only previews (20 rows each) and the
+    report stay; storing reads the uploads again (issue 10 §1)."""
+    import pandas as pd
+
+    at = run("import_data")
+    at.text_input(key="imp_period").input("2026Q3")
+    files = [DEMO / "units.xlsx", *sorted(DEMO.glob("2026Q3_*.xlsx"))]
+    at.file_uploader(key="imp_files").set_value([(f.name, f.read_bytes(), XLSX) for f in files])
+    again(at)
+    at.button(key="imp_validate").click()
+    again(at)
+    kept = at.session_state["imp"]
+    assert set(kept) == {"period", "previews", "report", "ok", "records"} and kept["ok"]
+    frames = [v for p in kept["previews"] for v in p.values() if isinstance(v, pd.DataFrame)]
+    assert all(len(f) <= 20 for f in frames) and not any("table" in p for p in kept["previews"])
+    at.button(key="imp_store").click()
+    again(at)
+    assert any("已保存 2026Q3 第" in s.value for s in at.success)
+    assert "imp" not in at.session_state

@@ -35,11 +35,12 @@ def test_score_demo_quarter_json_contract(tmp_path):
                 "bonus", "deduction", "rank_group", "rank_overall", "grade", "veto", "flags", "survey", "indicators"]:
         assert key in unit
     assert isinstance(unit["total"], float) and isinstance(unit["rank_overall"], int)
-    assert set(unit["survey"]) == {"n_valid", "n_unknown", "mean", "ci", "ci_level", "satisfaction_rate"}
+    assert set(unit["survey"]) == {"n_valid", "n_unknown", "mean", "ci", "ci_level", "satisfaction_rate", "screen"}
     for u in data["units"]:
         total = sum(i["contribution"] for i in u["indicators"]) + u["bonus"] - u["deduction"]
         assert total == pytest.approx(u["total"], abs=1e-9)
-    assert {e["column"] for e in data["excluded"]} == {"台账页数", "会议次数"}
+    assert {e["column"] for e in data["excluded"] if not e["overridden"]} == {"台账页数", "会议次数"}
+    assert {e["column"] for e in data["excluded"] if e["overridden"]} == {"违反精文简会规定发文开会次数"}
     wb = openpyxl.load_workbook(out, read_only=True)
     assert "排名 ranking" in wb.sheetnames
     ranking = pd.read_excel(out, sheet_name="排名 ranking", engine="calamine")
@@ -91,7 +92,7 @@ def test_template_and_demo(tmp_path):
     res = sanwei("validate", tmp_path / "units.xlsx")
     assert "Traceback" not in res.stderr
     res = sanwei("demo", "--out", tmp_path / "demo")
-    assert res.returncode == 0 and len(list((tmp_path / "demo").glob("*.xlsx"))) == 43
+    assert res.returncode == 0 and len(list((tmp_path / "demo").glob("*.xlsx"))) == 45  # 2 quarters with exemptions
 
 
 def test_usage_errors_exit_2():

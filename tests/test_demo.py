@@ -61,7 +61,7 @@ def test_roster_and_files(demo):
 @pytest.mark.parametrize("period", PERIODS)
 def test_survey(demo, period):
     df = read(demo / f"{period}_survey.xlsx")
-    assert list(df.columns) == ["问卷编号", "单位编码", "受访者类别", "调查方式", *ITEMS]
+    assert list(df.columns) == ["问卷编号", "单位编码", "受访者类别", "调查方式", "答题时长", *ITEMS]
     per_unit = df.groupby("单位编码")["问卷编号"].nunique()
     assert len(per_unit) == 36 and per_unit.between(80, 150).all()
     assert set(df["受访者类别"]) == set(MODEL.survey.respondent_groups)
@@ -77,6 +77,9 @@ def test_survey(demo, period):
     scores = labels.apply(lambda c: c.map(SCORES))
     straight = (scores.notna().sum(axis=1) >= MODEL.survey.straight_lining_min_items) & (scores.nunique(axis=1) == 1)
     assert 2 <= straight.sum() < 0.04 * len(df)
+    # the two careless respondents answered in seconds, the genuine ones (all-满意 too) in minutes
+    fast = df["答题时长"] < MODEL.survey.straight_lining_seconds_per_item * len(ITEMS)
+    assert 2 <= fast.sum() <= 4 and (fast <= straight).all() and df.loc[straight & ~fast, "答题时长"].min() > 60
 
 
 def test_satisfaction_is_plausible_and_moves(demo):
@@ -93,7 +96,7 @@ def test_satisfaction_is_plausible_and_moves(demo):
 @pytest.mark.parametrize("period", PERIODS)
 def test_indicators_merge_cleanly_and_respect_applies_to(demo, period):
     units = read(demo / "units.xlsx").set_index("单位编码")
-    names = {i.name: i.code for i in MODEL.indicators.values()}
+    names = {i.name: i.code for i in (*MODEL.indicators.values(), *MODEL.burden_measures.values())}
     seen: dict[tuple[str, str], str] = {}
     missing = 0
     for path in indicator_files(demo, period):
@@ -107,11 +110,13 @@ def test_indicators_merge_cleanly_and_respect_applies_to(demo, period):
                 key = (row["单位编码"], names[col])
                 assert key not in seen, f"{key} in {seen.get(key)} and {path.name}"
                 seen[key] = path.name
-                if not MODEL.applies(names[col], utype):
+                burden = MODEL.burden_measures.get(names[col])
+                applies = utype in burden.applies_to if burden else MODEL.applies(names[col], utype)
+                if not applies:
                     assert pd.isna(row[col]), f"{col} does not apply to {utype}"
                 elif pd.isna(row[col]):
                     missing += 1
-    assert {code for _, code in seen} == set(MODEL.indicators), "every indicator is provided"
+    assert {code for _, code in seen} == set(MODEL.indicators) | set(MODEL.burden_measures), "every indicator is provided"
     assert 1 <= missing <= 2
 
 
@@ -140,13 +145,15 @@ def test_compliance_veto_and_bonuses(demo):
         df = read(demo / f"{period}_compliance.xlsx")
         assert list(df.columns) == ["单位编码", *items, "加分", "扣分", "一票否决", "说明"]
         assert len(df) == 36
-        statuses = df[items].stack()
+        counted = [i.name for i in MODEL.compliance.item if i.per_violation]
+        statuses = df[[i for i in items if i not in counted]].stack()
         assert statuses.isin(["通过", "部分", "未通过"]).all()
         assert (statuses == "通过").mean() > 0.8
         assert df["扣分"].dropna().isin(list(MODEL.adjustments.deduction_levels.values())).all()
         vetoes += [(period, u, r) for u, r in df[["单位编码", "一票否决"]].dropna().itertuples(index=False)]
         bonuses += df["加分"].dropna().tolist()
     assert ("2026Q2", "XZ03", "发生较大生产安全事故") in vetoes
+    assert ("2026Q3", "JD05", "拆迁安置改革试点引发集体上访") in vetoes
     assert all(set(b.split("、")) <= levels for b in bonuses)
     assert any("、" in b for b in bonuses), "a practice promoted at two levels"
     accidents = read(demo / "2026Q2_indicators_yingji.xlsx").set_index("单位编码").at["XZ03", "生产安全事故起数"]
@@ -179,3 +186,28 @@ def test_committed_files_are_current(demo):
     assert sorted(p.name for p in committed.glob("*.xlsx")) == sorted(p.name for p in demo.glob("*.xlsx"))
     for path in demo.glob("*.xlsx"):
         assert cells(committed / path.name) == cells(path), f"regenerate data/demo: {path.name} differs"
+
+
+def test_burden_violations_and_exemptions(demo):
+    """The 减负 and 容错纠错 rules at work (issue 13 §9, §10): departments report burden reduction
+    (forms merged, meetings and documents cut against the plan) and count 精文简会 violations (a
+    formalism-looking column the model scores because it marks it substantive); two quarters carry
+    approved exemptions: a deduction, a veto and a violation item waived."""
+    units = read(demo / "units.xlsx").set_index("单位编码")
+    depts = units.index[units["单位类型"] == "市直部门"]
+    item = next(i for i in MODEL.compliance.item if i.per_violation)
+    assert item.substantive and __import__("scoring.formalism").formalism.match(item.name)
+    violations = []
+    for period in PERIODS:
+        comp = read(demo / f"{period}_compliance.xlsx").set_index("单位编码")
+        assert comp.loc[depts, item.name].notna().all() and comp.loc[~comp.index.isin(depts), item.name].isna().all()
+        violations += comp.loc[depts, item.name].tolist()
+        ducha = read(demo / f"{period}_indicators_ducha.xlsx").set_index("单位编码")
+        burden = [m.name for m in MODEL.burden_measures.values()]
+        assert ducha.loc[depts, burden].notna().all().all() and ducha.loc[~ducha.index.isin(depts), burden].isna().all().all()
+    assert 0 < sum(v > 0 for v in violations) < len(violations) / 2
+    files = sorted(p.name for p in demo.glob("*_exemptions.xlsx"))
+    assert files == ["2026Q1_exemptions.xlsx", "2026Q3_exemptions.xlsx"]
+    ex = read(demo / "2026Q3_exemptions.xlsx")
+    assert list(ex.columns) == ["单位编码", "容错事项", "容错理由", "批准文号", "批准日期"]
+    assert set(ex["容错事项"]) == {"一票否决", item.name} and ex["批准文号"].str.contains("示考容").all()

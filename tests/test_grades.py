@@ -30,6 +30,41 @@ def test_quota_demotes_beyond_twenty_percent_ties_included():
     assert list(new2[:3]) == [0, 1, 1]
 
 
+def _grade(scores, groups=None, **settings):
+    grades = GRADES.model_copy(update=settings)
+    scores = pd.Series(scores, dtype=float)
+    groups = pd.Series(groups or ["g"] * len(scores))
+    tiers = pd.Series(tier_index(scores.to_numpy(), grades))
+    new, _ = apply_quota(tiers, scores, groups, grades, pd.Series(True, index=scores.index))
+    return list(new)
+
+
+def test_quota_rounding_and_a_minimum_of_one_place():
+    """Issue 13 §7: floor(0.2 × 3) = 0 places, so a group of 3 could never have 优秀; the model now
+    chooses the rounding and an optional minimum of one place, the old rule still available."""
+    small = [95, 93, 91]
+    assert _grade(small, quota_rounding="floor", quota_min_one=False) == [1, 1, 1]  # the old behaviour
+    assert _grade(small, quota_rounding="floor", quota_min_one=True) == [0, 1, 1]
+    assert _grade(small, quota_rounding="round", quota_min_one=False) == [0, 1, 1]
+    assert _grade(small, quota_rounding="ceil", quota_min_one=False) == [0, 1, 1]
+    eleven = [99, 98, 97, 96, 95, 70, 70, 70, 70, 70, 70]
+    assert [quota_allowed(11, 0.2, GRADES.model_copy(update={"quota_rounding": r, "quota_min_one": False}))
+            for r in ("floor", "round", "ceil")] == [2, 2, 3]
+    assert _grade(eleven, quota_rounding="ceil")[:5] == [0, 0, 0, 1, 1]
+    assert quota_allowed(0, 0.2, GRADES.model_copy(update={"quota_min_one": True})) == 0
+    assert GRADES.quota_min_one and GRADES.quota_rounding == "floor"  # the shipped model
+
+
+def test_boundary_tie_rule_is_a_model_setting():
+    """Issue 13 §7: a tie at the boundary demoted every tied unit and left the place empty; with
+    quota_ties = "keep_all" every unit tied with the last place keeps it."""
+    tied = [99, 97, 97, 80, 80, 80, 80, 80, 80, 80]  # 2 places, the 2nd and 3rd tied
+    assert _grade(tied, quota_ties="demote_all")[:3] == [0, 1, 1]
+    assert _grade(tied, quota_ties="keep_all")[:3] == [0, 0, 0]
+    below = [99, 98, 97, 97, 80, 80, 80, 80, 80, 80]  # the tie is below the last place: drops either way
+    assert _grade(below, quota_ties="keep_all")[:4] == [0, 0, 1, 1]
+
+
 def test_competition_ranking():
     s = pd.Series([90.001, 80, 90.004, 70, np.nan])
     assert list(competition_rank(s, 2)) == [1, 3, 1, 4, pd.NA]

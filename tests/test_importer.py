@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -39,13 +40,17 @@ def test_demo_quarter_imports_cleanly(demo_inputs):
     assert len(demo_inputs.units) == 36
     assert demo_inputs.survey["unit_id"].notna().all()
     assert set(demo_inputs.indicators["code"]) >= {i.code for i in MODEL.scored_indicators}
-    assert {e.column for e in demo_inputs.excluded} == {"台账页数", "会议次数"}
+    assert {e.column for e in demo_inputs.excluded if not e.overridden} == {"台账页数", "会议次数"}
+    assert {e.column for e in demo_inputs.excluded if e.overridden} == {"违反精文简会规定发文开会次数"}
     assert demo_inputs.adjustments["veto"].notna().sum() >= 0
 
 
 def test_formalism_columns_excluded_with_the_rule(demo_inputs):
     for e in demo_inputs.excluded:
-        assert "不计分" in e.reason.zh and "earns no points" in e.reason.en and not e.overridden
+        if e.overridden:  # scored only because the model marks it substantive, with the reason shown
+            assert e.note and e.note in e.reason.zh and "marked substantive" in e.reason.en
+        else:
+            assert "不计分" in e.reason.zh and "earns no points" in e.reason.en
 
 
 def test_survey_answers_are_canonical_labels(demo_inputs):
@@ -77,10 +82,10 @@ def test_unknown_unit_suggests_closest_roster_names(tmp_path):
     ind = pd.DataFrame({"单位名称": ["青山街", "不存在的单位"], "税收收入占比": ["85%", "abc"]})
     inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "ind.xlsx", ind)])
     assert inputs is None
-    unit_err = next(e for e in report.errors if e.value == "青山街")
-    assert unit_err.row == 2 and unit_err.column == "A" and "青山街道" in unit_err.suggestions
-    num_err = next(e for e in report.errors if e.value == "abc")
-    assert num_err.row == 3 and num_err.column == "B" and num_err.file == "ind.xlsx"
+    unit_err = next(e for e in report.errors if e.row == 2 and e.column == "A")
+    assert "青山街道" in unit_err.suggestions and unit_err.value is None  # the free-text cell is not quoted
+    num_err = next(e for e in report.errors if e.row == 3 and e.column == "B")
+    assert num_err.file == "ind.xlsx" and "not a number" in num_err.message_en and num_err.value is None
 
 
 def test_out_of_scale_answer_warns_and_is_left_out(tmp_path):
@@ -89,8 +94,9 @@ def test_out_of_scale_answer_warns_and_is_left_out(tmp_path):
                            "办事便利程度": ["较满意", "满意"]})
     inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
     assert report.ok
-    [w] = [i for i in report.warnings if i.value == "超级满意"]
-    assert w.row == 3 and w.column == "C"
+    [w] = [i for i in report.warnings if i.header == "总体满意度"]
+    assert w.row == 3 and w.column == "C" and "not on the scale" in w.message_en
+    assert "超级满意" not in str(w.as_json())  # a cell that matched nothing is free text: never quoted
     assert inputs.survey["Q1"].iloc[0] == "满意" and pd.isna(inputs.survey["Q1"].iloc[1])
     assert inputs.survey["Q2"].tolist() == ["比较满意", "满意"]  # 较满意 is an alias
 
@@ -132,16 +138,16 @@ def test_substantive_override_is_scored_and_shown(tmp_path):
 
     data = tomllib.loads(default_model_toml().decode("utf-8"))
     eco01 = next(i for i in data["performance"]["indicator"] if i["code"] == "ECO01")
-    eco01["name"] = "规范性文件发文合格率"
-    eco01["substantive"] = "衡量发文质量而非数量 / measures the quality of documents, not their number"
+    eco01["name"] = "违反三不发规定印发文件件数"
+    eco01["substantive"] = "统计违规发文而非发文数量 / counts violations of the document rules, not documents issued"
     model = model_from_dict(data)
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
-    ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "规范性文件发文合格率": [9.0, 11.0], "发文数量": [300, 20]})
+    ind = pd.DataFrame({"单位编码": ["JD01", "JD02"], "违反三不发规定印发文件件数": [9.0, 11.0], "发文数量": [300, 20]})
     inputs, report = read_period(model, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "i.xlsx", ind)])
     assert report.ok
     assert set(inputs.indicators["code"]) == {"ECO01"}
     shown = {e.column: e for e in inputs.excluded}
-    assert shown["规范性文件发文合格率"].overridden and "quality of documents" in shown["规范性文件发文合格率"].reason.en
+    assert shown["违反三不发规定印发文件件数"].overridden and "violations" in shown["违反三不发规定印发文件件数"].reason.en
     assert not shown["发文数量"].overridden
 
 
@@ -168,10 +174,30 @@ def test_numeric_answer_codes_only_when_the_model_maps_them(tmp_path):
     survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": [1, 4]})
     files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.xlsx", survey)]
     inputs, report = read_period(MODEL, PERIOD, files)
-    assert {w.value for w in report.warnings if w.header == "总体满意度"} == {"1", "4"}  # not on the default scale
+    assert {w.row for w in report.warnings if w.header == "总体满意度"} == {2, 3}  # not on the default scale
     data = tomllib.loads(default_model_toml().decode("utf-8"))
     for answer, code in zip(data["survey"]["answer"], [1, 2, 3, 4, 9], strict=True):
         answer["codes"] = [code]
     coded = model_from_dict(data)
     inputs, report = read_period(coded, PERIOD, files)
     assert report.ok and inputs.survey["Q1"].tolist() == ["满意", "不满意"]
+
+
+def test_answers_and_units_are_mapped_once_per_distinct_value(tmp_path, monkeypatch):
+    """A million-row survey made 8 M per-cell calls to aliases.normalise (issue 10 §5): mapping is
+    now done once per distinct value, so 20,000 rows x 8 items cost a few dozen calls, not 180,000."""
+    from scoring import aliases
+
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    rng = np.random.default_rng(0)
+    words = ["满意", "比较满意", "较满意", "基本满意", "不满意", "不了解"]
+    n = 20_000
+    survey = pd.DataFrame({"问卷编号": [f"R{i}" for i in range(n)], "单位编码": rng.choice(units["单位编码"], n),
+                           **{q.name: rng.choice(words, n) for q in MODEL.survey.item}})
+    files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)]
+    calls = []
+    original = aliases.normalise
+    monkeypatch.setattr(aliases, "normalise", lambda text: calls.append(1) or original(text))
+    inputs, report = read_period(MODEL, PERIOD, files)
+    assert report.ok and len(inputs.survey) == n
+    assert len(calls) < 2_000, f"{len(calls)} normalise calls for {n} rows"

@@ -144,7 +144,8 @@ def test_deduction_style_compliance():
     inputs.compliance.loc[inputs.compliance["unit_id"] == "U00", "points"] = 30.0  # 6 × 30 = 180 > 100
     r = score_period(model, inputs)
     u = by_unit(r)
-    assert u.at["U01", "compliance"] == pytest.approx(100 - 5 * len(model.compliance.item))
+    towns = [i for i in model.compliance.item if not i.applies_to or "乡镇街道" in i.applies_to]  # U01 is a town
+    assert u.at["U01", "compliance"] == pytest.approx(100 - 5 * len(towns))
     assert u.at["U00", "compliance"] == 0
     contrib = r.breakdown.groupby("unit_id")["contribution"].sum()
     np.testing.assert_allclose(contrib + u["bonus"] - u["deduction"], u["total_unclipped"], atol=1e-9)

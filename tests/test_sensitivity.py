@@ -28,11 +28,13 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 BASE = load_model()
 
 
-def quota_model(excellent=72.0, good=66.0, fair=55.0, decimals=2, scope="group"):
-    """The default model with grade thresholds the synthetic data reach, so quotas bite."""
+def quota_model(excellent=72.0, good=66.0, fair=55.0, decimals=2, scope="group", **quota):
+    """The default model with grade thresholds the synthetic data reach, so quotas bite; `quota`
+    sets quota_rounding, quota_min_one and quota_ties."""
     data = BASE.model_dump(mode="json", exclude_none=True)
     data["model"]["rank_decimals"] = decimals
     data["grades"]["quota_scope"] = scope
+    data["grades"].update(quota)
     data["grades"]["tier"] = [
         {"label": "优秀", "min": excellent, "quota": 0.2}, {"label": "良好", "min": good, "quota": 0.5},
         {"label": "一般", "min": fair}, {"label": "较差", "min": 0}]
@@ -122,11 +124,13 @@ def test_integer_tiers_equal_tier_index(seed, decimals, mins):
 
 @SETTINGS
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 30), scope=st.sampled_from(["group", "all"]),
-       decimals=st.sampled_from([0, 2]))
-def test_grade_rows_equals_pipeline_grading(seed, n, scope, decimals):
-    """Thresholds, cap, veto and quota (ties at the quota boundary all drop), row by row."""
+       decimals=st.sampled_from([0, 2]), rounding=st.sampled_from(["floor", "round", "ceil"]),
+       min_one=st.booleans(), ties=st.sampled_from(["demote_all", "keep_all"]))
+def test_grade_rows_equals_pipeline_grading(seed, n, scope, decimals, rounding, min_one, ties):
+    """Thresholds, cap, veto and quota (every rounding, minimum and tie rule of the model), row by row."""
     rng = np.random.default_rng(seed)
-    model = quota_model(scope=scope, decimals=decimals)
+    model = quota_model(scope=scope, decimals=decimals, quota_rounding=rounding, quota_min_one=min_one,
+                        quota_ties=ties)
     scale = 10.0 ** decimals
     q = rng.integers(int(50 * scale), int(80 * scale), size=(4, n))
     groups = rng.integers(0, 2, n)

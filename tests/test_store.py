@@ -300,3 +300,12 @@ def test_unit_history_from_the_rankings_equals_the_stored_history(tmp_path):
                 df = df.reset_index(drop=True).astype(object)
                 return df.where(df.notna(), None)
             pd.testing.assert_frame_equal(plain(got), plain(want))
+
+
+def test_a_negative_zero_keeps_the_checksum_verifiable(store, service):
+    """A cell reading -0 (e.g. a change of -0.04 rounded) is stored as 0.0: SQLite returns 0.0 for
+    -0.0, so the checksum recomputed from storage must not have seen -0.0 at import."""
+    inputs = make_inputs("2026Q1")
+    inputs.indicators.loc[0, "value"] = -0.0
+    service.store_inputs(MODEL, inputs)
+    assert store.verify() == []

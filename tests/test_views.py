@@ -78,7 +78,11 @@ def test_headline_and_movers(rk):
 def test_veto_cases(store):
     vetoes = views.veto_cases(store.rankings("2026Q2"))
     assert list(vetoes["unit_id"]) == ["XZ03"] and "生产安全事故" in vetoes["veto"].iloc[0]
-    assert vetoes["grade"].iloc[0] == "较差"
+    assert vetoes["grade"].iloc[0] == "较差" and vetoes["waived"].iloc[0] == ""
+    # a veto waived by an exemption (容错纠错) is listed as waived, with its document, never silently gone
+    waived = views.veto_cases(store.rankings("2026Q3"))
+    assert list(waived["unit_id"]) == ["JD05"] and waived["waived"].iloc[0] == "示考容〔2026〕9号"
+    assert "集体上访" in waived["veto"].iloc[0] and waived["grade"].iloc[0] != "较差"
 
 
 # ------------------------------------------------------------------ rankings
@@ -166,8 +170,13 @@ def test_survey_detail(res):
 def test_compliance_and_excluded(res):
     comp = views.compliance_rows(res.compliance, "JD01", MODEL)
     assert len(comp) == 6 and set(comp["status"]) <= {"pass", "partial", "fail"} and "重大决策履行民主程序" in set(comp["item"])
+    assert len(views.compliance_rows(res.compliance, "BM01", MODEL)) == 7  # departments: 精文简会 too
     ex = views.excluded_rows(res.excluded)
-    assert set(ex["column"]) == {"台账页数", "会议次数"} and ex["reason"].str.startswith("不计分").all()
+    kept_out = ex[~ex["overridden"]]
+    assert set(kept_out["column"]) == {"台账页数", "会议次数"} and kept_out["reason"].str.startswith("不计分").all()
+    # the 精文简会 violations look like a meeting count and are scored only by the model's override, shown
+    [override] = ex[ex["overridden"]].to_dict("records")
+    assert override["column"] == "违反精文简会规定发文开会次数" and "减负纪律" in override["reason"]
 
 
 def test_trend(store):

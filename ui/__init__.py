@@ -28,7 +28,7 @@ from ui.data import (
 from ui.output import grade_column, grade_display, memo, xlsx_bytes
 from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
-from ui.state import flag_label, flag_text, join, lang, t
+from ui.state import flag_label, flag_text, join, lang, md, t
 from ui.table import headers, height, table
 
 _LOG = logging.getLogger("sanwei")  # what the shared cache loads and what hardening refuses, in the process's log
@@ -40,6 +40,6 @@ if not _LOG.handlers:
     _LOG.propagate = False
 
 __all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
-           "height", "history", "join", "lang", "memo", "model_version", "model_versions", "need_period", "official_model",
+           "height", "history", "join", "lang", "md", "memo", "model_version", "model_versions", "need_period", "official_model",
            "period", "published_info", "published_periods", "published_version", "rankings", "require", "result",
            "save_model", "session", "sens_input", "service", "sidebar", "state", "store", "t", "table", "xlsx_bytes"]

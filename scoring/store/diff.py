@@ -67,6 +67,10 @@ def _long(rows: dict[str, list[tuple]]) -> pd.DataFrame:
     parts.append(pd.DataFrame({"table": "compliance", "unit_id": comp["unit_id"], "key": comp["item"], "value": comp_value}))
     adj = frame("adjustments").melt(id_vars="unit_id", value_vars=["bonus", "deduction", "veto"], var_name="key")
     parts.append(adj.assign(table="adjustments"))
+    ex = frame("exemptions")
+    if not ex.empty:  # 容错纠错: what is waived, on which document and date
+        parts.append(pd.DataFrame({"table": "exemptions", "unit_id": ex["unit_id"], "key": ex["target"],
+                                   "value": ex["document"] + " " + ex["approved_on"]}))
     for name in ("survey", "reverse"):
         df = frame(name)
         if df.empty:

@@ -62,7 +62,7 @@ def results_frame(result: Any) -> pd.DataFrame:
     if "flags" in df:  # one parse for all rows
         parsed = json.loads("[" + ",".join(df["flags"]) + "]")
         df["flags"] = pd.Series([[Flag.from_json(f) for f in fs] for fs in parsed], index=df.index, dtype=object)
-    for c in ("rank_group", "rank_overall"):
+    for c in ("rank_group", "rank_overall", "n_raters"):
         if c in df:
             df[c] = df[c].astype("Int64")
     return df

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -118,7 +119,8 @@ survey_responses = _input_table(
     "survey_responses",
     Column("response_id", Text), Column("unit_id", Text), Column("respondent_group", Text),
     Column("channel", Text),
-    Column("answers", Text, nullable=False))  # JSON list aligned with versions.survey_items
+    Column("answers", Text, nullable=False),  # JSON list aligned with versions.survey_items
+    Column("duration", Real))                 # seconds taken, when the survey file gives them (schema 4)
 indicator_values = _input_table(
     "indicator_values",
     Column("unit_id", Text), Column("code", Text), Column("value", Real), Column("source", Text))
@@ -135,8 +137,14 @@ reverse_ratings = _input_table(
     Column("unit_id", Text),
     Column("answers", Text, nullable=False))  # JSON list aligned with versions.reverse_criteria
 
+exemptions = _input_table(  # 容错纠错 (schema 4)
+    "exemptions",
+    Column("unit_id", Text), Column("target", Text), Column("reason", Text), Column("document", Text),
+    Column("approved_on", String(10)))
+
 INPUT_TABLES = {"units": version_units, "survey": survey_responses, "indicators": indicator_values,
-                "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings}
+                "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings,
+                "exemptions": exemptions}
 
 # The roster's identity and history: unit_id never changes; a rename or a move to another
 # group is a new row valid from the period of the published version that made it.
@@ -171,6 +179,7 @@ result_units = Table(
     Column("rank_group", Integer), Column("rank_overall", Integer),
     Column("grade", Text), Column("veto", Text), Column("grade_cap", Integer),
     Column("flags", Text, nullable=False),   # JSON list
+    Column("n_raters", Integer),             # distinct reverse-evaluation raters of a rated department (schema 4)
 )
 
 # Accounts (schema 3). A password hash is argon2 (never the password); an account signed in through
@@ -223,7 +232,7 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -280,7 +289,114 @@ def _accounts(conn: Connection) -> None:
         .where(versions.c.published_by.isnot(None))))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts}
+def _add_column(conn: Connection, table: Table, name: str) -> None:
+    """Add a column of the current table definition, unless it is there already."""
+    if name in {c["name"] for c in inspect(conn).get_columns(table.name)}:
+        return
+    kind = table.c[name].type.compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+
+_LEGACY_DIMENSIONS = {"群众评价": "mass", "实绩数据": "performance", "过程合规": "compliance"}
+_LEGACY_INCOMPLETE = re.compile(r"^缺少(.+?)数据，不排名、不评等次$")
+
+
+def _legacy_incomplete(raw: str) -> str:
+    """Schema 1 worded `incomplete` as "缺少实绩数据数据…" (the dimension's name, which ends in 数据,
+    then 数据 again) and the upgrade to 2 kept those words; they become the code and its dimensions."""
+    out, changed = [], False
+    for f in json.loads(raw):
+        m = _LEGACY_INCOMPLETE.match(str((f.get("params") or {}).get("text_zh", ""))) if f.get("code") == "incomplete" else None
+        names = m.group(1).split("、") if m else []
+        if names and all(n in _LEGACY_DIMENSIONS for n in names):
+            f, changed = {"code": "incomplete", "params": {"dimensions": [_LEGACY_DIMENSIONS[n] for n in names]}}, True
+        out.append(f)
+    return json.dumps(out, ensure_ascii=False) if changed else raw
+
+
+def _backfill_raters(conn: Connection) -> None:
+    """Rater counts of the versions stored before schema 4, from their stored ratings: distinct raters
+    with at least one scored answer, per department of a rated type (as the pipeline counts them)."""
+    models = {}
+    for v in conn.execute(select(versions.c.id, versions.c.reverse_criteria, model_versions.c.toml)
+                          .join(model_versions, model_versions.c.id == versions.c.model_id)).all():
+        if v.toml not in models:
+            data = tomllib.loads(v.toml)
+            rev, scale = data.get("reverse"), (data.get("survey") or {}).get("answer", [])
+            models[v.toml] = None if rev is None else (
+                set(rev.get("applies_to", ["市直部门"])), {a["label"] for a in scale if "score" in a})
+        spec = models[v.toml]
+        if spec is None:
+            continue
+        types, scored = spec
+        raters: dict[str, set] = {}
+        for r in conn.execute(select(reverse_ratings.c.rater, reverse_ratings.c.unit_id, reverse_ratings.c.answers)
+                              .where(reverse_ratings.c.version_id == v.id)):
+            if any(a in scored for a in json.loads(r.answers) if isinstance(a, str)):
+                raters.setdefault(r.unit_id, set()).add(r.rater)
+        if not raters and not conn.execute(select(reverse_ratings.c.seq).where(
+                reverse_ratings.c.version_id == v.id).limit(1)).first():
+            continue  # no reverse evaluation in that version: no count
+        for u in conn.execute(select(result_units.c.unit_id, result_units.c.unit_type)
+                              .where(result_units.c.version_id == v.id)).all():
+            if u.unit_type in types:
+                conn.execute(result_units.update().where(result_units.c.version_id == v.id,
+                                                         result_units.c.unit_id == u.unit_id)
+                             .values(n_raters=len(raters.get(u.unit_id, ()))))
+
+
+def _exemptions_and_raters(conn: Connection) -> None:
+    """3 -> 4: survey durations (for the straight-lining screen's speed evidence); exemptions (容错纠错)
+    as an input table; the rater count of
+    each rated department (filled in for the versions already stored); legacy `incomplete` flags as
+    codes (their schema-1 words said 缺少实绩数据数据)."""
+    _add_column(conn, survey_responses, "duration")
+    exemptions.create(conn, checkfirst=True)
+    _add_column(conn, result_units, "n_raters")
+    _backfill_raters(conn)
+    rows = conn.execute(select(result_units.c.version_id, result_units.c.unit_id, result_units.c.flags)
+                        .where(result_units.c.flags.like('%"text_zh"%'))).all()
+    for row in rows:
+        if (flags := _legacy_incomplete(row.flags)) != row.flags:
+            conn.execute(result_units.update().where(result_units.c.version_id == row.version_id,
+                                                     result_units.c.unit_id == row.unit_id).values(flags=flags))
+
+
+def _pseudonymous_raters(conn: Connection) -> None:
+    """4 -> 5: reverse raters were numbered 1, 2, … in order of first appearance over the period and
+    kept in imported row order, so rater 1 was the first township of the roster. Every stored
+    version's raters become random numbers per department, its rows sorted by (department, number)
+    as the importer now stores them, and its input checksum is recomputed over the new rows.
+    Scores do not change: a department's result depends only on its distinct raters' ratings."""
+    import numpy as np
+    import pandas as pd
+
+    from scoring.inputs import anonymise_raters
+    from scoring.store import codec, io
+
+    rng = np.random.default_rng()
+    ids = [r.id for r in conn.execute(select(versions.c.id).order_by(versions.c.id))]
+    for vid in ids:
+        rows = io.load_inputs(conn, vid)
+        if not rows["reverse"]:
+            continue
+        frame = pd.DataFrame(rows["reverse"], columns=["rater", "unit_id", "answers"])
+        frame["rater"] = frame["rater"].map(lambda r: None if r is None else f"r{r}")  # names again, to draw afresh
+        shuffled = anonymise_raters(frame, rng)
+        rows["reverse"] = [(None if pd.isna(r) else int(r), u, a) for r, u, a in
+                           shuffled[["rater", "unit_id", "answers"]].itertuples(index=False, name=None)]
+        conn.execute(reverse_ratings.delete().where(reverse_ratings.c.version_id == vid))
+        io.bulk_insert(conn, reverse_ratings, ["version_id", "seq", "rater", "unit_id", "answers"],
+                       [(vid, i, *r) for i, r in enumerate(rows["reverse"])])
+        v = conn.execute(select(versions.c.survey_items, versions.c.reverse_criteria, model_versions.c.sha256)
+                         .join(model_versions, model_versions.c.id == versions.c.model_id)
+                         .where(versions.c.id == vid)).one()
+        checksum = codec.checksum(rows, v.sha256, json.loads(v.survey_items), json.loads(v.reverse_criteria))
+        conn.execute(versions.update().where(versions.c.id == vid).values(checksum=checksum))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts,
+                                                      3: _exemptions_and_raters, 4: _pseudonymous_raters}
 
 
 class SchemaError(SanweiError, RuntimeError):

@@ -35,7 +35,7 @@ ACTIVE_MODEL_KEY = "active_model_id"
 Version = int | str | None  # a number, "latest", or None for the published version
 RESULT_COLUMNS = ["unit_id", "unit_name", "unit_type", "group_name", "status", "mass", "performance", "compliance",
                   "bonus", "deduction", "total", "total_unclipped", "rank_group", "rank_overall", "grade", "veto",
-                  "grade_cap", "flags"]
+                  "grade_cap", "n_raters", "flags"]
 
 
 def _now() -> str:
@@ -155,12 +155,12 @@ def new_version(model: Model, inputs: PeriodInputs, units: pd.DataFrame, result_
         raise InvalidPeriod(inputs.period)
     toml = model.to_toml()
     msha = codec.sha256_text(toml)
-    rows = codec.encode(inputs)
+    rows, lines = codec.encode_with_lines(inputs)
     items, criteria = inputs.item_columns(), inputs.criterion_columns()
     return NewVersion(
         period=inputs.period, model_toml=toml, model_sha=msha, model_name=model.model.name,
         model_label=model.model.version, rows=rows, items=items, criteria=criteria,
-        checksum=codec.checksum(rows, msha, items, criteria),
+        checksum=codec.checksum(rows, msha, items, criteria, lines),
         excluded=[e.as_json() for e in inputs.excluded], warnings=[w.as_json() for w in inputs.warnings],
         snapshot=dumps(result_json), result_rows=_result_rows(units), files=tuple(files),
         report=[i.as_json() for i in report.issues] if report else [],
@@ -398,9 +398,12 @@ class Store:
         if p.result_rows:
             conn.execute(s.result_units.insert(), [dict(zip(RESULT_COLUMNS, r, strict=True)) | {"version_id": vid}
                                                    for r in p.result_rows])
-        self._audit(conn, who, "import", p.period, number, {
-            "files": [f.name for f in p.files], "rows": p.row_counts, "warnings": len(p.warnings),
-            "checksum": p.checksum})
+        detail = {"files": [f.name for f in p.files], "rows": p.row_counts, "warnings": len(p.warnings),
+                  "checksum": p.checksum}
+        if p.rows.get("exemptions"):  # 容错纠错 waive scores: the audit names each one and its document
+            detail["exemptions"] = [{"unit_id": r[0], "target": r[1], "document": r[3], "approved_on": r[4]}
+                                    for r in p.rows["exemptions"]]
+        self._audit(conn, who, "import", p.period, number, detail)
         return VersionInfo(p.period, number, vid, p.checksum, p.model_sha, p.model_label, who, now, False,
                            None, None, p.row_counts, p.model_name)
 
@@ -512,6 +515,18 @@ class Store:
                                 json.loads(v.reverse_criteria), json.loads(v.excluded), json.loads(v.warnings))
         return self._read(read)
 
+    def reverse_ratings(self, period: str, version: Version = None) -> tuple[pd.DataFrame, list[str]]:
+        """A version's reverse ratings (rater number, unit_id, one column per criterion) and its
+        criteria, without decoding the rest of its inputs."""
+        def read(conn: Connection) -> tuple[pd.DataFrame, list[str]]:
+            v = self._version_row(conn, period, version)
+            criteria = json.loads(v.reverse_criteria)
+            t = s.reverse_ratings
+            rows = [tuple(r) for r in conn.execute(select(t.c.rater, t.c.unit_id, t.c.answers)
+                                                    .where(t.c.version_id == v.id).order_by(t.c.seq))]
+            return codec.reverse_frame(rows, criteria), criteria
+        return self._read(read)
+
     def model(self, period: str, version: Version = None) -> Model:
         def read(conn: Connection) -> str:
             v = self._version_row(conn, period, version)
@@ -597,7 +612,8 @@ class Store:
             for v in conn.execute(q):
                 where = f"{v.period} v{v.number}"
                 rows = load_inputs(conn, v.id)
-                if {t: len(r) for t, r in rows.items()} != json.loads(v.row_counts):
+                stored = json.loads(v.row_counts)  # versions stored before a table existed do not count it
+                if {t: len(r) for t, r in rows.items() if t in stored or r} != stored:
                     problems.append(f"{where}: row counts differ")
                 if codec.checksum(rows, v.sha256, json.loads(v.survey_items), json.loads(v.reverse_criteria)) != v.checksum:
                     problems.append(f"{where}: input checksum differs")
