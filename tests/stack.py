@@ -6,6 +6,7 @@ under /etc is touched. Callers skip (or, with SANWEI_REQUIRE_NGINX=1, fail) on N
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import signal
@@ -110,6 +111,60 @@ class App:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+
+def listening(port: int) -> list[str]:
+    """The local addresses with a TCP socket listening on `port` (IPv4 and IPv6, from /proc/net)."""
+    found = []
+    for table, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, _, hexport = local.partition(":")
+            if state != "0A" or int(hexport, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(addr)
+            if v6:  # four little-endian 32-bit words
+                found.append(str(ipaddress.IPv6Address(b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))))
+            else:
+                found.append(str(ipaddress.IPv4Address(raw[::-1])))
+    return found
+
+
+def raw_request(port: int, request: str, tls: bool = True, timeout: float = 10) -> tuple[int, dict[str, str]]:
+    """Send `request` (a whole HTTP/1.1 head, no body) to 127.0.0.1:`port` and read the answer's
+    status and headers: for what a browser never sends (a foreign Origin or Host, a body the size
+    of nothing it would upload). Header names are lower-cased; repeated ones joined by ", "."""
+    import ssl
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    if tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        sock = ctx.wrap_socket(sock, server_hostname="localhost")
+    with sock:
+        sock.sendall(request.replace("\n", "\r\n").encode() + b"\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            head += chunk
+    lines = head.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        key = name.strip().lower()
+        headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+    return int(lines[0].split()[1]), headers
+
+
+def websocket_head(host: str, origin: str | None = None) -> str:
+    """The opening handshake of Streamlit's WebSocket as a browser at `origin` sends it."""
+    return ("GET /_stcore/stream HTTP/1.1\nHost: " + host + "\nUpgrade: websocket\nConnection: Upgrade\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n"
+            "Sec-WebSocket-Protocol: streamlit\n" + (f"Origin: {origin}\n" if origin else ""))
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:

@@ -104,6 +104,10 @@ def test_app_processes_bind_loopback_and_skip_the_gc_after_every_run():
     for name in ("SANWEI_DATABASE_URL", "STREAMLIT_SERVER_COOKIE_SECRET", "SANWEI_SERVER_NAME"):
         assert re.search(rf"^{name}=", env, re.M), name
     assert not re.search(r"^SANWEI_DEMO=", env, re.M)
+    # the unit's memory cap leaves the upload reader its own limit (scoring/limits.py) plus the app itself:
+    # otherwise the kernel kills the app mid-import instead of the product refusing the file with a message
+    cap = int(re.search(r"^MemoryMax=(\d+)G$", unit, re.M).group(1)) << 30
+    assert cap >= Limits().child_memory_bytes + (1 << 30)
     # the test stack starts its processes the same way
     cmd = app_command(8501)
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1" and "--server.allowedHosts=127.0.0.1" in cmd

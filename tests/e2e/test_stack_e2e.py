@@ -2,25 +2,41 @@
 self-signed certificate (tests/stack.py, configured by scoring.deploy as deploy/ does), driven in
 the real browser through nginx.
 
-Checks what the office relies on: the security headers arrive; the WebSocket works through the
-proxy (pages render and react); a publication made on one app process is what a leader on the
-other one sees; and killing an app process (SIGKILL) loses no stored data while the other keeps
-serving everyone, including the killed process's users after they sign in again.
+The processes run as an office runs them: no demo switch, accounts with passwords signed in
+through the form, one cookie secret shared by both processes, both bound to loopback.
+
+Checks what the office relies on: the security headers arrive (on the page, a static file, the
+WebSocket upgrade); only nginx faces the network; nginx refuses an upload larger than the product
+accepts and a WebSocket from a foreign page, an app process one for a foreign Host; the WebSocket
+works through the proxy (pages render and react); a publication made on one app process is what a
+leader on the other one sees; and killing an app process (SIGKILL) loses no stored data while the
+other keeps serving everyone, including the killed process's users after they sign in again.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
+from scoring.auth import hash_password
+from scoring.deploy import MULTIPART_MARGIN_MB, upload_mb
+from scoring.limits import MiB
+from scoring.model import load_model
+from scoring.service import Service
 from scoring.store import Store
+from scoring.store.store import NewAccount
 from tests.e2e.test_dashboard_e2e import ARGS, CHROMIUM, DEMO, _require_chromium, idle
-from tests.stack import App, Nginx, NginxUnavailable, free_port
+from tests.stack import App, Nginx, NginxUnavailable, free_port, listening, raw_request, websocket_head
 from tests.tempserver import drop_database, fresh_database
+from tests.wsclient import ssl_context
+
+PASSWORDS = {"leader": "Qingshan-Leader-2026", "officer": "Qingshan-Officer-2026"}
+ROLES = {"leader": "leader", "officer": "officer"}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -36,7 +52,11 @@ def stack(tmp_path_factory, postgres_url):
     _require_chromium()
     work = tmp_path_factory.mktemp("stack")
     url = fresh_database(postgres_url, f"stack_{uuid.uuid4().hex[:10]}")
-    env = {"SANWEI_DATABASE_URL": url, "SANWEI_DEMO": "1"}
+    # the office's store: the demo quarters as its history, and accounts with passwords (no demo switch)
+    with Store(url) as store:
+        Service.load_demo(store, DEMO, load_model(), [
+            NewAccount(name, name, hash_password(pw), frozenset({ROLES[name]})) for name, pw in PASSWORDS.items()])
+    env = {"SANWEI_DATABASE_URL": url, "STREAMLIT_SERVER_COOKIE_SECRET": uuid.uuid4().hex, "SANWEI_DEMO": "0"}
     apps = [App(free_port(), env, work), App(free_port(), env, work)]
     nginx = None
     try:
@@ -78,10 +98,14 @@ def tab(browser, stack, backend: int):
 
 
 def sign_in(page, base: str, path: str, user: str):
+    """Open `path` and sign in with the account's password, as a person does."""
     response = page.goto(f"{base}/{path}")
     page.locator("h1").filter(has_text=re.compile("登录|Sign in")).wait_for()
     idle(page)
-    page.locator(f".st-key-demo_{user} button").first.click()
+    assert page.locator("[class*='st-key-demo_']").count() == 0  # no demo accounts on an office server
+    page.get_by_label("账户名").fill(user)
+    page.get_by_label("密码").fill(PASSWORDS[user])
+    page.get_by_role("button", name="登录").click()
     page.locator("h1").filter(has_not_text=re.compile("登录|Sign in")).wait_for()
     idle(page)
     return response
@@ -96,6 +120,39 @@ def stored(url: str) -> tuple[list, list[str]]:
         versions = [(v.period, v.number, v.checksum, v.published) for p in store.periods()["period"]
                     for v in store.versions(p)]
         return versions, store.verify()
+
+
+def test_only_nginx_faces_the_network_and_it_guards_the_edges(stack):
+    nginx, apps = stack["nginx"], stack["apps"]
+    # every app process listens on loopback only, on IPv4 and not on IPv6's any-address
+    for app in apps:
+        assert listening(app.port) == ["127.0.0.1"], listening(app.port)
+    assert listening(nginx.port) == ["127.0.0.1"]  # the test's nginx too (an office's listens on :443)
+    host = f"127.0.0.1:{nginx.port}"
+    # the headers are on every answer: a static file, an error, the WebSocket upgrade
+    index = raw_request(nginx.port, f"GET / HTTP/1.1\nHost: {host}\nConnection: close\n")[1]
+    assets = re.findall(r'src="(\./)?(static/js/[^"]+)"', urllib.request.urlopen(  # noqa: S310 - loopback
+        f"{stack['url']}/", context=ssl_context()).read().decode())
+    static = raw_request(nginx.port, f"GET /{assets[0][1]} HTTP/1.1\nHost: {host}\nConnection: close\n")
+    missing = raw_request(nginx.port, f"GET /_stcore/metrics HTTP/1.1\nHost: {host}\nConnection: close\n")
+    upgrade = raw_request(nginx.port, websocket_head(host, f"https://{host}"))
+    assert static[0] == 200 and missing[0] == 404 and upgrade[0] == 101
+    for headers in (index, static[1], missing[1], upgrade[1]):
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["strict-transport-security"] == "max-age=31536000"
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "same-origin"
+    # a WebSocket opened by another site's page: refused by nginx before it reaches an app process
+    assert raw_request(nginx.port, websocket_head(host, "https://evil.example"))[0] == 403
+    assert raw_request(nginx.port, websocket_head(host, f"http://{host}"))[0] == 403  # not over TLS
+    # an app process accepts a WebSocket only for the names it serves (server.allowedHosts)
+    assert raw_request(apps[0].port, websocket_head("sanwei.evil.example"), tls=False)[0] == 403
+    assert raw_request(apps[0].port, websocket_head(apps[0].backend), tls=False)[0] == 101
+    # uploads: nginx lets the product's largest file through and refuses what is larger, before reading it
+    allowed = (upload_mb() + MULTIPART_MARGIN_MB) * MiB
+    put = "PUT /_stcore/upload_file/s/f HTTP/1.1\nHost: " + host + "\nContent-Type: multipart/form-data; boundary=x\n"
+    assert raw_request(nginx.port, put + f"Content-Length: {allowed + 1}\n")[0] == 413
+    passed = raw_request(nginx.port, put + f"Content-Length: {upload_mb() * MiB}\n")[0]
+    assert passed in (400, 403, 404), passed  # Streamlit's own answer (no XSRF token, no such session), not 413
 
 
 def test_the_office_stack_through_nginx(stack, browser):
