@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
 
+import pandas as pd
 import pytest
 
 from scoring.cli import main
@@ -47,7 +49,10 @@ def fill(url: str, monkeypatch) -> None:
             service.publish(period, service.store_inputs(MODEL, make_inputs(period, 14, 31)).number, "发布结果")
         v1 = service.store_inputs(MODEL, make_inputs("2026Q3", 14, 31))
         service.publish("2026Q3", v1.number, "发布结果")
-        v2 = service.store_inputs(MODEL, make_inputs("2026Q3", 14, 31, variant=1))
+        corrected = make_inputs("2026Q3", 14, 31, variant=1)
+        corrected.exemptions = pd.DataFrame([{"unit_id": "U0003", "target": "veto", "reason": "先行先试，容错免责",
+                                              "document": "示容〔2026〕7号", "approved_on": "2026-09-20"}])
+        v2 = service.store_inputs(MODEL, corrected)
         service.publish("2026Q3", v2.number, "更正后重新发布")
         service.publish("2026Q3", v1.number, "回退：更正有误")
         service.activate_model(service.save_model(MODEL, "草稿"), "启用新模型")
@@ -65,10 +70,11 @@ def contents(url: str) -> dict:
                "active": store.active_model_id(), "verify": store.verify()}
         for period in store.periods()["period"]:
             for v in store.versions(period):
+                inputs = store.inputs(period, v.number)  # every table of it, whatever a later issue adds
                 out[(period, v.number)] = (v, store.snapshot_text(period, v.number), store.results(period, v.number).to_json(),
                                            store.model(period, v.number).to_toml(),
-                                           {k: getattr(store.inputs(period, v.number), k).to_json()
-                                            for k in ("units", "survey", "indicators", "compliance", "adjustments", "reverse")})
+                                           {f.name: getattr(inputs, f.name).to_json() for f in dataclasses.fields(inputs)
+                                            if isinstance(getattr(inputs, f.name), pd.DataFrame)})
         out["accounts"] = [(a.username, a.password_hash, sorted(a.roles)) for a in store.accounts()]
         out["audit"] = records(store.audit(10_000))
         return out
@@ -78,6 +84,7 @@ def test_backup_and_restore_into_an_empty_store_keeps_every_version(store_url, e
     fill(store_url, monkeypatch)
     before = contents(store_url)
     assert before["verify"] == [] and len([k for k in before if isinstance(k, tuple)]) == 4
+    assert "U0003" in before[("2026Q3", 2)][4]["exemptions"]  # every kind of input is in the comparison
     out = tmp_path / "backups" / "sanwei.backup"
     assert run(monkeypatch, "backup", "--out", str(out), "--db", store_url, "--user", "root") == 0
     assert out.stat().st_size > 0 and not out.with_name(out.name + ".partial").exists()
