@@ -22,6 +22,10 @@ from scoring.limits import Limits, MiB
 from scoring.text import SanweiError
 
 COOKIE = "sanwei_backend"
+# nginx drops an idle connection to an app process before the app does (uvicorn, Streamlit's
+# server, closes it after 5 s): otherwise a request sent on it as uvicorn closes it is reset,
+# nginx marks that process failed and the browser moves to another one, losing its session.
+UPSTREAM_IDLE_S = 4
 MULTIPART_MARGIN_MB = 1  # multipart boundaries and headers around the largest accepted file
 
 
@@ -102,13 +106,14 @@ def nginx_site(site: Site) -> str:
     for name, backend in zip(names, site.backends, strict=True):
         others = "".join(f"    server {o} backup;\n" for o in site.backends if o != backend)
         upstreams.append(f"upstream sanwei_{name} {{\n    server {backend} max_fails=1 fail_timeout=10s;\n"
-                         f"{others}    keepalive 16;\n}}")
+                         f"{others}    keepalive 16;\n    keepalive_timeout {UPSTREAM_IDLE_S}s;\n}}")
     attrs = "Path=/; Secure; HttpOnly; SameSite=Lax"
     redirect = (f"server {{\n    listen 80;\n    server_name {site.server_name};\n    server_tokens off;\n"
                 f"    return 301 https://$host$request_uri;\n}}\n") if site.http_redirect else ""
     values = {
         "generated_for": f"{len(site.backends)} app process{'es' if len(site.backends) > 1 else ''}",
         "upstreams": "\n".join(upstreams),
+        "upstream_idle": f"{UPSTREAM_IDLE_S}s",
         "pool_servers": "\n".join(f"    server {b} max_fails=1 fail_timeout=10s;" for b in site.backends),
         "route_map": "\n".join(f"    {n} sanwei_{n};" for n in names),
         # the cookie already names the process that answered: send nothing

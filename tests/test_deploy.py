@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scoring.cli import main
-from scoring.deploy import DeployError, Site, csp, nginx_main, nginx_site, prepare_prefix, upload_mb
+from scoring.deploy import UPSTREAM_IDLE_S, DeployError, Site, csp, nginx_main, nginx_site, prepare_prefix, upload_mb
 from scoring.limits import Limits, MiB
 from tests.stack import NGINX, app_command
 
@@ -34,7 +34,9 @@ def test_one_upstream_and_cookie_route_per_app_process(n):
         assert sorted(re.findall(r"server (\S+) backup;", block)) == sorted(set(backends(n)) - {b})
         assert f"    b{i} sanwei_b{i};" in text
         assert f"sanwei_backend=b{i}; Path=/; Secure; HttpOnly; SameSite=Lax" in text
+        assert f"keepalive_timeout {UPSTREAM_IDLE_S}s;" in block
     pool = re.search(r"upstream sanwei_pool \{(.*?)\}", text, re.S).group(1)
+    assert f"keepalive_timeout {UPSTREAM_IDLE_S}s;" in pool
     assert "least_conn" in pool and len(re.findall(r"server 127", pool)) == n
     assert "{{" not in text and not re.search(r"^\s*ip_hash", text, re.M)
 
@@ -57,6 +59,17 @@ def test_security_headers_tls_websockets_and_the_upload_limit():
     body = int(re.search(r"client_max_body_size (\d+)m;", text).group(1))
     assert upload_mb() == Limits().max_upload_bytes // MiB == CONFIG["server"]["maxUploadSize"]
     assert CONFIG["server"]["maxUploadSize"] < body <= CONFIG["server"]["maxUploadSize"] + 2
+
+
+def test_nginx_closes_idle_upstream_connections_before_the_app_does():
+    """An app process's server (uvicorn) closes an idle connection after its keep-alive timeout; a
+    request nginx sends on it at that moment is reset, which marks the process failed and moves
+    the browser (seen in the stack test under load). nginx must give up idle connections first."""
+    import inspect
+
+    import uvicorn
+
+    assert UPSTREAM_IDLE_S < inspect.signature(uvicorn.Config).parameters["timeout_keep_alive"].default
 
 
 def test_only_loopback_app_processes():
