@@ -11,9 +11,23 @@ period = ui.need_period()
 res = ui.result(period)
 model = res.model
 rk = ui.rankings(period)
-head = views.headline(rk)
 L = ui.lang()
 labels = {t.label: views.grade_label(model, t.label, L) for t in model.grades.tier}
+
+
+def build():
+    """The headline, movers, veto cases and the grade chart: built once per quarter and language
+    for every session (ui.derived), not on each rerun."""
+    counts = views.grade_counts(rk, model.tier_labels(), by="group")
+    up, down = views.movers(rk)
+    arrows = [df.assign(change=df["rank_change"].map(views.change_arrow)) for df in (up, down)]
+    vetoes = views.veto_cases(rk)
+    vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
+    return (views.headline(rk), charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"),
+            arrows, vetoes)
+
+
+head, grade_fig, (up, down), vetoes = ui.derived("home_page", period, L, compute=build)
 
 st.title(ui.t("home.title", period=period))
 st.caption(ui.t("home.subtitle", model=model.model.name, version=model.model.version))
@@ -27,25 +41,20 @@ c[3].metric(ui.t("home.veto"), head["n_veto"], border=True)
 
 left, right = st.columns([1.1, 1])
 with left:
-    counts = views.grade_counts(rk, model.tier_labels(), by="group")
-    st.plotly_chart(charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"), key="grades")
+    st.plotly_chart(grade_fig, key="grades")
 with right:
     st.markdown(f"##### {ui.t('home.movers', prev=head['previous_period'] or '—')}")
-    up, down = views.movers(rk)
     for title, df in ((ui.t("home.risers"), up), (ui.t("home.fallers"), down)):
         st.markdown(f"**{title}**")
         if df.empty:
             st.caption(ui.t("common.none"))
             continue
-        df = df.assign(change=df["rank_change"].map(views.change_arrow))
         ui.table(df, ["unit_name", "group", "rank_overall", "change", "delta_total"], config={"delta_total": "%+.2f"})
 
-vetoes = views.veto_cases(rk)
 st.subheader(ui.t("home.veto_cases"))
 if vetoes.empty:
     st.caption(ui.t("home.no_veto"))
 else:
-    vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
     ui.table(vetoes, ["unit_name", "group", "total", "grade", "veto", "waived"], config={"total": "%.2f"})
 
 st.divider()

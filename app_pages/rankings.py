@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from scoring import charts, views
+from scoring import charts, i18n, views
 from scoring.auth import Permission
 from scoring.export import RANKING_SHEET, ranking_style, result_frames
 
@@ -31,31 +31,41 @@ query = f[2].text_input(ui.t("rank.search"), key="rank_query", placeholder=ui.t(
 flagged = f[3].toggle(ui.t("rank.flagged"), key="rank_flagged")
 group = None if group in (None, ALL) else group
 
-view = views.ranking_view(rk, group, grades, query, flagged)
-view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
-view["flag_codes"] = view["flag_codes"].map(lambda codes: ui.join(map(ui.flag_label, codes)))
 columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
            "delta_total", "veto", "flag_codes"]
 rank_header = {"rank": ui.t("col.rank_group" if group else "col.rank_overall")}
+show = ui.headers(columns, rank_header)
+
+
+def build():
+    """The filtered table, its download copy and both charts: the same for every session that asks
+    for this quarter, language and filter, so they are built once (ui.derived), not on every rerun."""
+    view = views.ranking_view(rk, group, grades, query, flagged)
+    view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
+    view["flag_codes"] = view["flag_codes"].map(lambda codes: i18n.join((i18n.flag_label(c, L) for c in codes), L))
+    table = view[columns].rename(columns=show)  # the download: grades as words
+    view["grade"] = ui.grade_display(view["grade"])
+    sub = rk[rk["unit_id"].isin(view["unit_id"])]
+    contrib = charts.contribution_bar(views.contributions(sub, model.weights), L)
+    dist = charts.grade_bar(views.grade_counts(sub, tiers), tiers, labels, L)
+    return view, table, contrib, dist
+
+
+view, table, contrib, dist = ui.derived("rankings_page", period, L, group, tuple(grades), query, flagged, compute=build)
 progress = {d: st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)
             for d in ("mass", "performance", "compliance")}
 event = ui.table(
     view, columns, labels=rank_header, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
-    config={**progress, "total": "%.2f", "delta_total": "%+.2f",
-            "change": st.column_config.TextColumn(help=ui.t("rank.change_help"))},
-    style=lambda shown, head: ui.grade_styler(shown, head["grade"], model))
-show = ui.headers(columns, rank_header)
-table = view[columns].rename(columns=show)
+    config={**progress, "total": "%.2f", "delta_total": "%+.2f", "grade": ui.grade_column(model, L),
+            "change": st.column_config.TextColumn(help=ui.t("rank.change_help"))})
 st.caption(ui.t("rank.click_hint", n=len(table)))
 if event.selection.rows:
     st.session_state["unit_id"] = view.iloc[event.selection.rows[0]]["unit_id"]
     st.switch_page("app_pages/unit.py")
 
 c1, c2 = st.columns([3, 1.3])
-sub = rk[rk["unit_id"].isin(view["unit_id"])]
-c1.plotly_chart(charts.contribution_bar(views.contributions(sub, model.weights), L), key="contrib")
-counts = views.grade_counts(sub, tiers)
-c2.plotly_chart(charts.grade_bar(counts, tiers, labels, L), key="grade_dist")
+c1.plotly_chart(contrib, key="contrib")
+c2.plotly_chart(dist, key="grade_dist")
 
 
 sheet = ui.t("rank.sheet")

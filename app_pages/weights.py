@@ -61,9 +61,11 @@ def live_panel() -> None:
                          graded=int(df["grade_changed"].sum())), icon=":material/science:")
     df["grade"] = df["grade"].map(lambda g: views.grade_label(model, g, L))
     df["official_grade"] = df["official_grade"].map(lambda g: views.grade_label(model, g, L))
-    ui.table(df, ["rank", "change", "unit_name", "group", "score", "grade", "official_rank", "official_score",
-                  "official_grade"], key="w_table", fit=560, config={"score": "%.2f", "official_score": "%.2f"},
-             style=lambda shown, head: ui.grade_styler(shown, [head["grade"], head["official_grade"]], model))
+    chips = ui.grade_column(model, L)
+    ui.table(df.assign(grade=ui.grade_display(df["grade"]), official_grade=ui.grade_display(df["official_grade"])),
+             ["rank", "change", "unit_name", "group", "score", "grade", "official_rank", "official_score",
+              "official_grade"], key="w_table", fit=560,
+             config={"score": "%.2f", "official_score": "%.2f", "grade": chips, "official_grade": chips})
     if moved:
         st.plotly_chart(charts.rank_shift_bar(df, L), key="w_shift")
 

@@ -394,6 +394,28 @@ class Service:
             versions.append(encode(model, inputs, [FileRecord.of(p.name, p) for p in paths], report))
         return store.write_demo_if_empty(versions, demo_accounts, SYSTEM.username)
 
+    # ------------------------------------------------------------------ backup
+    def backup(self, out: str | Path) -> Path:
+        """Copy the whole store to the file `out` (administrators: it holds every account and input)."""
+        from scoring.store import backup
+
+        self.require(P.BACKUP)
+        self.store.record_audit(self.actor.username, "backup", {"file": Path(out).name})  # kept in the backup too
+        return backup.backup(self.store.url, out)
+
+    @staticmethod
+    def restore(path: str | Path, url: str) -> list[str]:
+        """Restore a backup into the empty store at `url` and check every version (Store.verify);
+        returns the problems found ([]: intact). Like the first administrator, this needs no
+        account — an empty store has none — only access to the database; a store that holds
+        anything is refused and left as it was."""
+        from scoring.store import backup
+
+        backup.restore(path, url)
+        with Store(url) as store:  # migrates a backup made by an older Sanwei
+            store.record_audit(SYSTEM.username, "restore", {"file": Path(path).name})
+            return store.verify()
+
     # ------------------------------------------------------------------ reads
     def require_read(self, period: str, version: Version = None, unit_id: str | None = None) -> None:
         """Refuse a read the actor may not make: drafts need VIEW_DRAFTS; published results need
