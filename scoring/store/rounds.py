@@ -20,8 +20,6 @@ from sqlalchemy import Connection, func, select
 from scoring.rounds import Round, RoundSpec, RoundStatus
 from scoring.store import schema as s
 
-MIX = 15  # other ballots rewritten with each new one
-
 
 def _round(row, raters: dict[str, int]) -> Round:
     return Round(row.id, row.period, tuple(json.loads(row.departments)), tuple(json.loads(row.criteria)),
@@ -92,30 +90,29 @@ def spend(conn: Connection, digest: str) -> bool:
 
 
 def add_ballot(conn: Connection, rnd: Round, ballot_id: str, unit_id: str | None, ratings: dict) -> None:
-    """Write a ballot and rewrite it with up to MIX others of the round (same unit first), shuffled."""
+    """Write a ballot. On PostgreSQL, rewrite it with every ballot of its group (its rater unit when
+    the round counts per unit, else the whole round) in shuffled order: they all then carry this
+    transaction's id, which is the only one the spent token shares with any ballot."""
     b = s.round_ballots
-    others = []
+    row = {"id": ballot_id, "round_id": rnd.id, "unit_id": unit_id,
+           "ratings": json.dumps(ratings, ensure_ascii=False, sort_keys=True)}
+    if conn.dialect.name != "postgresql":  # clustered by the random id: no order, no row metadata
+        conn.execute(b.insert(), [row])
+        return
+    group = b.c.round_id == rnd.id
     if unit_id is not None:
-        others = conn.execute(select(b.c.id, b.c.unit_id, b.c.ratings)
-                              .where(b.c.round_id == rnd.id, b.c.unit_id == unit_id)
-                              .order_by(func.random()).limit(MIX)).all()
-    if len(others) < MIX:
-        taken = {o.id for o in others}
-        more = conn.execute(select(b.c.id, b.c.unit_id, b.c.ratings).where(b.c.round_id == rnd.id)
-                            .order_by(func.random()).limit(MIX + len(taken))).all()
-        others += [o for o in more if o.id not in taken][:MIX - len(others)]
-    rows = [{"id": o.id, "round_id": rnd.id, "unit_id": o.unit_id, "ratings": o.ratings} for o in others]
-    rows.append({"id": ballot_id, "round_id": rnd.id, "unit_id": unit_id,
-                 "ratings": json.dumps(ratings, ensure_ascii=False, sort_keys=True)})
-    if others:
-        conn.execute(b.delete().where(b.c.id.in_([o.id for o in others])))
+        group = group & (b.c.unit_id == unit_id)
+    rows = [dict(r._mapping) for r in conn.execute(select(b).where(group))] + [row]
+    conn.execute(b.delete().where(group))
     random.SystemRandom().shuffle(rows)
     conn.execute(b.insert(), rows)
 
 
 def mix_all(conn: Connection, round_id: int) -> None:
     """Rewrite every ballot and token of the round in one shuffled transaction (at close): afterwards
-    they share one transaction id and their heap order is random."""
+    they share one transaction id and their heap order is random (PostgreSQL; SQLite has neither)."""
+    if conn.dialect.name != "postgresql":
+        return
     for table, key in ((s.round_ballots, "round_id"), (s.round_tokens, "round_id")):
         rows = [dict(r._mapping) for r in conn.execute(select(table).where(table.c[key] == round_id))]
         random.SystemRandom().shuffle(rows)

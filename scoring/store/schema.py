@@ -232,8 +232,8 @@ audit = Table(
 # is a random id, its round, its ratings and (only when the round counts raters per unit) its rater
 # unit; never its token, never a time. Token use is a flag on the token's row, without a time. Both
 # tables are clustered by their random keys (SQLite: WITHOUT ROWID), so their physical order is no
-# insertion order; on PostgreSQL, whose heap keeps one, the store rewrites ballots in shuffled
-# batches (`scoring.store.rounds.mix`).
+# insertion order; on PostgreSQL, whose rows carry their transaction and heap place, the store
+# rewrites ballots in shuffled groups (`scoring.store.rounds.add_ballot`).
 rating_rounds = Table(
     "rating_rounds", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
