@@ -490,22 +490,31 @@ class Service:
                               base.adjustments, ratings, base.exemptions, base.excluded, base.warnings)
         return self.store.write_version(encode(model, inputs), self.actor.username, round_id)
 
-    def reverse_source(self, period: str, version: Version = None) -> Round | None:
-        """Where a version's reverse ratings came from: an online round, or None (a spreadsheet)."""
-        self.require_read(period, version)
-        return self.store.reverse_source(period, version)
+    def reverse_source(self, period: str, version: Version = None, unit_id: str | None = None
+                       ) -> tuple[Round | None, pd.DataFrame | None]:
+        """Where a version's reverse ratings came from: an online round and its participation per
+        rater unit, or (None, None) for a spreadsheet. Readable with the version (`unit_id`: a unit
+        account reading its own page)."""
+        self.require_read(period, version, unit_id)
+        rnd = self.store.reverse_source(period, version)
+        if rnd is None:
+            return None, None
+        return rnd, rounds.participation(rnd, self.store.round_ballots(rnd.id)[1])
 
     @staticmethod
-    def ballot(store: Store, token: str, client: str) -> tuple[Round, str]:
-        """The round and rater unit a token opens, for the ballot page (no sign-in: the token is the
-        credential). Refusals (unknown, used, not yet open, expired, closed) are counted per client
-        and rate-limited."""
+    def ballot(store: Store, token: str, client: str) -> tuple[Round, str, dict[str, str]]:
+        """The round and rater unit a token opens, and the names of the round's units, for the ballot
+        page (no sign-in: the token is the credential). Refusals (unknown, used, not yet open,
+        expired, closed) are counted per client and rate-limited."""
         _not_limited(client)
         found = store.round_token(rounds.token_hash(token)) if rounds.TOKEN_FORM.match(token or "") else None
         why = Refusal.UNKNOWN if found is None else Refusal.USED if found[2] else found[0].refusal(date.today())
         if why:
             _refuse(client, why, found[0] if found else None)
-        return found[0], found[1]
+        rnd, unit = found[0], found[1]
+        roster = store.roster()
+        names = dict(zip(roster["unit_id"], roster["unit_name"], strict=True)) if len(roster) else {}
+        return rnd, unit, {u: names.get(u) or u for u in (*rnd.departments, unit)}
 
     @staticmethod
     def submit_ballot(store: Store, token: str, ratings: dict, client: str) -> None:

@@ -15,6 +15,7 @@ from ui.data import (
     published_version,
     rankings,
     result,
+    reverse_source,
     save_model,
     sens_input,
     store,
@@ -27,5 +28,5 @@ from ui.table import headers, height, table
 
 __all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang", "md",
            "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
-           "published_version", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
+           "published_version", "rankings", "require", "result", "reverse_source", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
            "table", "xlsx_bytes"]

@@ -144,6 +144,13 @@ def result(period: str) -> PeriodResult:
     return _result(db(), period, published_version(period))
 
 
+def reverse_source(period: str) -> tuple:
+    """(round, participation) when the published version's reverse ratings came from an online
+    round, else (None, None): two small reads, not cached, so the permission check runs each time."""
+    service = _signed_in()
+    return service.reverse_source(period, published_version(period), service.actor.unit_id)
+
+
 def sens_input(period: str) -> sensitivity.SensitivityInput | None:
     _signed_in().require(Permission.ANALYSE)
     return _sens_input(db(), period, published_version(period))
