@@ -69,8 +69,9 @@ def test_round_lifecycle_tokens_refusals_and_results_past_k(service, quarter):
     t0 = tokens[towns[0]][0]
     assert refused(Refusal.NOT_YET, Service.ballot, store, t0, who).get("en").startswith("This rating round has not")
     service.open_round(round_id)
-    rnd, unit = Service.ballot(store, t0, who)
+    rnd, unit, names = Service.ballot(store, t0, who)
     assert rnd.id == round_id and unit == towns[0] and rnd.departments == tuple(depts)
+    assert names[depts[0]].startswith("单位") and set(names) == {*depts, unit}
 
     # k - 1 townships rate the first two departments, k townships rate the others
     for i, town in enumerate(towns[:K]):
