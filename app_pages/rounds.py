@@ -138,6 +138,8 @@ with tab_list:
     criteria = list(rnd.criteria)
     ui.table(res, ["unit_name", "n_raters", "n_ratings", "result", *criteria], labels={c: c for c in criteria},
              config={c: "%.1f" for c in criteria}, fit=True, key="round_results")
+    hidden = [name(u) for u, s in zip(res["unit_id"], res["suppressed"], strict=True) if s]
+    st.caption(ui.t("rounds.shown", shown=len(res) - len(hidden), total=len(res), hidden=ui.join(hidden) or "—"))
     quarters = [q for q in rnd.quarters() if q in set(ui.store().periods()["period"])]
     if quarters:
         c = st.columns([1, 3])

@@ -517,6 +517,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "rounds.reissue": ("为未使用的评议票重新生成（旧票作废）", "Reissue the unused ballots (the old ones stop working)"),
     "rounds.reissued": ("已重新生成 {n} 张评议票，旧的未使用评议票已作废。请下载打印。", "{n} ballots reissued; the old unused ones no longer work. Download and print them."),
     "rounds.results": ("评议结果（少于 {k} 个评议单位的部门不显示得分）", "Results (departments with fewer than {k} raters show no score)"),
+    "rounds.shown": ("显示得分的部门 {shown}/{total} 个；评议单位不足、不显示得分：{hidden}",
+                     "{shown} of {total} departments show a score; too few raters, no score: {hidden}"),
     "rounds.not_closed": ("评议进行中：结果在本轮结束后才显示。", "The round is open: results are shown only after it closes."),
     "rounds.apply_period": ("计入哪个季度", "Quarter to feed"),
     "rounds.apply": ("计入评分（生成新的草稿版本，发布仍在数据导入页进行）", "Feed into scoring (a new draft version; publish it on the import page)"),
