@@ -30,7 +30,8 @@ except BallotRefused as err:
 
 st.caption(ui.t("ballot.intro", period=rnd.period, n=len(rnd.departments), unknown=rnd.scale[-1]))
 st.caption(ui.t("ballot.per_unit", unit=names[unit]) if rnd.per_unit else ui.t("ballot.no_unit"))
-with st.form("ballot"):
+slot = st.empty()  # the form, replaced by the thanks in the same run once the ballot is cast
+with slot.form("ballot"):
     answers = {}
     for n, dept in enumerate(rnd.departments, 1):
         st.subheader(ui.t("ballot.dept", n=n, name=names[dept]), anchor=False, divider="gray")
@@ -44,4 +45,4 @@ if submitted:
         st.error(err.get(L), icon=":material/error:")
     else:
         st.session_state[done] = hashlib.sha256(token.encode()).hexdigest()
-        st.rerun()
+        slot.success(ui.t("ballot.done"), icon=":material/check_circle:")

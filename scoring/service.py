@@ -512,8 +512,7 @@ class Service:
         if why:
             _refuse(client, why, found[0] if found else None)
         rnd, unit = found[0], found[1]
-        roster = store.roster()
-        names = dict(zip(roster["unit_id"], roster["unit_name"], strict=True)) if len(roster) else {}
+        names = store.unit_names([*rnd.departments, unit])
         return rnd, unit, {u: names.get(u) or u for u in (*rnd.departments, unit)}
 
     @staticmethod

@@ -296,6 +296,13 @@ class Store:
             return None, rnd
         return db.write(self.engine, tx)
 
+    def unit_names(self, unit_ids: Sequence[str]) -> dict[str, str]:
+        """The latest published name of each unit (one small query; the ballot page's labels)."""
+        h = s.unit_history
+        rows = self._read(lambda c: c.execute(select(h.c.unit_id, h.c.unit_name).where(h.c.unit_id.in_(list(unit_ids)))
+                                              .order_by(h.c.valid_from)).all())
+        return {u: n for u, n in rows if n}
+
     def round_ballots(self, round_id: int) -> tuple[list[tuple[str | None, dict]], dict[str, int]]:
         """A round's ballots (rater unit or None, ratings) and the tokens used per rater unit."""
         return self._read(lambda c: (rounds.ballots(c, round_id),
