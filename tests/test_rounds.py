@@ -238,3 +238,34 @@ def test_rating_frame_anonymises_like_an_import():
     assert list(frame.columns) == ["rater", "unit_id", *CRITERIA]
     assert pd.api.types.is_integer_dtype(frame["rater"]) and set(frame["unit_id"]) == {"D1", "D2"}
     assert list(frame["unit_id"]) == sorted(frame["unit_id"])
+
+
+def test_the_limiter_forgets_refusals_after_its_window():
+    from scoring.ratelimit import Limiter
+
+    now = [0.0]
+    limiter = Limiter(limit=3, window_s=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.wait("a") == 0
+        limiter.fail("a")
+    assert limiter.wait("a") == 60 and limiter.wait("b") == 0
+    now[0] = 59.5
+    assert limiter.wait("a") == pytest.approx(0.5)
+    now[0] = 60.0
+    assert limiter.wait("a") == 0
+
+
+def test_a_schema_5_store_gains_the_round_tables(store_url):
+    from sqlalchemy import inspect, text
+
+    from scoring.store import Store
+    from scoring.store import schema as s
+
+    with Store(store_url) as store, store.engine.begin() as conn:
+        for table in reversed(s.ROUND_TABLES):
+            table.drop(conn)
+        conn.execute(text("UPDATE meta SET value = '5' WHERE key = 'schema_version'"))
+    with Store(store_url) as store, store.engine.connect() as conn:
+        assert s.current_version(conn) == s.SCHEMA_VERSION == 6
+        assert {t.name for t in s.ROUND_TABLES} <= set(inspect(conn).get_table_names())
+        assert store.rounds() == []
