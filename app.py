@@ -3,7 +3,8 @@
 Not `pages/`: Streamlit runs a `pages/` folder as a legacy multipage app until the first
 st.navigation call in the process, so a deep link opened first after a restart would bypass this router.
 
-Each session sees only the pages its account's roles allow (signed out: only the sign-in page);
+Each session sees only the pages its account's roles allow (signed out: only the sign-in page, and
+the ballot page a rating round's one-time link opens);
 every page checks again, and every change of state is checked again in the service layer.
 """
 
@@ -25,11 +26,15 @@ PAGES = [  # (file, i18n key of the title, url path, icon, who may open it: any 
     ("app_pages/weights.py", "nav.weights", "weights", ":material/tune:", (P.ANALYSE,)),
     ("app_pages/audit.py", "nav.audit", "audit", ":material/query_stats:", (P.ANALYSE,)),
     ("app_pages/reverse.py", "nav.reverse", "reverse", ":material/how_to_vote:", (P.VIEW_RESULTS,)),
+    ("app_pages/rounds.py", "nav.rounds", "rounds", ":material/qr_code_2:", (P.MANAGE_ROUNDS,)),
     ("app_pages/model_settings.py", "nav.model", "model", ":material/account_tree:", (P.VIEW_MODEL,)),
     ("app_pages/accounts.py", "nav.accounts", "accounts", ":material/manage_accounts:", (P.MANAGE_ACCOUNTS, P.VIEW_AUDIT)),
 ]
 
 LOGIN = Path(__file__).parent / "app_pages" / "login.py"
+# the ballot a rater opens from a QR code: for everyone, signed in or not, never in the menu
+BALLOT = st.Page("app_pages/ballot.py", title=ui.t("ballot.title"), url_path="ballot", icon=":material/how_to_vote:",
+                 visibility="hidden")
 
 
 def sign_in_page(url_path: str) -> st.Page:
@@ -42,14 +47,15 @@ def sign_in_page(url_path: str) -> st.Page:
 
 service = ui.current()
 if service is None:
-    nav = st.navigation([sign_in_page(u) for u in ("login", *(p[2] for p in PAGES))], position="hidden")
-    ui.session.remember_destination(nav.url_path)
+    nav = st.navigation([*(sign_in_page(u) for u in ("login", *(p[2] for p in PAGES))), BALLOT], position="hidden")
+    if nav.url_path != BALLOT.url_path:
+        ui.session.remember_destination(nav.url_path)
     ui.sidebar(None)
     nav.run()
     st.stop()
 allowed = [p for p in PAGES if any(service.actor.can(x) for x in p[4])]
 pages = [st.Page(f, title=ui.t(k), url_path=u, icon=i, default=(n == 0)) for n, (f, k, u, i, _) in enumerate(allowed)]
-nav = st.navigation(pages)
+nav = st.navigation([*pages, BALLOT])
 if wanted := ui.session.destination([p[2] for p in allowed]):
     path, query = wanted  # the link followed before signing in
     st.switch_page(pages[[p[2] for p in allowed].index(path)], query_params={**query, "lang": ui.lang()})

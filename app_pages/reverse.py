@@ -23,6 +23,17 @@ st.caption(ui.t("rev.caption", k=rv.min_raters, share=rv.share, floor=rv.excelle
                  criteria=ui.join(rv.criteria)))
 st.caption(ui.t(f"rev.cycle.{rv.cycle}", share=rv.share))
 st.caption(ui.t("rev.below_k", k=rv.min_raters, rule=ui.t(f"rev.rule.{rv.below_k}")))
+rnd, part = ui.reverse_source(period)
+participation = None
+if rnd is None:
+    st.caption(ui.t("rev.source.sheet"))
+else:
+    participation = views.participation_rows(part, res.units)
+    st.caption(ui.t("rev.source.round", id=rnd.id, period=rnd.period, opens=rnd.opens_on.isoformat(),
+                    closes=rnd.closes_on.isoformat(), **participation.attrs["total"]))
+    with st.expander(ui.t("rev.participation")):
+        ui.table(participation, ["unit_name", "issued", "cast", "rate"], config={"rate": "percent"}, fit=True,
+                 key="rev_participation")
 df = views.reverse_rows(res.reverse, res.units, rv.excellent_floor)
 c = st.columns(3)
 c[0].metric(ui.t("rev.departments"), len(df), border=True)
@@ -43,6 +54,7 @@ ui.table(report, ["unit_name", "n_raters", "result", *criteria, "rule", "used", 
          key="rev_table", fit=True)
 sheet = ui.t("nav.reverse")
 shown = report.drop(columns=["result", "note"])
-st.download_button(ui.t("rev.download"), lambda: ui.xlsx_bytes({sheet: shown}), file_name=f"sanwei_{period}_reverse.xlsx",
+sheets = {sheet: shown} if participation is None else {sheet: shown, ui.t("rev.participation"): participation}
+st.download_button(ui.t("rev.download"), lambda: ui.xlsx_bytes(sheets), file_name=f"sanwei_{period}_reverse.xlsx",
                    mime=XLSX, on_click="ignore", key="rev_download", icon=":material/download:")
 st.caption(ui.t("rev.privacy"))

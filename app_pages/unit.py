@@ -93,6 +93,15 @@ with tabs[1]:
         st.caption(ui.t("unit.reverse_text", n=rev["n_raters"], result=result,
                         rule=ui.t(f"rev.rule.{rev['rule']}") if rev["rule"] else ""))
         st.caption(ui.t("unit.reverse_policy", k=model.reverse.min_raters, rule=ui.t(f"rev.rule.{model.reverse.below_k}")))
+        rnd, part = ui.reverse_source(period)
+        if rnd is None:
+            st.caption(ui.t("rev.source.sheet"))
+        else:
+            participation = views.participation_rows(part, res.units)
+            st.caption(ui.t("rev.source.round", id=rnd.id, period=rnd.period, opens=rnd.opens_on.isoformat(),
+                            closes=rnd.closes_on.isoformat(), **participation.attrs["total"]))
+            ui.table(participation, ["unit_name", "issued", "cast", "rate"], config={"rate": "percent"}, fit=True,
+                     key="unit_participation")
 with tabs[2]:
     comp = views.compliance_rows(res.compliance, uid, model, L)
     comp["status"] = comp["status"].map(lambda s: ui.t(f"status.{s}") if isinstance(s, str) else "")

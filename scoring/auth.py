@@ -36,13 +36,14 @@ class Permission(StrEnum):
     VIEW_OWN_UNIT = "view_own_unit"    # one unit's published results
     ANALYSE = "analyse"                # weights page, sensitivity analysis
     BACKUP = "backup"                  # copy the whole store (every account's hash, every input) to a file
+    MANAGE_ROUNDS = "manage_rounds"    # online rating rounds: create, open, close, print the ballot sheets
 
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({P.MANAGE_ACCOUNTS, P.VIEW_AUDIT, P.BACKUP}),
     Role.OFFICER: frozenset({P.IMPORT, P.PUBLISH, P.VIEW_DRAFTS, P.ACTIVATE_MODEL, P.VIEW_MODEL, P.VIEW_RESULTS,
-                             P.VIEW_AUDIT}),
+                             P.VIEW_AUDIT, P.MANAGE_ROUNDS}),
     Role.ANALYST: frozenset({P.ANALYSE, P.DRAFT_MODEL, P.VIEW_MODEL, P.VIEW_DRAFTS, P.VIEW_RESULTS}),
     Role.LEADER: frozenset({P.VIEW_RESULTS}),
     Role.UNIT: frozenset({P.VIEW_OWN_UNIT}),

@@ -14,18 +14,20 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from scoring import annual, anonymity, auth
+from scoring import annual, anonymity, auth, rounds
 from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
 from scoring.importer import read_period
 from scoring.inputs import PREVIOUS_COLUMNS, PeriodInputs, previous_period
 from scoring.model import MissingPolicy, Model, ReverseCycle, load_model
 from scoring.pipeline import PeriodResult, score_period
+from scoring.ratelimit import Limiter
 from scoring.report import InputError, Report
+from scoring.rounds import BallotRefused, Refusal, Round, RoundSpec, RoundStatus
 from scoring.store.accounts import Account
 from scoring.store.db import NotFound
 from scoring.store.io import dumps
@@ -53,6 +55,10 @@ class ImportBusy(SanweiError):
     def __init__(self) -> None:
         super().__init__("本服务器上另一项数据导入正在进行，请等它完成后再试。",
                          "Another import is running on this server; try again when it has finished.")
+
+
+# Refused ballot attempts (unknown, used, expired tokens …) per client address and server process
+BALLOT_ATTEMPTS = Limiter(limit=10, window_s=600)
 
 
 class DifferencingRefused(InvalidRequest):
@@ -416,6 +422,153 @@ class Service:
             store.record_audit(SYSTEM.username, "restore", {"file": Path(path).name})
             return store.verify()
 
+    # ------------------------------------------------------------------ online rating rounds
+    def create_round(self, spec: RoundSpec) -> tuple[int, dict[str, list[str]]]:
+        """A draft round and its one-time tokens: returns the round id and, per rater unit, the
+        tokens — the only time they exist outside the raters' hands (the store keeps their hashes).
+        Departments and rater units must be in the roster; criteria and answers come from the model."""
+        self.require(P.MANAGE_ROUNDS)
+        problems = spec.problems()
+        roster = self.store.roster()
+        known = set(roster["unit_id"]) if len(roster) else set()
+        if unknown := sorted((set(spec.departments) | set(spec.raters)) - known):
+            problems.append((f"以下单位不在单位名录中：{'、'.join(unknown)}", f"not in the roster: {', '.join(unknown)}"))
+        if problems:
+            raise InvalidRequest("；".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+        tokens = {u: [rounds.new_token() for _ in range(int(n))] for u, n in spec.raters.items()}
+        round_id = self.store.create_round(spec, self.actor.username, _hashes(tokens))
+        return round_id, tokens
+
+    def round_spec(self, period: str, departments: Sequence[str], raters: dict[str, int], opens_on: date,
+                   closes_on: date, per_unit: bool = True) -> RoundSpec:
+        """A round's spec with the criteria and the answer labels of the active model."""
+        model = self.active_model()
+        if model.reverse is None or model.survey is None:
+            raise InvalidRequest("当前模型没有基层评议（[reverse]），不能组织评议", "the active model has no [reverse] section")
+        scale = tuple(a.label for a in model.survey.answer if not a.unknown) + \
+            tuple(a.label for a in model.survey.answer if a.unknown)
+        return RoundSpec(period, tuple(departments), tuple(model.reverse.criteria), scale, dict(raters),
+                         opens_on, closes_on, per_unit)
+
+    def rounds(self) -> list[Round]:
+        self.require(P.MANAGE_ROUNDS)
+        return self.store.rounds()
+
+    def open_round(self, round_id: int) -> Round:
+        self.require(P.MANAGE_ROUNDS)
+        return self.store.set_round_status(round_id, RoundStatus.OPEN, self.actor.username,
+                                           _expect(RoundStatus.DRAFT, "开放", "opened"))
+
+    def close_round(self, round_id: int) -> Round:
+        """Close a round for good: no more ballots, results can be shown and fed into scoring."""
+        self.require(P.MANAGE_ROUNDS)
+        return self.store.set_round_status(round_id, RoundStatus.CLOSED, self.actor.username,
+                                           _expect((RoundStatus.DRAFT, RoundStatus.OPEN), "结束", "closed"))
+
+    def reissue_tokens(self, round_id: int) -> dict[str, list[str]]:
+        """New tokens for every unused one of a round not yet closed (the old ones stop working)."""
+        self.require(P.MANAGE_ROUNDS)
+        out: dict[str, list[str]] = {}
+
+        def make(counts: dict[str, int]) -> dict[str, list[str]]:
+            out.update({u: [rounds.new_token() for _ in range(int(n))] for u, n in counts.items()})
+            return _hashes(out)
+        self.store.reissue_tokens(round_id, self.actor.username,
+                                  _expect((RoundStatus.DRAFT, RoundStatus.OPEN), "重新印制", "reissued"), make)
+        return out
+
+    def round_participation(self, round_id: int) -> pd.DataFrame:
+        """Per rater unit: ballots issued, cast and the rate (counts only, never who or when)."""
+        if not (self.actor.can(P.MANAGE_ROUNDS) or self.actor.can(P.VIEW_RESULTS)):
+            raise PermissionDenied(self.actor, P.VIEW_RESULTS)
+        rnd = self.store.round(round_id)
+        return rounds.participation(rnd, self.store.round_ballots(round_id)[1])
+
+    def round_ratings(self, round_id: int, model: Model | None = None) -> pd.DataFrame:
+        """A closed round's ballots as reverse ratings (the importer's shape), for `apply_round`."""
+        self.require(P.VIEW_RESULTS)
+        rnd = self.store.round(round_id)
+        if rnd.status != RoundStatus.CLOSED:
+            raise InvalidRequest("评议结束后才能查看结果", "results exist only after the round is closed")
+        model = model or self.active_model()
+        ballots, used = self.store.round_ballots(round_id)
+        k = model.reverse.min_raters if model.reverse else 1
+        return rounds.rating_frame(rnd, ballots, sum(1 for n in used.values() if n), k)
+
+    def round_results(self, round_id: int) -> pd.DataFrame:
+        """Per department of a closed round: score, raters, ballots, suppressed, criteria — the
+        model's k applied as to imported ratings (fewer than k distinct raters: no score)."""
+        from scoring.survey import reverse_scores
+
+        model = self.active_model()
+        frame = self.round_ratings(round_id, model)
+        rnd = self.store.round(round_id)
+        k = model.reverse.min_raters if model.reverse else 1
+        table = reverse_scores(frame, list(rnd.criteria), model.survey, k) if len(frame) else None
+        out = pd.DataFrame(index=pd.Index(rnd.departments, name="unit_id"))
+        if table is None:
+            return out.assign(score=float("nan"), n_raters=0, n_ratings=0, suppressed=True)
+        return out.join(table).fillna({"n_raters": 0, "n_ratings": 0, "suppressed": True}).infer_objects()
+
+    def apply_round(self, round_id: int, period: str) -> VersionInfo:
+        """A new draft version of `period`: the latest version's inputs with their reverse ratings
+        replaced by the closed round's, scored by the active model exactly as an import would be.
+        Publishing it goes through `publish` (its differencing rule included)."""
+        self.require(P.IMPORT)
+        rnd = self.store.round(round_id)
+        if period not in rnd.quarters():
+            raise InvalidRequest(f"第 {round_id} 轮评议（{rnd.period}）不能计入 {period}",
+                                 f"round {round_id} ({rnd.period}) cannot feed {period}")
+        model = self.active_model()
+        if model.reverse is None or tuple(model.reverse.criteria) != rnd.criteria:
+            raise InvalidRequest("当前模型的评议内容与本轮评议不同，不能计入",
+                                 "the active model's reverse criteria differ from the round's")
+        ratings = self.round_ratings(round_id, model)
+        try:
+            base = self.store.inputs(period, "latest")
+        except NotFound:
+            raise InvalidRequest(f"{period} 还没有导入数据：请先导入本季度数据，再计入评议结果",
+                                 f"{period} has no import yet: import the quarter first, then apply the round") from None
+        return self.store.write_version(encode(model, replace(base, reverse=ratings)), self.actor.username, round_id)
+
+    def reverse_source(self, period: str, version: Version = None, unit_id: str | None = None
+                       ) -> tuple[Round | None, pd.DataFrame | None]:
+        """Where a version's reverse ratings came from: an online round and its participation per
+        rater unit, or (None, None) for a spreadsheet. Readable with the version (`unit_id`: a unit
+        account reading its own page)."""
+        self.require_read(period, version, unit_id)
+        rnd = self.store.reverse_source(period, version)
+        if rnd is None:
+            return None, None
+        return rnd, rounds.participation(rnd, self.store.round_ballots(rnd.id)[1])
+
+    @staticmethod
+    def ballot(store: Store, token: str, client: str) -> tuple[Round, str, dict[str, str]]:
+        """The round and rater unit a token opens, and the names of the round's units, for the ballot
+        page (no sign-in: the token is the credential). Refusals (unknown, used, not yet open,
+        expired, closed) are counted per client and rate-limited."""
+        _not_limited(client)
+        found = store.round_token(rounds.token_hash(token)) if rounds.TOKEN_FORM.match(token or "") else None
+        why = Refusal.UNKNOWN if found is None else Refusal.USED if found[2] else found[0].refusal(date.today())
+        if why:
+            _refuse(client, why, found[0] if found else None)
+        rnd, unit = found[0], found[1]
+        names = store.unit_names([*rnd.departments, unit])
+        return rnd, unit, {u: names.get(u) or u for u in (*rnd.departments, unit)}
+
+    @staticmethod
+    def submit_ballot(store: Store, token: str, ratings: dict, client: str) -> None:
+        """Cast a ballot: the token is spent and the ratings stored anonymously in one transaction
+        (`Store.cast_ballot`). Deliberately not written to the audit log: an audit row's time is the
+        timestamp a ballot must not have."""
+        _not_limited(client)
+        if not rounds.TOKEN_FORM.match(token or ""):
+            _refuse(client, Refusal.UNKNOWN, None)
+        why, rnd = store.cast_ballot(rounds.token_hash(token), date.today(),
+                                     lambda rnd: rounds.check_ratings(rnd, ratings))
+        if why:
+            _refuse(client, why, rnd)
+
     # ------------------------------------------------------------------ reads
     def require_read(self, period: str, version: Version = None, unit_id: str | None = None) -> None:
         """Refuse a read the actor may not make: drafts need VIEW_DRAFTS; published results need
@@ -480,6 +633,33 @@ class Service:
             if rows:
                 return pd.DataFrame.from_dict(rows, orient="index", columns=annual.REVERSE_COLUMNS).astype(float)
         return None
+
+
+def _hashes(tokens: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {u: [rounds.token_hash(t) for t in ts] for u, ts in tokens.items()}
+
+
+def _expect(allowed: RoundStatus | tuple[RoundStatus, ...], verb_zh: str, verb_en: str):
+    """A check for Store.set_round_status: the round must be in one of `allowed`."""
+    allowed = allowed if isinstance(allowed, tuple) else (allowed,)
+
+    def check(rnd: Round) -> None:
+        if rnd.status not in allowed:
+            raise InvalidRequest(f"第 {rnd.id} 轮评议当前状态为“{rnd.status.value}”，不能{verb_zh}",
+                                 f"round {rnd.id} is {rnd.status.value} and cannot be {verb_en}")
+    return check
+
+
+def _not_limited(client: str) -> None:
+    if wait := BALLOT_ATTEMPTS.wait(client):
+        raise BallotRefused(Refusal.LIMITED, minutes=max(1, round(wait / 60)))
+
+
+def _refuse(client: str, why: Refusal, rnd: Round | None) -> None:
+    if why != Refusal.INCOMPLETE:
+        BALLOT_ATTEMPTS.fail(client)
+    dates = {"opens_on": rnd.opens_on.isoformat(), "closes_on": rnd.closes_on.isoformat()} if rnd else {}
+    raise BallotRefused(why, **dates)
 
 
 def _locked_until(account: Account) -> datetime | None:

@@ -490,3 +490,14 @@ def import_rows(imports: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "files": imports["files"].map(lambda fs: i18n.join((f["file_name"] for f in fs), lang)),
         "rows": imports["row_counts"].map(lambda r: sum(r.values())), "warnings": imports["warnings"],
     }).iloc[::-1].reset_index(drop=True)
+
+
+def participation_rows(participation: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """An online round's participation per rater unit (issued, cast, rate) with the units' names,
+    lowest rate first, and a total row's figures in `attrs["total"]` (issued, cast, rate)."""
+    names = units.set_index("unit_id")["unit_name"] if len(units) else pd.Series(dtype=object)
+    df = participation.assign(unit_name=[names.get(u, u) for u in participation["unit_id"]])
+    issued, cast = int(df["issued"].sum()), int(df["cast"].sum())
+    df = df.sort_values(["rate", "unit_id"], kind="stable").reset_index(drop=True)
+    df.attrs["total"] = {"issued": issued, "cast": cast, "rate": cast / issued if issued else float("nan")}
+    return df[["unit_id", "unit_name", "issued", "cast", "rate"]]

@@ -21,6 +21,7 @@ from ui.data import (
     published_version,
     rankings,
     result,
+    reverse_source,
     save_model,
     sens_input,
     state,
@@ -44,4 +45,5 @@ if not _LOG.handlers:
 __all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
            "height", "history", "join", "lang", "md", "memo", "method_analysis", "model_version", "model_versions", "need_period",
            "official_model", "period", "published_info", "published_periods", "published_version", "rankings", "require", "result",
-           "save_model", "session", "sens_input", "service", "sidebar", "state", "statistical_audit", "store", "t", "table", "xlsx_bytes"]
+           "reverse_source", "save_model", "session", "sens_input", "service", "sidebar", "state", "statistical_audit", "store", "t",
+           "table", "xlsx_bytes"]

@@ -207,6 +207,16 @@ def result(period: str) -> PeriodResult:
     return _result(db(), period, published_version(period))
 
 
+def reverse_source(period: str) -> tuple:
+    """(round, participation) when the published version's reverse ratings came from an online
+    round, else (None, None). Read once per published version (a round feeds a version only once
+    closed, so neither changes); the reader's permission is checked on every call."""
+    service, version = _signed_in(), published_version(period)
+    service.require_unit(service.actor.unit_id)  # (the published version: `state()` has read which it is)
+    return shared(("reverse_source", db(), period, version),
+                  lambda: service.reverse_source(period, version, service.actor.unit_id))
+
+
 def sens_input(period: str) -> sensitivity.SensitivityInput | None:
     _signed_in().require(Permission.ANALYSE)
     return _sens_input(db(), period, published_version(period))

@@ -232,11 +232,61 @@ audit = Table(
     Column("detail", Text, nullable=False),
 )
 
+# Online rating rounds of 基层评议上级 (schema 7). Anonymity is a property of these tables: a ballot
+# is a random id, its round, its ratings and (only when the round counts raters per unit) its rater
+# unit; never its token, never a time. Token use is a flag on the token's row, without a time. Both
+# tables are clustered by their random keys (SQLite: WITHOUT ROWID), so their physical order is no
+# insertion order; on PostgreSQL, whose rows carry their transaction and heap place, the store
+# rewrites ballots in shuffled groups (`scoring.store.rounds.add_ballot`).
+rating_rounds = Table(
+    "rating_rounds", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(16), nullable=False),      # 2026Q3 (a quarter) or 2026 (a year)
+    Column("departments", Text, nullable=False),       # JSON list of rated unit_ids, in ballot order
+    Column("criteria", Text, nullable=False),          # JSON list, from the model's [reverse]
+    Column("scale", Text, nullable=False),             # JSON list of answer labels offered on the ballot
+    Column("per_unit", Integer, nullable=False),       # 1: ballots carry their rater unit
+    Column("opens_on", String(10), nullable=False),
+    Column("closes_on", String(10), nullable=False),   # the last day ballots are accepted
+    Column("status", String(16), nullable=False),      # draft | open | closed
+    Column("created_by", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("closed_at", String(32)),
+)
+round_raters = Table(
+    "round_raters", metadata,
+    Column("round_id", Integer, _ref("rating_rounds.id"), primary_key=True),
+    Column("unit_id", String(64), primary_key=True),
+    Column("ballots", Integer, nullable=False),        # tokens issued to the unit
+)
+round_tokens = Table(
+    "round_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the token; the token itself is never stored
+    Column("round_id", Integer, _ref("rating_rounds.id"), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("used", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+round_ballots = Table(
+    "round_ballots", metadata,
+    Column("id", String(32), primary_key=True),          # random
+    Column("round_id", Integer, _ref("rating_rounds.id"), nullable=False),
+    Column("unit_id", String(64)),                        # only when the round counts raters per unit
+    Column("ratings", Text, nullable=False),              # JSON {department: [answer per criterion]}
+    sqlite_with_rowid=False,
+)
+round_versions = Table(  # which versions took their reverse ratings from which round
+    "round_versions", metadata,
+    Column("version_id", Integer, _ref("versions.id"), primary_key=True),
+    Column("round_id", Integer, _ref("rating_rounds.id"), nullable=False),
+)
+ROUND_TABLES = (rating_rounds, round_raters, round_tokens, round_ballots, round_versions)
+
 # ---------------------------------------------------------------- migrations
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -404,9 +454,16 @@ def _previous_values(conn: Connection) -> None:
     previous_values.create(conn, checkfirst=True)
 
 
+def _rating_rounds(conn: Connection) -> None:
+    """6 -> 7: online rating rounds of 基层评议上级: rounds, their rater units, one-time tokens (hashes),
+    anonymous ballots and the versions fed from a round."""
+    for table in ROUND_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts,
                                                       3: _exemptions_and_raters, 4: _pseudonymous_raters,
-                                                      5: _previous_values}
+                                                      5: _previous_values, 6: _rating_rounds}
 
 
 class SchemaError(SanweiError, RuntimeError):

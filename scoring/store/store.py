@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from sqlalchemy import Connection, func, select, text
 from scoring.inputs import PeriodInputs, is_period
 from scoring.model import Model, model_from_toml
 from scoring.report import Report
-from scoring.store import accounts, codec, db, diff, history
+from scoring.rounds import Refusal, Round, RoundSpec, RoundStatus, new_ballot_id
+from scoring.store import accounts, codec, db, diff, history, rounds
 from scoring.store import schema as s
 from scoring.store.accounts import Account
 from scoring.store.db import InvalidPeriod, NotFound
@@ -199,9 +200,16 @@ class Store:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def write_version(self, version: NewVersion, who: str) -> VersionInfo:
-        """Store an encoded import as the next draft version of its period, in one transaction."""
-        return db.write(self.engine, lambda conn: self._import_tx(conn, version, who))
+    def write_version(self, version: NewVersion, who: str, round_id: int | None = None) -> VersionInfo:
+        """Store an encoded import as the next draft version of its period, in one transaction; with
+        `round_id`, its reverse ratings came from that online rating round, and the version says so."""
+        def tx(conn: Connection) -> VersionInfo:
+            info = self._import_tx(conn, version, who)
+            if round_id is not None:
+                rounds.link_version(conn, info.id, round_id)
+                self._audit(conn, who, "apply_round", info.period, info.number, {"round": round_id})
+            return info
+        return db.write(self.engine, tx)
 
     def publish(self, period: str, version: int | None, who: str, reason: str) -> VersionInfo:
         """Make `version` (default: the latest) the one leaders see, with the reason given; the
@@ -226,6 +234,106 @@ class Store:
                 self._create_account_tx(conn, a, who)
             return [v.period for v in versions]
         return db.write(self.engine, tx)
+
+    # ------------------------------------------------------------------ rating rounds
+    def create_round(self, spec: RoundSpec, who: str, hashes: dict[str, list[str]]) -> int:
+        """A new draft round with its rater units and the hashes of its tokens, in one transaction."""
+        def tx(conn: Connection) -> int:
+            round_id = rounds.create(conn, spec, who, _now(), hashes)
+            self._audit(conn, who, "create_round", None, None, {
+                "round": round_id, "period": spec.period, "departments": list(spec.departments),
+                "raters": spec.raters, "per_unit": spec.per_unit, "opens_on": spec.opens_on.isoformat(),
+                "closes_on": spec.closes_on.isoformat()})
+            return round_id
+        return db.write(self.engine, tx)
+
+    def round(self, round_id: int) -> Round:
+        found = self._read(lambda c: rounds.get(c, round_id))
+        if found is None:
+            raise NotFound(f"没有第 {round_id} 轮评议", f"no rating round {round_id}")
+        return found
+
+    def rounds(self) -> list[Round]:
+        """Every rating round, newest first."""
+        return self._read(rounds.listing)
+
+    def set_round_status(self, round_id: int, status: RoundStatus, who: str, check: Callable[[Round], None]) -> Round:
+        """Move a round to `status` after `check(round)` (which raises to refuse) under the round's lock.
+        Closing rewrites its ballots and tokens in one shuffled batch (`rounds.mix_all`)."""
+        def tx(conn: Connection) -> None:
+            found = rounds.get(conn, round_id, lock=True)
+            if found is None:
+                raise NotFound(f"没有第 {round_id} 轮评议", f"no rating round {round_id}")
+            check(found)
+            rounds.set_status(conn, round_id, status, _now())
+            if status == RoundStatus.CLOSED:
+                rounds.mix_all(conn, round_id)
+            self._audit(conn, who, f"{status.value}_round", None, None, {"round": round_id, "from": found.status.value})
+        db.write(self.engine, tx)
+        if status == RoundStatus.CLOSED and self.dialect == "postgresql":
+            # drop the dead row versions the rewrite left behind (they hold the old transaction ids)
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM round_ballots, round_tokens")
+        return self.round(round_id)
+
+    def reissue_tokens(self, round_id: int, who: str, check: Callable[[Round], None],
+                       make: Callable[[dict[str, int]], dict[str, list[str]]]) -> None:
+        """Replace every unused token of a round by new ones (`make` turns counts into hashes): lost
+        sheets stop working and the new sheets are printed once more."""
+        def tx(conn: Connection) -> None:
+            found = rounds.get(conn, round_id, lock=True)
+            if found is None:
+                raise NotFound(f"没有第 {round_id} 轮评议", f"no rating round {round_id}")
+            check(found)
+            counts = rounds.drop_unused(conn, round_id)
+            rounds.add_tokens(conn, round_id, make(counts))
+            self._audit(conn, who, "reissue_tokens", None, None, {"round": round_id, "tokens": counts})
+        db.write(self.engine, tx)
+
+    def round_token(self, digest: str) -> tuple[Round, str, bool] | None:
+        """The round, rater unit and used flag of a token hash, or None."""
+        def read(conn: Connection):
+            found = rounds.token(conn, digest)
+            return None if found is None else (rounds.get(conn, found.round_id), found.unit_id, bool(found.used))
+        return self._read(read)
+
+    def cast_ballot(self, digest: str, today: date, ratings_for: Callable[[Round], dict]
+                    ) -> tuple[Refusal | None, Round | None]:
+        """Spend a token and store its ballot in one transaction, serialised per round; returns why
+        it was refused (nothing is written then) and the token's round. `ratings_for(round)` checks
+        the ratings (and raises to refuse them)."""
+        def tx(conn: Connection) -> tuple[Refusal | None, Round | None]:
+            found = rounds.token(conn, digest)
+            if found is None:
+                return Refusal.UNKNOWN, None
+            rnd = rounds.get(conn, found.round_id, lock=True)
+            if why := rnd.refusal(today) or (Refusal.USED if found.used else None):
+                return why, rnd
+            ratings = ratings_for(rnd)
+            if not rounds.spend(conn, digest):
+                return Refusal.USED, rnd
+            rounds.add_ballot(conn, rnd, new_ballot_id(), found.unit_id if rnd.per_unit else None, ratings)
+            return None, rnd
+        return db.write(self.engine, tx)
+
+    def unit_names(self, unit_ids: Sequence[str]) -> dict[str, str]:
+        """The latest published name of each unit (one small query; the ballot page's labels)."""
+        h = s.unit_history
+        rows = self._read(lambda c: c.execute(select(h.c.unit_id, h.c.unit_name).where(h.c.unit_id.in_(list(unit_ids)))
+                                              .order_by(h.c.valid_from)).all())
+        return {u: n for u, n in rows if n}
+
+    def round_ballots(self, round_id: int) -> tuple[list[tuple[str | None, dict]], dict[str, int]]:
+        """A round's ballots (rater unit or None, ratings) and the tokens used per rater unit."""
+        return self._read(lambda c: (rounds.ballots(c, round_id),
+                                     {u: int(n or 0) for u, n in rounds.used(c, round_id).items()}))
+
+    def reverse_source(self, period: str, version: Version = None) -> Round | None:
+        """The online round a version's reverse ratings came from; None for a spreadsheet (or none)."""
+        def read(conn: Connection) -> Round | None:
+            round_id = rounds.source(conn, self._version_row(conn, period, version).id)
+            return None if round_id is None else rounds.get(conn, round_id)
+        return self._read(read)
 
     # ------------------------------------------------------------------ accounts
     def account(self, username: str) -> Account | None:
