@@ -35,16 +35,20 @@ class Permission(StrEnum):
     VIEW_RESULTS = "view_results"      # every unit's published results
     VIEW_OWN_UNIT = "view_own_unit"    # one unit's published results
     ANALYSE = "analyse"                # weights page, sensitivity analysis
+    FILE_APPEAL = "file_appeal"        # file an appeal (申诉) for one's own unit during its window
+    VIEW_APPEALS = "view_appeals"      # every unit's appeals and their evidence
+    DECIDE_APPEAL = "decide_appeal"    # accept or reject an appeal; store the correction it leads to
+    BATCH_REPORTS = "batch_reports"    # every unit's feedback report at once (zip)
 
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({P.MANAGE_ACCOUNTS, P.VIEW_AUDIT}),
     Role.OFFICER: frozenset({P.IMPORT, P.PUBLISH, P.VIEW_DRAFTS, P.ACTIVATE_MODEL, P.VIEW_MODEL, P.VIEW_RESULTS,
-                             P.VIEW_AUDIT}),
+                             P.VIEW_AUDIT, P.VIEW_APPEALS, P.DECIDE_APPEAL, P.BATCH_REPORTS}),
     Role.ANALYST: frozenset({P.ANALYSE, P.DRAFT_MODEL, P.VIEW_MODEL, P.VIEW_DRAFTS, P.VIEW_RESULTS}),
-    Role.LEADER: frozenset({P.VIEW_RESULTS}),
-    Role.UNIT: frozenset({P.VIEW_OWN_UNIT}),
+    Role.LEADER: frozenset({P.VIEW_RESULTS, P.VIEW_APPEALS}),
+    Role.UNIT: frozenset({P.VIEW_OWN_UNIT, P.FILE_APPEAL}),
 }
 
 
