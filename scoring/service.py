@@ -10,18 +10,21 @@ the account.
 
 from __future__ import annotations
 
+import io
 import json
 import os
-from collections.abc import Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from scoring import annual, auth, evidence
+from scoring import annual, auth, evidence, feedback
 from scoring import warning as early
 from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
+from scoring.feedback import announce
 from scoring.importer import read_period
 from scoring.inputs import PeriodInputs
 from scoring.model import Model, ReverseCycle, load_model
@@ -402,6 +405,84 @@ class Service:
             {"appeal": appeal_id, "unit_id": appeal.unit_id, "target": appeal.target, "value": value},
             ensure_ascii=False).encode())
         return self.store_inputs(model, inputs, [record], None, appeal_id)
+
+    # ------------------------------------------------------------------ feedback reports and the 公示 list
+    def _published_result(self, period: str) -> PeriodResult:
+        return score_period(self.store.model(period), self.store.inputs(period))
+
+    def report_inputs(self, period: str, unit_id: str, lang: str = "zh", result: PeriodResult | None = None,
+                      warnings: pd.DataFrame | None = None, annual_rows: pd.DataFrame | None = None,
+                      quarters: pd.DataFrame | None = None) -> feedback.ReportInputs:
+        """What the feedback report of `unit_id` for the published `period` shows (a unit account: its
+        own). The year-wide parts may be passed in when many reports are made at once."""
+        self.require_unit(unit_id)
+        v = self.store.version(period)
+        result = result if result is not None else self._published_result(period)
+        if unit_id not in set(result.units["unit_id"]):
+            raise NotFound(f"{period} 的结果中没有单位 {unit_id}", f"unit {unit_id} is not in the result of {period}")
+        warnings = warnings if warnings is not None else self.warnings(period, unit_id)
+        mine = warnings[warnings["unit_id"] == unit_id]
+        year = period[:4]
+        if annual_rows is None or quarters is None:
+            try:
+                annual_rows, quarters = self.annual(year, unit_id=unit_id), self.annual_quarters(year, unit_id)
+            except NotFound:
+                annual_rows, quarters = None, None
+        history = self.store.history(unit_id)
+        history = history[history["period"] <= period]
+        state, notice = self.period_status(period)
+        model = result.model
+        return feedback.ReportInputs(
+            result=result, unit_id=unit_id, version=v.number, published_at=v.published_at or "",
+            published_by=v.published_by or "", history=history, appeals=self.store.appeals(period, unit_id),
+            warning=mine.iloc[0] if len(mine) else None,
+            annual=None if annual_rows is None else annual_rows[annual_rows["unit_id"] == unit_id],
+            annual_quarters=None if quarters is None else quarters[quarters["unit_id"] == unit_id],
+            state=state, announcement=notice, made_on=today(),
+            office=model.workflow.office_en if lang == "en" else model.workflow.office)
+
+    def feedback_report(self, period: str, unit_id: str, kind: str = "pdf", lang: str = "zh",
+                        result: PeriodResult | None = None) -> bytes:
+        """The feedback report (考核结果反馈单) of one unit as PDF or Word (kind "docx")."""
+        doc = feedback.build(self.report_inputs(period, unit_id, lang, result), lang)
+        return feedback.render_docx(doc) if kind == "docx" else feedback.render_pdf(doc)
+
+    def feedback_zip(self, period: str, lang: str = "zh", result: PeriodResult | None = None,
+                     progress: Callable[[int, int, str], None] | None = None) -> bytes:
+        """Every unit's report of the published `period`, PDF and Word, in one zip (officers)."""
+        self.require(P.BATCH_REPORTS)
+        result = result if result is not None else self._published_result(period)
+        warnings = self.warnings(period)
+        try:
+            rows, quarters = self.annual(period[:4]), self.annual_quarters(period[:4])
+        except NotFound:
+            rows = quarters = pd.DataFrame(columns=["unit_id"])
+        units = list(zip(result.units["unit_id"], result.units["unit_name"], strict=True))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for i, (uid, name) in enumerate(units):
+                if progress:
+                    progress(i, len(units), str(name))
+                doc = feedback.build(self.report_inputs(period, uid, lang, result, warnings, rows, quarters), lang)
+                stem = f"{period}_{uid}_{evidence.safe_name(str(name))}"
+                z.writestr(f"{stem}.pdf", feedback.render_pdf(doc))
+                z.writestr(f"{stem}.docx", feedback.render_docx(doc))
+        if progress:
+            progress(len(units), len(units), "")
+        return buf.getvalue()
+
+    def announcement_list(self, period: str, kind: str = "pdf", lang: str = "zh") -> bytes:
+        """The 公示 list of the published `period` as PDF or xlsx (kind "xlsx"). Anyone who reads
+        results may have it; a unit account only once the period is announced (公示 is public)."""
+        notice = self.store.announcement(period)
+        if not self.actor.can(P.VIEW_RESULTS) and not (notice is not None and self.actor.can(P.VIEW_OWN_UNIT)):
+            raise PermissionDenied(self.actor, P.VIEW_RESULTS)
+        model = self.store.model(period)
+        n = announce.Notice(period, self.store.results(period), model,
+                            model.workflow.office_en if lang == "en" else (notice.office if notice else model.workflow.office),
+                            notice.starts_on if notice else None, notice.ends_on if notice else None,
+                            notice.appeal_until if notice else None, today())
+        return announce.notice_xlsx(n, lang) if kind == "xlsx" else announce.notice_pdf(n, lang)
 
     # ------------------------------------------------------------------ early warning
     def warnings(self, period: str, unit_id: str | None = None) -> pd.DataFrame:
