@@ -203,3 +203,16 @@ def sunburst(tree: pd.DataFrame, lang: str) -> go.Figure:
                                 values=tree["effective"].where(leaf, 0.0), branchvalues="remainder",
                                 hovertemplate="%{label}: %{value:.1%}<extra></extra>"))
     return _layout(fig, height=460, title=t("chart.tree", lang))
+
+
+def annual_contributions(quarters: pd.DataFrame, order: list[str], lang: str) -> go.Figure:
+    """Each unit's annual total stacked by its quarters' contributions, units in annual rank order."""
+    fig = go.Figure()
+    palette = {"Q1": "#3B6EA5", "Q2": "#4E8F5C", "Q3": "#C49A2C", "Q4": "#8E6C8A"}
+    names = quarters.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+    for q, g in quarters[quarters["state"] == "ok"].groupby("quarter", sort=True):
+        g = g.set_index("unit_id").reindex(order)
+        fig.add_bar(x=[names.get(u, u) for u in order], y=g["contribution"], name=q, marker_color=palette.get(q),
+                    hovertemplate="%{x} " + q + ": %{y:.2f}<extra></extra>")
+    fig.update_xaxes(tickangle=-45)
+    return _layout(fig, height=420, barmode="stack", yaxis_title=t("chart.points", lang), title=t("chart.annual", lang))

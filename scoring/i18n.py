@@ -231,6 +231,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart.ternary_unit": ("权重三角图：所选单位的名次", "Weight simplex: the chosen unit's rank"),
     "chart.sobol": ("Sobol 敏感性指数（对平均名次变动）", "Sobol indices (on the mean rank shift)"),
     "chart.tree": ("指标体系与权重", "Indicator tree and weights"),
+    "chart.annual": ("年度总分构成（各季度贡献）", "Annual totals by each quarter's contribution"),
     "reverse.floor": ("底线 {floor:g} 分", "Floor {floor:g}"),
     # ---- home
     "home.title": ("{period} 三维考评结果", "{period} three-dimension assessment"),
@@ -588,7 +589,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "an.sheet": ("年度考核", "Annual"),
     "an.sheet_quarters": ("季度明细", "Quarters"),
     "col.quarters": ("已计季度", "Quarters counted"),
-    "col.quarter": ("季度", "Quarter"),
+    "col.quarter": ("季", "Q"),
     "col.share": ("权重", "Weight"),
     "col.state": ("状态", "State"),
     "col.vetoed_in": ("否决季度", "Vetoed in"),

@@ -92,7 +92,7 @@ def classify(model: Model, panel: pd.DataFrame, period: str) -> pd.DataFrame:
                     k = model.survey.min_sample if model.survey else 0
                     hits[uid] = Text(f"群众评价有效样本 {n} 份，低于 {k} 份", f"valid survey sample {n} below {k}")
         elif rule.kind == WarningKind.SATISFACTION_FALL:
-            both = cur[["satisfaction_rate"]].join(prev[["satisfaction_rate"]], rsuffix="_prev", how="inner")
+            both = cur[["satisfaction_rate"]].join(prev[["satisfaction_rate"]].add_suffix("_prev"), how="inner")
             drop = (both["satisfaction_rate_prev"].astype(float) - both["satisfaction_rate"].astype(float)) * 100
             for uid in drop[drop >= rule.points - 1e-9].index:
                 a, b = both.at[uid, "satisfaction_rate_prev"], both.at[uid, "satisfaction_rate"]

@@ -18,8 +18,10 @@ from ui.data import (
     save_model,
     sens_input,
     store,
+    warnings,
 )
 from ui.output import grade_styler, memo, xlsx_bytes
+from ui.quarter import quarter_state, warning_label, warning_rules
 from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, lang, t
@@ -27,5 +29,5 @@ from ui.table import headers, height, table
 
 __all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang",
            "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
-           "published_version", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
-           "table", "xlsx_bytes"]
+           "published_version", "quarter_state", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
+           "table", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]

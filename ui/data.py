@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from scoring import sensitivity
-from scoring.auth import Permission
+from scoring.auth import Actor, Permission, Role
 from scoring.model import Model, load_model, model_from_dict
 from scoring.pipeline import PeriodResult
 from scoring.service import Service
@@ -153,3 +153,22 @@ def _signed_in() -> Service:
     from ui.session import service
 
     return service()
+
+
+
+# ---------------------------------------------------------------- the quarter's end
+# Cached reads shared by every session are computed by a reader that may see every published result;
+# each public function below checks the signed-in account first.
+_READER = Actor("dashboard", frozenset({Role.LEADER}))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _warnings(url: str, period: str, stamp: tuple) -> pd.DataFrame:
+    return Service(_store(url), _READER).warnings(period)
+
+
+def warnings(period: str, unit_id: str | None = None) -> pd.DataFrame:
+    """预警 of the published `period` (every unit, or one: a unit account's own)."""
+    _signed_in().require_unit(unit_id)
+    df = _warnings(db(), period, db_stamp())
+    return df if unit_id is None else df[df["unit_id"] == unit_id].reset_index(drop=True)
