@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from scoring import evidence, service as service_module
+from scoring import evidence
+from scoring import service as service_module
 from scoring import warning as early
 from scoring.annual import quarter_table
 from scoring.auth import GRANTS, Permission, PermissionDenied, Role
