@@ -42,6 +42,8 @@ st.subheader(ui.t("an.quarters"))
 names = dict(zip(df["unit_id"], df["unit_name"], strict=True))
 pick = st.selectbox(ui.t("rp.unit"), list(names), key="an_unit", format_func=lambda u: f"{names[u]} ({u})")
 mine = quarters[quarters["unit_id"] == pick].copy()
+shown = mine[mine["state"] == "ok"].assign(grade=lambda d: d["grade"].map(lambda g: views.grade_label(model, g, L)))
+st.plotly_chart(charts.trend_chart(shown, L), key="an_trend")
 mine["state"] = mine["state"].map(lambda s: "" if s == "ok" else ui.t(f"an.{s}"))
 mine["grade"] = mine["grade"].map(lambda g: views.grade_label(model, g, L))
 mine["share"] = mine["share"] * 100
