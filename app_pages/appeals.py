@@ -33,10 +33,11 @@ def details(appeal, targets: dict) -> None:
         st.text(f"{ui.t('col.appeal_reason')}: {appeal.reason}")
         if appeal.reply:
             st.text(f"{ui.t('col.reply')}: {appeal.reply}")
-        for f in appeal.files:
-            name, ctype, data = service.evidence(appeal.id, f.seq)
-            st.download_button(ui.t("ap.download", name=name), data, file_name=name, mime=ctype,
-                               key=f"ap_ev_{appeal.id}_{f.seq}", icon=":material/attach_file:", on_click="ignore")
+        for f in appeal.files:  # read on click; served as an attachment with the type its content was recognised as
+            st.download_button(ui.t("ap.download", name=f.file_name),
+                               lambda a=appeal.id, seq=f.seq: service.evidence(a, seq)[2], file_name=f.file_name,
+                               mime=f.content_type, key=f"ap_ev_{appeal.id}_{f.seq}", icon=":material/attach_file:",
+                               on_click="ignore")
 
 
 def listing(appeals, targets_of) -> pd.DataFrame:

@@ -338,7 +338,11 @@ def test_a_unit_appeals_an_officer_accepts_a_corrected_version_is_published_and_
     shoot(page, "appeals_unit")
 
     goto(page, "appeals", "officer")
-    page.get_by_role("button", name="下载 更正证明.pdf").first.wait_for()  # evidence only as a download
+    with page.expect_download() as dl:  # evidence only as a download, never shown in the page
+        page.get_by_role("button", name="下载 更正证明.pdf").first.click()
+    assert dl.value.suggested_filename == "更正证明.pdf"
+    assert Path(dl.value.path()).read_bytes() == evidence.read_bytes()
+    idle(page)
     page.get_by_label("答复意见（必填，单位可见）").fill("经核实统计公报，予以更正")
     idle(page)
     page.get_by_role("button", name="受理（将更正）").click()
