@@ -34,7 +34,7 @@ def details(appeal, targets: dict) -> None:
         if appeal.reply:
             st.text(f"{ui.t('col.reply')}: {appeal.reply}")
         for f in appeal.files:  # read on click; served as an attachment with the type its content was recognised as
-            st.download_button(ui.t("ap.download", name=f.file_name),
+            st.download_button(ui.t("ap.download", name=ui.md(f.file_name)),
                                lambda a=appeal.id, seq=f.seq: service.evidence(a, seq)[2], file_name=f.file_name,
                                mime=f.content_type, key=f"ap_ev_{appeal.id}_{f.seq}", icon=":material/attach_file:",
                                on_click="ignore")
@@ -69,7 +69,7 @@ if service.actor.can(P.FILE_APPEAL) and service.actor.unit_id:
             try:  # the service checks the window, the item, the reason and every file
                 number = service.file_appeal(period, target, reason, [(u.name, u.getvalue()) for u in uploads or []])
             except SanweiError as err:
-                st.error(err.get(L), icon=":material/error:")
+                st.error(ui.md(err.get(L)), icon=":material/error:")
             else:
                 st.session_state["ap_flash"] = ui.t("ap.filed", id=number)
                 for k in ("ap_reason", "ap_files"):
@@ -121,7 +121,7 @@ if service.actor.can(P.VIEW_APPEALS):
                 try:
                     service.decide_appeal(appeal.id, accept, reply)
                 except SanweiError as err:
-                    st.error(err.get(L), icon=":material/error:")
+                    st.error(ui.md(err.get(L)), icon=":material/error:")
                 else:
                     st.session_state["ap_flash"] = ui.t("ap.decided", id=appeal.id)
                     st.rerun()
@@ -133,7 +133,7 @@ if service.actor.can(P.VIEW_APPEALS):
             try:
                 v = service.correct_appeal(appeal.id, value)
             except SanweiError as err:
-                st.error(err.get(L), icon=":material/error:")
+                st.error(ui.md(err.get(L)), icon=":material/error:")
             else:
                 st.session_state["ap_flash"] = ui.t("ap.corrected", period=v.period, version=v.number, id=appeal.id)
                 st.session_state["imp_pub_period"] = v.period  # the import page offers it for publishing

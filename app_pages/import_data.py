@@ -6,8 +6,7 @@ import ui
 from scoring import views
 from scoring.auth import Permission
 from scoring.inputs import is_period, next_period
-from scoring.preview import preview
-from scoring.service import default_announcement_end
+from scoring.service import ImportBusy, default_announcement_end
 from scoring.store import FileRecord
 from scoring.templates import KINDS, SHEET_NAMES, template_bytes
 from scoring.text import SanweiError
@@ -34,25 +33,26 @@ if not period_ok:
 
 if st.button(ui.t("imp.validate"), type="primary", disabled=not (files and period_ok), key="imp_validate",
              icon=":material/fact_check:"):
+    st.session_state.pop("imp", None)  # the last check's previews go before new files are read
     with st.status(ui.t("imp.reading"), expanded=True) as status:
-        bar = st.progress(0.0)
-        previews = []
-        for i, (name, data) in enumerate(files):
-            bar.progress(i / (len(files) + 1), text=ui.t("imp.reading_file", name=name, i=i + 1, n=len(files)))
-            previews.append(preview(name, data, model))
-        bar.progress(len(files) / (len(files) + 1), text=ui.t("imp.checking"))
-        tables = {p["name"]: p.pop("table") for p in previews}  # read once: previewed, then validated
-        inputs, report = service.validate(period, files, model, {n: t for n, t in tables.items() if t is not None})
-        bar.progress(1.0, text=ui.t("imp.done"))
-        status.update(label=ui.t("imp.checked", e=len(report.errors), w=len(report.warnings)),
-                      state="complete" if report.ok else "error", expanded=False)
-    st.session_state["imp"] = {"period": period, "previews": previews, "inputs": inputs, "report": report,
-                               "records": [FileRecord.of(n, d) for n, d in files]}
+        st.write(ui.t("imp.reading_files", n=len(files)))
+        try:  # each file is read in a memory- and time-limited child process (scoring.isolation)
+            previews, inputs, report = service.check_uploads(period, files, model)
+        except ImportBusy as err:
+            status.update(label=ui.md(err.get(L)), state="error", expanded=False)
+        else:
+            status.update(label=ui.t("imp.checked", e=len(report.errors), w=len(report.warnings)),
+                          state="complete" if report.ok else "error", expanded=False)
+            # only previews (20 rows each) and the report stay in the session: the parsed tables
+            # and validated inputs are dropped here; storing reads the uploads again
+            st.session_state["imp"] = {"period": period, "previews": previews, "report": report, "ok": inputs is not None,
+                                       "records": [FileRecord.of(n, d) for n, d in files]}
+            del inputs
 
 imp = st.session_state.get("imp")
 if imp:
     st.subheader(ui.t("imp.preview"))
-    tabs = st.tabs([p["name"] for p in imp["previews"]])
+    tabs = st.tabs([ui.md(p["name"]) for p in imp["previews"]])
     for tab, p in zip(tabs, imp["previews"], strict=True):
         with tab:
             if p["error"] is not None:
@@ -82,15 +82,26 @@ if imp:
         st.download_button(ui.t("imp.report_download"), lambda: ui.xlsx_bytes({sheet: rep}),
                            file_name=f"sanwei_{imp['period']}_report.xlsx", mime=XLSX, on_click="ignore",
                            key="imp_report_dl", icon=":material/download:")
-    if imp["inputs"] is None:
+    if not imp["ok"]:
         st.error(ui.t("imp.blocked"))
     elif st.button(ui.t("imp.store"), type="primary", key="imp_store", icon=":material/save:"):
-        v = service.store_inputs(model, imp["inputs"], imp["records"], imp["report"])
-        st.session_state["imp_flash"] = ui.t("imp.stored", period=v.period, version=v.number)
-        st.session_state["imp_pub_period"] = v.period
-        st.session_state[f"imp_pub_version_{v.period}"] = v.number  # offer the new draft for publishing
-        del st.session_state["imp"]
-        st.rerun()
+        if [FileRecord.of(n, d) for n, d in files] != imp["records"]:
+            st.error(ui.t("imp.changed"))
+        else:
+            try:
+                with st.spinner(ui.t("imp.storing")):
+                    v, report = service.import_files(imp["period"], files, model)
+            except ImportBusy as err:
+                st.error(ui.md(err.get(L)))
+            else:
+                if v is None:  # the model or the roster changed since the check
+                    imp.update(report=report, ok=False)
+                    st.rerun()
+                st.session_state["imp_flash"] = ui.t("imp.stored", period=v.period, version=v.number)
+                st.session_state["imp_pub_period"] = v.period
+                st.session_state[f"imp_pub_version_{v.period}"] = v.number  # offer the new draft for publishing
+                del st.session_state["imp"]
+                st.rerun()
 
 st.divider()
 known = list(store.periods()["period"])[::-1]
@@ -128,8 +139,8 @@ if known:
             if c[0].button(ui.t("imp.confirm"), type="primary", key="imp_confirm"):  # the service checks the reason
                 try:
                     service.publish(hp, number, reason, until if announce else None)
-                except SanweiError as err:
-                    st.error(err.get(L), icon=":material/error:")
+                except SanweiError as err:  # e.g. publishing would reveal raters by differencing
+                    st.error(ui.md(err.get(L)), icon=":material/error:")
                 else:
                     del st.session_state["imp_confirming"], st.session_state["imp_reason"]
                     st.session_state["imp_flash"] = ui.t("imp.published", period=hp, version=number)

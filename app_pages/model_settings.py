@@ -22,7 +22,8 @@ active = ui.active_model()
 st.caption(ui.t("model.caption", name=model.model.name, version=model.model.version, active=active.model.version))
 
 types = list(model.unit_types)
-utype = st.segmented_control(ui.t("model.unit_type"), types, default=types[0], key="model_type") or types[0]
+utype = st.segmented_control(ui.t("model.unit_type"), types, default=types[0], key="model_type",
+                             format_func=ui.md) or types[0]
 tree = model_edit.model_tree(model)
 left, right = st.columns([2, 3])
 left.plotly_chart(charts.sunburst(model_edit.model_tree(model, utype), L), key="sunburst")

@@ -25,7 +25,7 @@ ALL = "__all__"
 groups = [g.name for g in model.group] or sorted(rk["group"].unique())
 f = st.columns([4, 2.5, 2, 1.3])
 group = f[0].segmented_control(ui.t("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
-                               format_func=lambda g: ui.t("rank.all") if g == ALL else g)
+                               format_func=lambda g: ui.t("rank.all") if g == ALL else ui.md(g))
 grades = f[1].multiselect(ui.t("rank.grades"), tiers, format_func=labels.get, key="rank_grades",
                           placeholder=ui.t("rank.all"))
 query = f[2].text_input(ui.t("rank.search"), key="rank_query", placeholder=ui.t("rank.search_hint"))

@@ -43,12 +43,12 @@ if service.actor.can(P.BATCH_REPORTS):
             bar = st.progress(0.0)
 
             def progress(i: int, n: int, name: str) -> None:
-                bar.progress(i / max(n, 1), text=ui.t("rp.batch_progress", name=name, i=i + 1, n=n) if name else "")
+                bar.progress(i / max(n, 1), text=ui.t("rp.batch_progress", name=ui.md(name), i=i + 1, n=n) if name else "")
             try:
                 data = service.feedback_zip(period, L, res, progress)
             except SanweiError as err:
                 status.update(state="error")
-                st.error(err.get(L))
+                st.error(ui.md(err.get(L)))
             else:
                 made = st.session_state["rp_zip"] = (period, L, data)
                 status.update(label=ui.t("rp.batch_done", n=len(res.units)), state="complete", expanded=False)

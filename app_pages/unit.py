@@ -33,7 +33,7 @@ service.require_unit(uid)
 row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
 
-st.title(f"{row['unit_name']} · {period}")
+st.title(f"{ui.md(row['unit_name'])} · {period}", anchor=False)  # no anchor id made from data
 hist = views.trend(ui.history(uid))
 last = hist[hist["period"] == period]
 c = st.columns(5)
@@ -42,8 +42,8 @@ c[0].metric(ui.t("col.total"), "—" if row["status"] != "ok" else f"{row['total
 c[1].metric(ui.t("col.rank_overall"), "—" if row["status"] != "ok" else int(row["rank_overall"]), border=True,
             delta=None if last.empty or last["rank_change"].isna().all() else int(last["rank_change"].iloc[0]))
 c[2].metric(ui.t("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
-c[3].metric(ui.t("col.grade"), views.grade_label(model, row["grade"], L) or "—", border=True)
-c[4].metric(ui.t("col.group"), row["group"], border=True)
+c[3].metric(ui.t("col.grade"), ui.md(views.grade_label(model, row["grade"], L)) or "—", border=True)
+c[4].metric(ui.t("col.group"), ui.md(row["group"]), border=True)
 ui.quarter_state(service, period)
 warn = ui.warnings(period, uid)
 if len(warn):
@@ -52,8 +52,8 @@ if len(warn):
     box(ui.t("warn.own", level=ui.warning_label(level)), icon=":material/notifications:")
     if warn.iloc[0]["rules"]:
         st.text(ui.warning_rules(warn.iloc[0]["rules"]))
-for flag in row["flags"]:
-    (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.flag_text(flag)}")
+for flag in row["flags"]:  # a veto reason is data
+    (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.md(ui.flag_text(flag))}")
 
 left, right = st.columns(2)
 left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(res.units, uid), L), key="dims")

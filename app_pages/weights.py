@@ -40,7 +40,7 @@ if st.session_state.get("w_period") != period or any(k not in st.session_state f
 
 st.title(ui.t("w.title", period=period))
 for note in inp.notes:  # the kernel did not reproduce the published result: say so, never hide it
-    st.warning(note.get(L), icon=":material/warning:")
+    st.warning(ui.md(note.get(L)), icon=":material/warning:")
 live, analysis = st.tabs([ui.t("w.tab_live"), ui.t("w.tab_analysis")])
 
 

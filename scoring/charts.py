@@ -2,6 +2,10 @@
 
 One restrained palette for the whole product: a dimension keeps its colour on every page, and
 grades go from green (best tier) to red (lowest).
+
+Plotly renders HTML tags in every label, legend entry and hover text, so every string that comes
+from data (unit, group, indicator, item, answer and grade names) passes through `scoring.plain.html`
+here (`_h`, `_hs`) before it reaches a figure: it shows as the characters it is.
 """
 
 from __future__ import annotations
@@ -10,6 +14,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from scoring.i18n import t
+from scoring.plain import html as _h
+
+
+def _hs(values) -> list[str]:
+    """Data labels as text for plotly (see the module doc)."""
+    return [_h(v) for v in values]
 
 DIM_COLOURS = {"mass": "#3B6EA5", "performance": "#4E8F5C", "compliance": "#C49A2C",
                "bonus": "#9CC5A1", "deduction": "#C0504D"}
@@ -36,8 +46,8 @@ def grade_bar(counts: pd.DataFrame, tiers: list[str], labels: dict[str, str], la
     fig = go.Figure()
     for i, tier in enumerate(tiers):
         part = counts[counts["grade"] == tier]
-        x = part[by] if by else [labels[tier]]
-        fig.add_bar(x=x, y=part["count"], name=labels[tier], marker_color=grade_colour(i), text=part["count"],
+        x = _hs(part[by]) if by else [_h(labels[tier])]
+        fig.add_bar(x=x, y=part["count"], name=_h(labels[tier]), marker_color=grade_colour(i), text=part["count"],
                     textposition="inside")
     return _layout(fig, barmode="stack", yaxis_title=t("chart.units", lang), title=t("chart.grades", lang))
 
@@ -45,11 +55,11 @@ def grade_bar(counts: pd.DataFrame, tiers: list[str], labels: dict[str, str], la
 def contribution_bar(long: pd.DataFrame, lang: str) -> go.Figure:
     """Totals stacked by weighted dimension score, bonus and deduction, one bar per unit in rank order."""
     fig = go.Figure()
-    order = list(dict.fromkeys(long["unit_name"]))
+    order = _hs(dict.fromkeys(long["unit_name"]))
     for part in ("mass", "performance", "compliance", "bonus", "deduction"):
         p = long[long["part"] == part]
         if not p.empty:
-            fig.add_bar(x=p["unit_name"], y=p["value"], name=t(f"part.{part}", lang), marker_color=DIM_COLOURS[part],
+            fig.add_bar(x=_hs(p["unit_name"]), y=p["value"], name=t(f"part.{part}", lang), marker_color=DIM_COLOURS[part],
                         hovertemplate="%{x}: %{y:.2f}<extra>" + t(f"part.{part}", lang) + "</extra>")
     fig.update_xaxes(categoryorder="array", categoryarray=order, tickangle=-45)
     return _layout(fig, height=420, barmode="relative", yaxis_title=t("chart.points", lang),
@@ -72,7 +82,7 @@ def waterfall(steps: pd.DataFrame, lang: str) -> go.Figure:
         if r.kind == "dimension":
             return t(f"dim.{r.dimension}", lang)
         if r.kind in ("category", "item"):
-            return r.name
+            return _h(r.name)
         return t(f"part.{r.kind}", lang)
 
     fig = go.Figure(go.Waterfall(
@@ -90,8 +100,9 @@ def answer_bars(shares: pd.DataFrame, lang: str) -> go.Figure:
     palette = ["#2E7D32", "#7CB342", "#FBC02D", "#E53935", "#9E9E9E", "#6D4C41", "#546E7A"]
     fig = go.Figure()
     for i, (answer, g) in enumerate(shares.groupby("answer", sort=False)):
-        fig.add_bar(y=g["item"], x=g["share"] * 100, name=answer, orientation="h", marker_color=palette[i % len(palette)],
-                    customdata=g["count"], hovertemplate="%{y} " + answer + ": %{x:.1f}% (%{customdata})<extra></extra>")
+        fig.add_bar(y=_hs(g["item"]), x=g["share"] * 100, name=_h(answer), orientation="h",
+                    marker_color=palette[i % len(palette)], customdata=g["count"],
+                    hovertemplate="%{y} %{fullData.name}: %{x:.1f}% (%{customdata})<extra></extra>")
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, height=60 + 34 * shares["item"].nunique(), barmode="stack", xaxis_title="%",
                    title=t("chart.answers", lang))
@@ -101,7 +112,7 @@ def trend_chart(df: pd.DataFrame, lang: str) -> go.Figure:
     """Total score (left axis) and overall rank (right axis, 1 at the top) per quarter, grade as text."""
     fig = go.Figure([
         go.Scatter(x=df["period"], y=df["total"], name=t("col.total", lang), mode="lines+markers+text",
-                   text=df["grade"], textposition="top center", line={"color": DIM_COLOURS["mass"]}),
+                   text=_hs(df["grade"]), textposition="top center", line={"color": DIM_COLOURS["mass"]}),
         go.Scatter(x=df["period"], y=df["rank_overall"], name=t("col.rank_overall", lang), yaxis="y2",
                    mode="lines+markers", line={"color": "#888", "dash": "dot"}),
     ])
@@ -112,7 +123,7 @@ def trend_chart(df: pd.DataFrame, lang: str) -> go.Figure:
 
 def reverse_bar(df: pd.DataFrame, floor: float, lang: str) -> go.Figure:
     shown = df[~df["suppressed"]]
-    fig = go.Figure(go.Bar(x=shown["unit_name"], y=shown["score"], text=shown["score"].round(1), textposition="outside",
+    fig = go.Figure(go.Bar(x=_hs(shown["unit_name"]), y=shown["score"], text=shown["score"].round(1), textposition="outside",
                            marker_color=[DIM_COLOURS["deduction"] if b else DIM_COLOURS["mass"] for b in shown["below_floor"]]))
     fig.add_hline(y=floor, line_dash="dash", line_color="#C0504D", annotation_text=t("reverse.floor", lang, floor=floor),
                   annotation_position="bottom left")
@@ -122,7 +133,7 @@ def reverse_bar(df: pd.DataFrame, floor: float, lang: str) -> go.Figure:
 def rank_shift_bar(df: pd.DataFrame, lang: str) -> go.Figure:
     """What-if rank change per unit (up is good), units in what-if rank order."""
     moved = df[df["rank_change"] != 0]
-    fig = go.Figure(go.Bar(x=moved["unit_name"], y=moved["rank_change"],
+    fig = go.Figure(go.Bar(x=_hs(moved["unit_name"]), y=moved["rank_change"],
                            marker_color=[DIM_COLOURS["performance"] if v > 0 else DIM_COLOURS["deduction"] for v in moved["rank_change"]]))
     return _layout(fig, height=440, title=t("chart.rank_shift", lang), yaxis_title=t("col.rank_change", lang), showlegend=False)
 
@@ -132,7 +143,7 @@ def sweep_chart(long: pd.DataFrame, crossings: pd.DataFrame, names: dict[str, st
     """Rank against one dimension's weight; swaps marked where they happen, the official weight dashed."""
     fig = go.Figure()
     for uid, g in long.groupby("unit_id", sort=False):
-        fig.add_scatter(x=g["weight"], y=g["rank"], mode="lines", name=names.get(uid, uid), line={"shape": "hv"})
+        fig.add_scatter(x=g["weight"], y=g["rank"], mode="lines", name=_h(names.get(uid, uid)), line={"shape": "hv"})
     if not crossings.empty:
         fig.add_scatter(x=crossings["weight"], y=[None] * len(crossings), mode="markers", showlegend=False)
         for x in crossings["weight"]:
@@ -149,11 +160,11 @@ def caterpillar(df: pd.DataFrame, lang: str) -> go.Figure:
     df = df.sort_values("rank")
     colour = [DIM_COLOURS["performance"] if r else DIM_COLOURS["deduction"] for r in df["robust"]]
     fig = go.Figure([
-        go.Scatter(x=df["unit_name"], y=df["rank_median"], mode="markers", name=t("sens.median", lang),
+        go.Scatter(x=_hs(df["unit_name"]), y=df["rank_median"], mode="markers", name=t("sens.median", lang),
                    marker={"color": colour, "size": 8},
                    error_y={"type": "data", "symmetric": False, "array": df["rank_p95"] - df["rank_median"],
                             "arrayminus": df["rank_median"] - df["rank_p05"], "color": "#90A4AE"}),
-        go.Scatter(x=df["unit_name"], y=df["rank"], mode="markers", name=t("sens.nominal", lang),
+        go.Scatter(x=_hs(df["unit_name"]), y=df["rank"], mode="markers", name=t("sens.nominal", lang),
                    marker={"symbol": "line-ew-open", "size": 12, "color": "#333"}),
     ])
     fig.update_yaxes(autorange="reversed", title=t("col.rank_overall", lang))
@@ -166,7 +177,7 @@ def ternary_map(points: pd.DataFrame, official, lang: str, unit: bool = False) -
     a, b, c = (points[f"w_{d}"] for d in ("mass", "performance", "compliance"))
     if unit:
         marker = {"color": points["rank"], "colorscale": "Viridis_r", "size": 5, "colorbar": {"title": t("col.rank_overall", lang)}}
-        text = points["grade"]
+        text = _hs(points["grade"])
         fig = go.Figure(go.Scatterternary(a=a, b=b, c=c, mode="markers", marker=marker, text=text,
                                           hovertemplate="%{a:.2f}/%{b:.2f}/%{c:.2f}: #%{marker.color} %{text}<extra></extra>",
                                           showlegend=False))
@@ -174,7 +185,7 @@ def ternary_map(points: pd.DataFrame, official, lang: str, unit: bool = False) -
         fig = go.Figure()
         for name, g in points.groupby("leader_name", sort=False):
             fig.add_trace(go.Scatterternary(a=g["w_mass"], b=g["w_performance"], c=g["w_compliance"], mode="markers",
-                                            name=name, marker={"size": 5}))
+                                            name=_h(name), marker={"size": 5}))
     fig.add_trace(go.Scatterternary(a=[official[0]], b=[official[1]], c=[official[2]], mode="markers",
                                     name=t("sens.official", lang), marker={"symbol": "star", "size": 16, "color": "#C0504D",
                                                                          "line": {"color": "white", "width": 1}}))
@@ -199,7 +210,7 @@ def sobol_bars(summary: pd.DataFrame, lang: str) -> go.Figure:
 def sunburst(tree: pd.DataFrame, lang: str) -> go.Figure:
     """The indicator tree sized by effective weight (formalism items get no area: they earn nothing)."""
     leaf = tree["kind"] == "indicator"
-    fig = go.Figure(go.Sunburst(ids=tree["code"], labels=tree["name"], parents=tree["parent"],
+    fig = go.Figure(go.Sunburst(ids=tree["code"], labels=_hs(tree["name"]), parents=tree["parent"],
                                 values=tree["effective"].where(leaf, 0.0), branchvalues="remainder",
                                 hovertemplate="%{label}: %{value:.1%}<extra></extra>"))
     return _layout(fig, height=460, title=t("chart.tree", lang))
@@ -212,7 +223,7 @@ def annual_contributions(quarters: pd.DataFrame, order: list[str], lang: str) ->
     names = quarters.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
     for q, g in quarters[quarters["state"] == "ok"].groupby("quarter", sort=True):
         g = g.set_index("unit_id").reindex(order)
-        fig.add_bar(x=[names.get(u, u) for u in order], y=g["contribution"], name=q, marker_color=palette.get(q),
+        fig.add_bar(x=_hs(names.get(u, u) for u in order), y=g["contribution"], name=q, marker_color=palette.get(q),
                     hovertemplate="%{x} " + q + ": %{y:.2f}<extra></extra>")
     fig.update_xaxes(tickangle=-45)
     return _layout(fig, height=420, barmode="stack", yaxis_title=t("chart.points", lang), title=t("chart.annual", lang))

@@ -128,9 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+READS_FILES = {"score", "validate", "import"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in READS_FILES:  # the reading child's forkserver starts while we load the rest
+        from scoring.isolation import warm_up
+
+        warm_up()
     try:
         return args.func(args)
     except ModelError as err:

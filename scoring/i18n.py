@@ -287,9 +287,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.bad_period": ("季度格式应为 2026Q3 这样的“年份Q季度”。", "The quarter must look like 2026Q3."),
     "imp.validate": ("读取并校验", "Read and validate"),
     "imp.reading": ("正在读取文件…", "Reading files…"),
-    "imp.reading_file": ("读取 {name}（{i}/{n}）", "Reading {name} ({i}/{n})"),
-    "imp.checking": ("核对单位、答案和指标…", "Checking units, answers and indicators…"),
-    "imp.done": ("完成", "Done"),
+    "imp.reading_files": ("正在逐个读取 {n} 个文件（每个文件在受限的独立进程中读取），并核对单位、答案和指标…",
+                          "Reading {n} files one by one (each in a separate, limited process), then checking units, "
+                          "answers and indicators…"),
+    "imp.changed": ("上传的文件在校验后有变动，请重新“读取并校验”。", "The uploads changed since they were checked; read and validate again."),
+    "imp.storing": ("正在重新读取已校验的文件并保存…", "Reading the checked files again and storing them…"),
     "imp.checked": ("校验完成：{e} 个错误，{w} 个警告", "Validated: {e} errors, {w} warnings"),
     "imp.preview": ("文件预览", "File preview"),
     "imp.preview_caption": ("识别为：{kind} · 工作表 {sheet} · {rows} 行数据（显示前 20 行，行号为 Excel 行号）",
@@ -434,7 +436,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "rev.below": ("低于底线", "Below the floor"),
     "rev.hidden": ("样本不足，不显示（少于 {k} 个评议单位）", "Too few raters, not shown (fewer than {k})"),
     "rev.capped": ("低于 {floor:g} 分，不得评为最高等次", "Below {floor:g}: cannot get the top grade"),
-    "rev.privacy": ("评议单位身份只用于统计数量，不保存。", "Raters are only counted; who rated is never stored."),
+    "rev.privacy": ("评议单位身份只用于统计数量：每次导入时替换为随机编号（各部门分别编号），不保存单位名称和行的顺序；"
+                    "与已发布版本相差不足 k 个评议单位的新版本不能发布，以免两版相减推算出个别评议单位的评分。",
+                    "Raters are only counted: each import replaces them by random numbers (per department), and neither "
+                    "names nor row order are stored; a version whose raters differ from a published one by fewer than "
+                    "k cannot be published, so no rater's score can be worked out by comparing two versions."),
     "rev.rule.own": ("计入本部门评议结果", "its own result counts"),
     "rev.rule.group_mean": ("评议单位不足，按组内部门平均计", "too few raters: the group's mean counts"),
     "rev.rule.survey_only": ("评议单位不足，只计群众满意度调查", "too few raters: the survey alone counts"),

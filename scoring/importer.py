@@ -4,6 +4,14 @@ Reading (file formats, header row, messy cells, hostile files) is `scoring.reade
 this module gives the columns their meaning: it matches headers to the alias table and the
 model, units to the roster, answers to the scale, and collects every problem at once.
 An import is all or nothing: with any error, no inputs are returned.
+
+Speed: a province's quarter is a million survey rows; every mapping (units to the roster, answers
+to the scale, words to statuses) is done once per distinct value and spread back to the cells
+by their codes (`_each_distinct`), never once per cell.
+
+What a report may quote (`scoring.report`): a cell's content only when it is a number or a word
+of a known vocabulary (roster, model); a cell that failed to match one is free text and is named
+by its location and the kind of problem only.
 """
 
 from __future__ import annotations
@@ -109,9 +117,8 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
     if parts["exemptions"]:
         inputs.exemptions = pd.concat(parts["exemptions"], ignore_index=True).drop_duplicates(
             ["unit_id", "target", "document"]).reset_index(drop=True)[EXEMPTION_COLUMNS]
-    if parts["reverse"]:
-        reverse = pd.concat(parts["reverse"], ignore_index=True)  # raters numbered over the whole period
-        inputs.reverse = reverse.assign(rater=anonymise_raters(reverse["rater"]))
+    if parts["reverse"]:  # raters become random numbers per department; row order is not kept
+        inputs.reverse = anonymise_raters(pd.concat(parts["reverse"], ignore_index=True))
     _warn_missing_dimensions(model, parts, files, report)
     inputs.warnings = list(report.warnings)
     return (inputs if report.ok else None), report
@@ -127,9 +134,25 @@ def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Cleaned cell text as an object Series (None when blank); the reader already reported control characters."""
-    clean = cells.clean_text(values)[0]
-    return pd.Series(clean.to_numpy(dtype=object, na_value=None), index=values.index)
+    """Cell text as an object Series (None when blank). The reader already cleaned every cell
+    (`scoring.cells.clean_text`) and reported control characters."""
+    return pd.Series(_each_distinct(values, lambda v: v), index=values.index, dtype=object)
+
+
+def _objects(values: pd.Series) -> pd.Series:
+    """An object column for a frame: assigning an object array would convert it to Arrow text cell by cell."""
+    return pd.Series(values.to_numpy(dtype=object), dtype=object)
+
+
+def _each_distinct(values: pd.Series, fn) -> np.ndarray:
+    """`fn` of every non-blank cell as an object array (None for blank cells), calling `fn` once
+    per distinct value: the cells are factorised (Arrow dictionary encoding) and the results
+    spread back by code."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(str(u)) for u in uniques]
+    mapped[-1] = None
+    return mapped[codes]
 
 
 def model_headers(model: Model) -> frozenset[str]:
@@ -186,8 +209,9 @@ class UnitMatcher:
         return str(self._name.get(unit_id, unit_id))
 
     def resolve(self, values: pd.Series) -> pd.Series:
-        keys = values.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
-        return keys.map(self.by_key)
+        """Roster unit ids of the cells (None where blank or not in the roster), one lookup per distinct value."""
+        return pd.Series(_each_distinct(values, lambda v: self.by_key.get(aliases.normalise(v))), index=values.index,
+                         dtype=object)
 
     def closest(self, value: str) -> tuple[str, ...]:
         return tuple(difflib.get_close_matches(str(value).strip(), self.names, n=3, cutoff=0.4))
@@ -227,10 +251,10 @@ def _units_of(item: Loaded, matcher: UnitMatcher, report: Report) -> pd.Series |
         _summarise(report, t, name_pos, int(clash.sum()), "单位编码与名称不一致", "rows whose unit code and name disagree")
         ids = ids.where(~clash, None)
         odd = by_code.notna() & name.notna() & by_name.isna()
-        for i in np.flatnonzero(odd.to_numpy())[:MAX_CELL_ISSUES]:
-            report.warning(t.file, f"单位名称“{name.iat[i]}”与名录中 {by_code.iat[i]} 的名称“{matcher.name_of(by_code.iat[i])}”"
-                           "不同，按单位编码计", f"the unit name {name.iat[i]!r} differs from the roster's name of "
-                           f"{by_code.iat[i]} ({matcher.name_of(by_code.iat[i])!r}): the code counts",
+        for i in np.flatnonzero(odd.to_numpy())[:MAX_CELL_ISSUES]:  # the name matched nothing: free text, not quoted
+            report.warning(t.file, f"单位名称与名录中 {by_code.iat[i]} 的名称“{matcher.name_of(by_code.iat[i])}”不同，按单位编码计",
+                           f"the unit name differs from the roster's name of {by_code.iat[i]} "
+                           f"({matcher.name_of(by_code.iat[i])!r}): the code counts",
                            sheet=t.sheet, row=int(t.rows[i]), column=t.columns[name_pos], header=t.header[name_pos])
         # what is left to report: the code cell when a code is given, else the name cell
         pos = pd.Series(np.where(code.notna(), code_pos, name_pos))
@@ -240,11 +264,11 @@ def _units_of(item: Loaded, matcher: UnitMatcher, report: Report) -> pd.Series |
         pos, raw = pd.Series(positions[0], index=raws[0].index), raws[0]
         bad = raw.notna() & ids.isna()
     bad = pd.Series(np.asarray(bad, dtype=bool))
-    for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
+    for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # the cell is free text: not quoted
         p = int(pos.iat[i])
-        report.error(t.file, f"单位“{raw.iat[i]}”不在单位名录中", f"unit {raw.iat[i]!r} is not in the roster",
+        report.error(t.file, "单位不在单位名录中", "the unit is not in the roster",
                      sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
-                     value=str(raw.iat[i]), expected="单位名录中的编码或名称 / a roster code or name",
+                     expected="单位名录中的编码或名称 / a roster code or name",
                      suggestions=matcher.closest(raw.iat[i]))
     _summarise(report, t, positions[0], int(bad.sum()), "单位不在名录中", "units not in the roster")
     blank = raw.isna()
@@ -255,9 +279,9 @@ def _units_of(item: Loaded, matcher: UnitMatcher, report: Report) -> pd.Series |
     return ids
 
 
-def _summarise(report: Report, t: Table, pos: int, count: int, zh: str, en: str) -> None:
+def _summarise(report: Report, t: Table, pos: int, count: int, zh: str, en: str, add=None) -> None:
     if count > MAX_CELL_ISSUES:
-        report.error(t.file, f"另有 {count - MAX_CELL_ISSUES} 处{zh}（未逐一列出）",
+        (add or report.error)(t.file, f"另有 {count - MAX_CELL_ISSUES} 处{zh}（未逐一列出）",
                      f"{count - MAX_CELL_ISSUES} more {en} not listed one by one",
                      sheet=t.sheet, column=t.columns[pos], header=t.header[pos])
 
@@ -289,15 +313,15 @@ def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFr
                 g, ut = df["group"].iat[i], df["unit_type"].iat[i]
                 if g is None or ut is None:
                     continue
-                if g not in types:
-                    report.error(t.file, f"考核组别“{g}”不在模型中", f"group {g!r} is not in the model",
+                if g not in types:  # free text: not quoted
+                    report.error(t.file, "考核组别不在模型中", "the group is not in the model",
                                  sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["group"]],
-                                 header=t.header[cols["group"]], value=g, expected="、".join(types))
+                                 header=t.header[cols["group"]], expected="、".join(types))
                 elif types[g] != ut:
-                    report.error(t.file, f"单位类型“{ut}”与组别“{g}”不符（应为“{types[g]}”）",
-                                 f"unit type {ut!r} does not fit group {g!r} (expected {types[g]!r})",
+                    report.error(t.file, f"单位类型与组别“{g}”不符（应为“{types[g]}”）",
+                                 f"the unit type does not fit the group {g!r} (expected {types[g]!r})",
                                  sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["unit_type"]],
-                                 header=t.header[cols["unit_type"]], value=ut, expected=types[g])
+                                 header=t.header[cols["unit_type"]], expected=types[g])
         frames.append(df.drop(columns="_row"))
     if not frames or not report.ok:
         return None
@@ -354,19 +378,18 @@ def _model_columns(item: Loaded, names: dict[str, str], file_kind: str, report: 
 
 def _answers(model: Model, t: Table, pos: int, report: Report) -> pd.Series:
     """Map answer cells to canonical labels of the model's scale; out-of-scale cells per the model."""
-    raw = _text(t.data[pos])
+    raw = t.data[pos]
     lookup = {aliases.normalise(k): a.label for k, a in model.survey.lookup.items()}
-    labels = raw.map(lambda v: lookup.get(aliases.normalise(v)) if isinstance(v, str) else None)
+    labels = pd.Series(_each_distinct(raw, lambda v: lookup.get(aliases.normalise(v))), index=raw.index, dtype=object)
     bad = raw.notna() & labels.isna()
     if bad.any():
         is_error = model.survey.out_of_scale == ScreenAction.ERROR
         add = report.error if is_error else report.warning
         zh_tail, en_tail = ("", "") if is_error else ("，该答案不计入", "; the answer is left out")
         allowed = "、".join(a.label for a in model.survey.answer)
-        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
-            add(t.file, f"答案“{raw.iat[i]}”不在量表中{zh_tail}", f"answer {raw.iat[i]!r} is not on the scale{en_tail}",
-                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
-                value=str(raw.iat[i]), expected=allowed)
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+            add(t.file, f"答案不在量表中{zh_tail}", f"the answer is not on the scale{en_tail}",
+                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=allowed)
         if bad.sum() > MAX_CELL_ISSUES:
             add(t.file, f"另有 {int(bad.sum()) - MAX_CELL_ISSUES} 个答案不在量表中{zh_tail}",
                 f"{int(bad.sum()) - MAX_CELL_ISSUES} more answers are not on the scale{en_tail}",
@@ -385,10 +408,10 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     units = _units_of(item, matcher, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    out["response_id"] = _text(t.data[cols["response_id"]]).to_numpy()
-    out["unit_id"] = units.to_numpy() if units is not None else None
-    out["respondent_group"] = _text(t.data[cols["respondent_group"]]).to_numpy() if "respondent_group" in cols else None
-    out["channel"] = _text(t.data[cols["channel"]]).to_numpy() if "channel" in cols else None
+    out["response_id"] = t.data[cols["response_id"]].reset_index(drop=True)  # Arrow text, as read
+    out["unit_id"] = _objects(units) if units is not None else None
+    out["respondent_group"] = _objects(_text(t.data[cols["respondent_group"]])) if "respondent_group" in cols else None
+    out["channel"] = _objects(_text(t.data[cols["channel"]])) if "channel" in cols else None
     out["duration"] = _durations(t, cols["duration"], report).to_numpy() if "duration" in cols else np.nan
     blank_id = out["response_id"].isna()
     for i in np.flatnonzero(blank_id.to_numpy())[:MAX_CELL_ISSUES]:
@@ -398,13 +421,15 @@ def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Repor
     if groups and "respondent_group" in cols:
         p = cols["respondent_group"]
         bad = ~out["respondent_group"].isin(list(groups))
-        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:
-            report.warning(t.file, f"受访者类别“{out['respondent_group'].iat[i]}”不在模型中，该问卷不计入类别加权均值",
-                           f"respondent group {out['respondent_group'].iat[i]!r} is not in the model: left out of the weighted mean",
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+            report.warning(t.file, "受访者类别不在模型中，该问卷不计入类别加权均值",
+                           "the respondent group is not in the model: left out of the weighted mean",
                            sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
-                           value=str(out["respondent_group"].iat[i]), expected="、".join(groups))
+                           expected="、".join(groups))
+        _summarise(report, t, p, int(bad.sum()), "受访者类别不在模型中", "respondent groups not in the model",
+                   report.warning)
     for p, code in items.items():
-        out[code] = _answers(model, t, p, report).to_numpy()
+        out[code] = _objects(_answers(model, t, p, report))
     if not items:
         report.error(t.file, "没有找到任何问卷题目列", "no survey item columns found", sheet=t.sheet)
     return out
@@ -427,10 +452,9 @@ def _durations(t: Table, pos: int, report: Report) -> pd.Series:
 
 def _numbers(t: Table, pos: int, report: Report, what: str = "数值 / a number") -> pd.Series:
     values, bad = cells.parse_numbers(t.data[pos])
-    for i in np.flatnonzero(np.asarray(bad))[:MAX_CELL_ISSUES]:
-        report.error(t.file, f"“{t.data[pos].iat[i]}”不是数值", f"{t.data[pos].iat[i]!r} is not a number",
-                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
-                     value=str(t.data[pos].iat[i]), expected=what)
+    for i in np.flatnonzero(np.asarray(bad))[:MAX_CELL_ISSUES]:  # not a number: free text, not quoted
+        report.error(t.file, "单元格不是数值", "the cell is not a number",
+                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=what)
     _summarise(report, t, pos, int(np.asarray(bad).sum()), "不是数值", "cells that are not numbers")
     return pd.Series(np.asarray(values, dtype=float))
 
@@ -492,27 +516,31 @@ def _where(t: Table, pos: int) -> dict:
 
 
 def _merge(df: pd.DataFrame, keys: list[str], values: list[str], what: tuple[str, str], report: Report,
-           no_points: set[str] = frozenset()) -> pd.DataFrame:
+           no_points: set[str] = frozenset(), quote=lambda key: True) -> pd.DataFrame:
     """多表合一: rows from several files merge; the same key with two different values is an error
     naming both cells (file, sheet, cell), whether the two rows come from two files or one. In a
     column that earns no points (`no_points`: formalism codes) a disagreement blocks nothing: it is
-    noted as information, the first value kept."""
+    noted as information, the first value kept. The two values are quoted only where `quote(key)`
+    says they are numbers or codes (never free text)."""
     dup = df[df.duplicated(keys, keep=False)]
     dup = dup.assign(_show=[" / ".join(_shown(v) for v in row) for row in dup[values].itertuples(index=False)])
     for key, g in dup.groupby(keys, sort=False):
         if g["_show"].nunique() > 1:
             a, b = g.iloc[0], g[g["_show"] != g["_show"].iloc[0]].iloc[0]
             cell_a, cell_b = f"{a['_file']} [{a['_sheet']}] {a['_col']}{a['_row']}", f"{b['_file']} [{b['_sheet']}] {b['_col']}{b['_row']}"
+            shown = quote(key)
             where = {"sheet": b["_sheet"], "row": int(b["_row"]), "column": b["_col"], "header": b["_header"],
-                     "value": b["_show"]}
+                     "value": b["_show"] if shown else None}
+            va, vb = (f"（{a['_show']}）", f"（{b['_show']}）") if shown else ("", "")
+            ea, eb = (f"{a['_show']} in ", f"{b['_show']} in ") if shown else ("", "")
             if key[1] in no_points:
-                report.info(b["_file"], f"单位 {key[0]} 的不计分列 {key[1]}（{b['_header']}）在 {cell_a}（{a['_show']}）与 "
-                            f"{cell_b}（{b['_show']}）中不一致；该列不计分，不影响任何得分",
-                            f"unit {key[0]}, column {key[1]} ({b['_header']}) that earns no points: {a['_show']} in "
-                            f"{cell_a} but {b['_show']} in {cell_b}; it changes no score", **where)
+                report.info(b["_file"], f"单位 {key[0]} 的不计分列 {key[1]}（{b['_header']}）在 {cell_a}{va}与 "
+                            f"{cell_b}{vb}中不一致；该列不计分，不影响任何得分",
+                            f"unit {key[0]}, column {key[1]} ({b['_header']}) that earns no points: {ea}{cell_a} but "
+                            f"{eb}{cell_b}; it changes no score", **where)
                 continue
-            report.error(b["_file"], f"单位 {key[0]} 的{what[0]} {key[1]} 在 {cell_a}（{a['_show']}）与 {cell_b}（{b['_show']}）中不一致",
-                         f"unit {key[0]}, {what[1]} {key[1]}: {a['_show']} in {cell_a} but {b['_show']} in {cell_b}", **where)
+            report.error(b["_file"], f"单位 {key[0]} 的{what[0]} {key[1]} 在 {cell_a}{va}与 {cell_b}{vb}中不一致",
+                         f"unit {key[0]}, {what[1]} {key[1]}: {ea}{cell_a} but {eb}{cell_b}", **where)
     return df.drop_duplicates(keys).drop(columns=WHERE).reset_index(drop=True)
 
 
@@ -542,7 +570,7 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
     for p, code in matched.items():
         text = _text(t.data[p])
         text = text.where(~text.map(lambda v: isinstance(v, str) and aliases.not_assessed(v)), None)  # 无: like a blank
-        status = text.map(lambda v: aliases.compliance_status(v) if isinstance(v, str) else None)
+        status = pd.Series(_each_distinct(text, aliases.compliance_status), dtype=object)
         numbers = pd.Series(np.asarray(cells.parse_numbers(t.data[p])[0], dtype=float))
         bad = text.notna() & status.isna() & numbers.isna()
         spec = next(c for c in model.compliance.item if c.code == code)
@@ -553,10 +581,10 @@ def _read_compliance(model: Model, item: Loaded, matcher: UnitMatcher, report: R
         else:
             over = numbers.notna() & ((numbers < 0) | (numbers > points))
             expected = f"通过/部分/未通过，或 0–{points:g} 分 / pass, partial, fail, or 0–{points:g} points"
-        for i in np.flatnonzero((bad | over).to_numpy())[:MAX_CELL_ISSUES]:
-            report.error(t.file, f"“{text.iat[i]}”不是有效的合规结果", f"{text.iat[i]!r} is not a valid compliance result",
-                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p], value=str(text.iat[i]),
-                         expected=expected)
+        for i in np.flatnonzero((bad | over).to_numpy())[:MAX_CELL_ISSUES]:  # quoted only when a number
+            report.error(t.file, "不是有效的合规结果", "not a valid compliance result",
+                         sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
+                         value=f"{numbers.iat[i]:g}" if over.iat[i] else None, expected=expected)
         frame = pd.DataFrame({"unit_id": units, "item": code, "status": status.to_numpy(),
                               "points": numbers.where(status.isna()).to_numpy(), **_where(t, p)})
         frames.append(frame[frame["status"].notna() | frame["points"].notna()])
@@ -587,7 +615,8 @@ def _adjustments(long: pd.DataFrame, report: Report) -> pd.DataFrame:
     """One row per unit from every file's 加分/扣分/一票否决/说明: a value stated twice differently is
     an error naming both cells; notes from several files are kept together."""
     notes = long[long["field"] == "note"].groupby("unit_id", sort=False)["value"].agg(lambda v: "；".join(dict.fromkeys(v)))
-    merged = _merge(long[long["field"] != "note"], ["unit_id", "field"], ["value"], ("调整项", "adjustment"), report)
+    merged = _merge(long[long["field"] != "note"], ["unit_id", "field"], ["value"], ("调整项", "adjustment"), report,
+                    quote=lambda key: key[1] != "veto")  # a veto reason is free text
     wide = merged.pivot(index="unit_id", columns="field", values="value") if len(merged) else pd.DataFrame()
     wide = wide.reindex(index=wide.index.union(notes.index), columns=["bonus", "deduction", "veto"])
     wide["note"] = notes
@@ -605,10 +634,10 @@ def _adjustment(levels: dict[str, float], combine, t: Table, pos: int, report: R
     out = numbers.copy()
     for i in np.flatnonzero(np.isnan(numbers) & text.notna().to_numpy()):
         value = _levels(text.iat[i], levels, combine)
-        if value is None:
-            report.error(t.file, f"“{text.iat[i]}”既不是分值也不是已知级别", f"{text.iat[i]!r} is neither points nor a known level",
+        if value is None:  # free text: not quoted
+            report.error(t.file, "既不是分值也不是已知级别", "neither points nor a known level",
                          sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos],
-                         value=str(text.iat[i]), expected="、".join(levels) or "数值 / a number")
+                         expected="、".join(levels) or "数值 / a number")
         out[i] = np.nan if value is None else value
     for i in np.flatnonzero(out < 0):
         report.error(t.file, "分值不能为负", "points cannot be negative", sheet=t.sheet, row=int(t.rows[i]),
@@ -629,15 +658,25 @@ def _read_reverse(model: Model, item: Loaded, matcher: UnitMatcher, report: Repo
     units = _units_of(item, matcher, report)
     cols = {canon: p for p, canon in item.columns.items()}
     out = pd.DataFrame(index=range(len(t.data)))
-    if "rater" in cols:  # a roster unit by code or name, else the normalised text; numbered in read_period
-        raters = _text(t.data[cols["rater"]])
-        keys = raters.map(lambda v: aliases.normalise(v) if isinstance(v, str) else None)
-        out["rater"] = matcher.resolve(raters).fillna(keys).to_numpy()
-    else:  # no rater column: each rating is taken as a rater of its own
-        out["rater"] = [f"{t.file}#{r}" for r in t.rows]
+    if "rater" not in cols:  # without it, k copies of one rating would pass as k raters
+        report.error(t.file, "基层评议表缺少“评议单位”列：只有名录中的评议单位才计入评议单位数",
+                     "the reverse ratings lack the rater column (评议单位): only roster units count as raters",
+                     sheet=t.sheet, expected="、".join(aliases.ALIASES["rater"][:2]))
+        return empty(["rater", "unit_id"])
+    p = cols["rater"]
+    raters = matcher.resolve(t.data[p])  # roster unit ids; replaced by random numbers in read_period
+    blank = t.data[p].isna().to_numpy()
+    for i in np.flatnonzero(blank | raters.isna().to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+        report.error(t.file, "评议单位为空或不在单位名录中（只有名录中的单位才计入评议单位数）",
+                     "the rater is blank or not in the roster (only roster units count as raters)",
+                     sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
+                     expected="单位名录中的编码或名称 / a roster code or name")
+    _summarise(report, t, p, int((blank | raters.isna().to_numpy()).sum()), "评议单位为空或不在名录中",
+               "raters blank or not in the roster")
+    out["rater"] = raters.to_numpy()
     out["unit_id"] = units.to_numpy() if units is not None else None
-    for p, code in matched.items():
-        out[code] = _answers(model, t, p, report).to_numpy()
+    for q, code in matched.items():
+        out[code] = _answers(model, t, q, report).to_numpy()
     return out[pd.notna(out["unit_id"])]
 
 

@@ -10,7 +10,8 @@ the tests all speak the same shapes:
 - indicators:  unit_id, code, value (float), source (file name)          -- long format
 - compliance:  unit_id, item, status ("pass" | "partial" | "fail" | None), points (float or NaN)
 - adjustments: unit_id, bonus (float), deduction (float), veto (str or None), note (str)
-- reverse:     rater (anonymous int), unit_id, then one column per criterion (answer labels)
+- reverse:     rater (a random number per import and department, `anonymise_raters`), unit_id, then one
+               column per criterion (answer labels); rows sorted by (unit_id, rater), never in imported order
 - exemptions:  unit_id, target ("veto" | "deduction" | "level:<扣分类别>" | "item:<compliance code>"),
                reason, document (批准文号), approved_on (ISO date)     -- 容错纠错, one row per exemption
 """
@@ -18,9 +19,11 @@ the tests all speak the same shapes:
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from scoring.formalism import Exclusion
@@ -37,11 +40,25 @@ EXEMPTION_COLUMNS = ["unit_id", "target", "reason", "document", "approved_on"]
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
 
 
-def anonymise_raters(raters: pd.Series) -> list[int | None]:
-    """Rater identities replaced by 1, 2, … in order of appearance (a blank rater is no rater):
-    distinctness is all the k-rater threshold needs, so nothing more is ever kept."""
-    codes, _ = pd.factorize(raters, use_na_sentinel=True)
-    return [int(c) + 1 if c >= 0 else None for c in codes]
+def anonymise_raters(reverse: pd.DataFrame, rng: np.random.Generator | None = None) -> pd.DataFrame:
+    """Reverse ratings with every rater replaced by a random number, drawn afresh for each import
+    and each department (a random order of 1..m for the m distinct raters of the department), and
+    the rows sorted by (department, number): neither the numbers nor the row order say who rated,
+    in which order raters appeared, or which ratings of two departments came from one rater.
+    Distinct raters per department is all the k-rater threshold needs; a blank rater is no rater.
+    Raters that are already numbers (a stored version read back) keep their numbers."""
+    out = reverse.reset_index(drop=True).copy()
+    raters = out["rater"]
+    present = raters.notna()
+    if present.any() and not all(isinstance(v, (int, np.integer)) for v in raters[present]):
+        rng = rng or np.random.default_rng(secrets.randbits(128))
+        numbers = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        for _, rows in out[present].groupby("unit_id", sort=False, dropna=False).groups.items():
+            codes, uniques = pd.factorize(raters.loc[rows].astype(str))
+            numbers.loc[rows] = rng.permutation(len(uniques))[codes] + 1
+        out["rater"] = numbers
+    out["rater"] = out["rater"].astype("Int64")
+    return out.sort_values(["unit_id", "rater"], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def is_period(text: object) -> bool:

@@ -515,9 +515,43 @@ def _sum_problem(where: str, weights: list[float], what: tuple[str, str]) -> Mod
     return None
 
 
+MAX_TEXT = 200          # a name, code, label or alias in the model
+MAX_REASON = 1000       # a `substantive` reason
+FORMULA_START = ("=", "+", "-", "@")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _text_problems(data: Any, where: str = "") -> list[ModelProblem]:
+    """Every string of the model (values and table keys) is shown in the dashboard and written
+    into workbooks: at most MAX_TEXT characters (MAX_REASON for a reason), not starting like a
+    spreadsheet formula (= + - @), no control or invisible characters."""
+    out: list[ModelProblem] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = f"{where}.{key}" if where else str(key)
+            out += _text_problems(str(key), f"{here} (key)") if where.split(".")[-1] in _KEYED_TABLES else []
+            out += _text_problems(value, here)
+    elif isinstance(data, (list, tuple)):
+        for i, value in enumerate(data):
+            out += _text_problems(value, f"{where}[{i}]")
+    elif isinstance(data, str):
+        cap = MAX_REASON if where.endswith("substantive") else MAX_TEXT
+        if len(data) > cap:
+            out.append(_problem(where, f"文字过长（{len(data)} 个字符，上限 {cap}）", f"text too long ({len(data)} characters, limit {cap})"))
+        if data.startswith(FORMULA_START):
+            out.append(_problem(where, "文字不能以 = + - @ 开头（电子表格会把它当作公式）",
+                                "text must not start with = + - @ (a spreadsheet would run it as a formula)"))
+        if _CONTROL.search(data):
+            out.append(_problem(where, "文字含有控制字符或不可见字符", "text holds control or invisible characters"))
+    return out
+
+
+_KEYED_TABLES = {"respondent_groups", "bonus_levels", "deduction_levels", "quarter_weights"}
+
+
 def semantic_problems(m: Model) -> list[ModelProblem]:
     """Cross-field rules pydantic cannot see. Returns every problem found."""
-    out: list[ModelProblem] = []
+    out: list[ModelProblem] = _text_problems(m.model_dump(mode="json", exclude_none=True))
     add = out.append
     if p := _sum_problem("dimensions", list(m.weights.values()), ("三个维度", "the three dimension weights")):
         add(p)

@@ -512,28 +512,22 @@ def _screen_warnings(screened: survey.Screened | None) -> list[Issue]:
         return []
     out = []
 
-    def ids(frame: pd.DataFrame, sep: str = "、") -> str:
-        return sep.join(map(str, frame["response_id"].head(10))) + ("…" if len(frame) > 10 else "")
-
-    if len(dup := screened.duplicates):
-        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(dup)} 条重复问卷编号已剔除（{ids(dup)}）",
-                         f"survey: {len(dup)} duplicate response ids removed ({ids(dup, ', ')})"))
+    if len(dup := screened.duplicates):  # a count, never the response ids: they are free text from the cells
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(dup)} 条重复问卷编号已剔除",
+                         f"survey: {len(dup)} duplicate response ids removed"))
     liners, dropped = screened.straight_liners, screened.dropped
     if len(dropped):
-        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，按模型规则剔除 {len(dropped)} 份"
-                         f"（{ids(dropped)}）",
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，按模型规则剔除 {len(dropped)} 份",
                          f"survey: {len(liners)} respondents gave one identical answer throughout; {len(dropped)} dropped "
-                         f"under the model's rule ({ids(dropped, ', ')})"))
+                         "under the model's rule"))
     elif len(liners):
-        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，已标记，未剔除（{ids(liners)}）",
-                         f"survey: {len(liners)} respondents gave one identical answer throughout: marked, not "
-                         f"dropped ({ids(liners, ', ')})"))
+        out.append(Issue(Severity.WARNING, "", f"群众评价：{len(liners)} 份问卷所有题目答案相同，已标记，未剔除",
+                         f"survey: {len(liners)} respondents gave one identical answer throughout: marked, not dropped"))
     if (guarded := screened.summary.index[screened.summary["screen_guarded"]]).size:
         out.append(Issue(Severity.WARNING, "", f"群众评价：剔除答案雷同问卷会使 {'、'.join(map(str, guarded[:10]))} "
                          "没有有效问卷，这些单位的问卷全部保留",
                          f"survey: dropping identical answers would leave {', '.join(map(str, guarded[:10]))} without a "
-                         "valid respondent: "
-                         "all of theirs are kept"))
+                         "valid respondent: all of theirs are kept"))
     return out
 
 

@@ -1,7 +1,17 @@
 """Located, bilingual validation findings, collected lazily so the user sees them all at once.
 
 Errors block an import, warnings do not; information changes nothing and is there to be read
-(the columns that earn no points, a disagreement between two files in such a column)."""
+(the columns that earn no points, a disagreement between two files in such a column).
+
+What an issue may quote (issue 10 §4; the rule for every report, stored or shown, the JSON and
+every export): an issue names where (file, sheet, row, column letter, header) and what kind of
+problem, and lists what is `expected` from the model or the roster. Its `value`, `suggestions`
+and messages may carry a cell's content only when that content is a number or a word of a known
+vocabulary (a roster unit's code or name, a model code, label or alias, a period) — content that
+identifies nothing beyond what the store holds anyway. A cell that matched no vocabulary is free
+text (an off-scale answer, an unknown unit, group, category or rater, a veto reason, a note) and
+is never quoted: "B17: the answer is not on the scale", not what the respondent wrote there.
+"""
 
 from __future__ import annotations
 

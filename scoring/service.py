@@ -13,15 +13,17 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from scoring import annual, auth, evidence, feedback
+from scoring import annual, anonymity, auth, evidence, feedback
 from scoring import warning as early
 from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
 from scoring.feedback import announce
@@ -44,6 +46,35 @@ MIN_REASON = 2  # characters a publication, rollback or activation reason needs 
 
 class InvalidRequest(SanweiError, ValueError):
     """A request that is understood but cannot be carried out as asked; nothing was changed."""
+
+
+# One import (reading and validating uploads) at a time per server process: each read runs in a
+# memory-limited child, and two at once would double what the server must hold. Re-entrant, so
+# import_files may validate under it; another thread is told to wait, never queued silently.
+_IMPORT_GATE = threading.RLock()
+
+
+class ImportBusy(SanweiError):
+    """Another import is running in this server process."""
+
+    def __init__(self) -> None:
+        super().__init__("本服务器上另一项数据导入正在进行，请等它完成后再试。",
+                         "Another import is running on this server; try again when it has finished.")
+
+
+class DifferencingRefused(InvalidRequest):
+    """Publishing would let two published versions of a period reveal single raters."""
+
+
+@contextmanager
+def one_import() -> Iterator[None]:
+    """Hold the server's import gate, or raise ImportBusy at once."""
+    if not _IMPORT_GATE.acquire(blocking=False):
+        raise ImportBusy()
+    try:
+        yield
+    finally:
+        _IMPORT_GATE.release()
 
 
 def today() -> date:
@@ -263,17 +294,34 @@ class Service:
         """Read and check spreadsheets, storing nothing. Without a units file among `files`, the
         roster in effect for `period` is used; `tables` are files already read (see read_period)."""
         self.require(P.IMPORT)
-        roster = self.store.roster(period)
-        return read_period(model or self.active_model(), period, files, roster if len(roster) else None, tables)
+        with one_import():
+            roster = self.store.roster(period)
+            return read_period(model or self.active_model(), period, files, roster if len(roster) else None, tables)
+
+    def check_uploads(self, period: str, files: Files, model: Model | None = None
+                      ) -> tuple[list[dict], PeriodInputs | None, Report]:
+        """What the import page shows: each upload's preview (its first rows, or why it cannot be
+        read) and the full validation, every file read once. Returns the previews without their
+        parsed tables, so nothing larger than a preview outlives the call."""
+        from scoring.preview import preview
+
+        self.require(P.IMPORT)
+        model = model or self.active_model()
+        with one_import():
+            previews = [preview(name, data, model) for name, data in files]
+            tables = {p["name"]: p.pop("table") for p in previews}
+            inputs, report = self.validate(period, files, model, {n: t for n, t in tables.items() if t is not None})
+        return previews, inputs, report
 
     def import_files(self, period: str, files: Files, model: Model | None = None
                      ) -> tuple[VersionInfo | None, Report]:
         """Validate spreadsheets; with no errors, score and store them as a new draft version."""
         model = model or self.active_model()
-        inputs, report = self.validate(period, files, model)
-        if inputs is None:
-            return None, report
-        return self.store_inputs(model, inputs, [FileRecord.of(n, d) for n, d in files], report), report
+        with one_import():
+            inputs, report = self.validate(period, files, model)
+            if inputs is None:
+                return None, report
+            return self.store_inputs(model, inputs, [FileRecord.of(n, d) for n, d in files], report), report
 
     def store_inputs(self, model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
                      report: Report | None = None, appeal_id: int | None = None) -> VersionInfo:
@@ -288,8 +336,10 @@ class Service:
                 announce_until: date | None = None) -> VersionInfo:
         """Make `version` (default: the latest) the version leaders see, with a written reason kept
         with it; publishing an older version rolls the result back. With the model's four-eyes rule,
-        whoever imported a version cannot publish it. `announce_until` opens a 公示 from today to
-        that day (both included); appeals are accepted until the model's `appeal_days` end it."""
+        whoever imported a version cannot publish it. Refused (DifferencingRefused) when its reverse
+        ratings and those of a version of the period published before differ, for some department, by
+        fewer than k raters (`scoring.anonymity`). `announce_until` opens a 公示 from today to that day
+        (both included); appeals are accepted until the model's `appeal_days` end it."""
         self.require(P.PUBLISH)
         reason = _reason(reason)
         target = self.store.version(period, version if version is not None else "latest")
@@ -298,6 +348,7 @@ class Service:
             raise InvalidRequest(f"四眼原则：第 {target.number} 版由您导入，须由另一位考核办人员发布",
                                  f"four eyes: you imported version {target.number}, so another officer must publish it")
         notice = None if announce_until is None else announcement_days(model, today(), announce_until)
+        self.check_differencing(period, target.number)
         return self.store.publish(period, target.number, self.actor.username, reason, notice)
 
     # ------------------------------------------------------------------ 公示 and appeals
@@ -499,6 +550,38 @@ class Service:
                    for p in wanted}
         out = early.classify(model, early.panel_from(results, surveys), period)
         return out if unit_id is None else out[out["unit_id"] == unit_id].reset_index(drop=True)
+
+    def check_differencing(self, period: str, version: int | None = None) -> None:
+        """Raise DifferencingRefused if publishing `version` would reveal raters by differencing."""
+        versions = self.store.versions(period)
+        if not versions:
+            return  # the store says there is no such period
+        number = version or versions[-1].number
+        target = next((v for v in versions if v.number == number), None)
+        if target is None or target.published_at is not None:
+            return  # unknown (the store says so), or already public: publishing it again reveals nothing new
+        model = self.store.model(period, number)
+        if model.reverse is None:
+            return
+        k = model.reverse.min_raters
+        new, criteria = self.store.reverse_ratings(period, number)
+        for other in versions:
+            if other.number == number or other.published_at is None:
+                continue
+            old, old_criteria = self.store.reverse_ratings(period, other.number)
+            found = anonymity.differences(new, old, criteria if criteria == old_criteria else [], k)
+            if found:
+                names = self.store.results(period, number).set_index("unit_id")["unit_name"]
+                which = "、".join(f"{names.get(d.unit_id, d.unit_id)}（相差 {d.raters} 个）" for d in found)
+                which_en = ", ".join(f"{names.get(d.unit_id, d.unit_id)} ({d.raters} rater(s) apart)" for d in found)
+                raise DifferencingRefused(
+                    f"不能发布 {period} 第 {number} 版：以下部门的基层评议与已发布过的第 {other.number} 版相比，"
+                    f"只相差不到 {k} 个评议单位：{which}。两版结果一对比，就能算出这几个评议单位各自的评分，"
+                    f"违反匿名承诺。请使差异至少达到 {k} 个评议单位（或不作改动），再发布。",
+                    f"{period} version {number} cannot be published: for these departments its reverse ratings "
+                    f"differ from those of version {other.number}, published before, by fewer than {k} raters: "
+                    f"{which_en}. Comparing the two results would reveal those raters' own scores, breaking "
+                    f"the promise of anonymity. Make the difference at least {k} raters (or none) and publish again.")
 
     @staticmethod
     def load_demo(store: Store, demo_dir: str | Path, model: Model | None = None,

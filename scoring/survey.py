@@ -7,6 +7,7 @@ mean of the group means (weights shared out over the groups present).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -280,7 +281,10 @@ def reverse_scores(ratings: pd.DataFrame, criteria: list[str], scale: Survey, mi
     frame = pd.concat([frame, pd.DataFrame(scores, columns=list(criteria))], axis=1)
     frame = frame[frame["score"].notna()]
     g = frame.groupby("unit_id", sort=False)
-    out = pd.DataFrame({"score": g["score"].mean(), "n_raters": g["rater"].nunique(), "n_ratings": g.size()})
+    # an exactly rounded mean: raters are random numbers and rows are shuffled per import, so the
+    # order they come in must not move the last digit
+    mean = g["score"].agg(lambda v: math.fsum(v) / len(v))
+    out = pd.DataFrame({"score": mean, "n_raters": g["rater"].nunique(), "n_ratings": g.size()})
     out["suppressed"] = out["n_raters"] < min_raters
     for c in criteria:
         out[c] = g[c].mean()

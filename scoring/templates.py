@@ -1,15 +1,20 @@
-"""Blank spreadsheet templates for every file kind, built from the alias table and the model."""
+"""Blank spreadsheet templates for every file kind, built from the alias table and the model.
+
+Written by the formula-safe writer (`scoring.safe_export`) like every other workbook: a survey
+item or criterion named `=HYPERLINK(...)` in a model becomes text, never a live formula. Answer,
+criterion and compliance columns offer the model's words as a drop-down (a warning, not a block).
+"""
 
 from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+import pandas as pd
 
-from scoring.aliases import ALIASES, FILE_KINDS
+from scoring.aliases import ALIASES, COMPLIANCE_WORDS, FILE_KINDS
 from scoring.model import Model
+from scoring.safe_export import SheetStyle, write_xlsx
 
 KINDS = tuple(FILE_KINDS)
 SHEET_NAMES = {kind: zh for kind, (zh, _) in FILE_KINDS.items()}
@@ -63,7 +68,13 @@ def _notes(kind: str, model: Model) -> list[str]:
                 common.append(f"“{c.name}”{only}填违规次数，每次扣 {c.per_violation:g} 分，最多扣 {c.points:g} 分。 / "
                               f"{c.code}: the number of violations, {c.per_violation:g} points each, at most {c.points:g}.")
     if kind == "reverse":
-        common.append("评议单位仅用于统计评议单位数量，不会被保存。 / The rater is only counted, never stored.")
+        common.append(f"评议单位必须填写单位名录中的单位（编码或名称），不在名录中的视为错误；每个部门至少 {model.reverse.min_raters if model.reverse else 5} "
+                      "个不同的评议单位才显示结果。 / The rater must be a roster unit (code or name); anything else is an "
+                      "error. A department's result is shown only with at least k distinct raters.")
+        common.append("评议单位只用于统计每个部门的评议单位数：导入时替换为随机编号（每次导入、每个部门重新编号），不保存单位名称，"
+                      "也不保存行的顺序。 / The rater is used only to count each department's distinct raters: on import it is "
+                      "replaced by a random number (drawn afresh per import and department); neither the name nor the row "
+                      "order is stored.")
     if kind == "exemptions":
         levels = "、".join(model.adjustments.deduction_levels)
         items = "、".join(c.name for c in model.compliance.item)
@@ -79,21 +90,29 @@ def _notes(kind: str, model: Model) -> list[str]:
     return common
 
 
+NOTES_SHEET = "填写说明"
+
+
+def _choices(kind: str, model: Model, columns: list[str]) -> dict[str, tuple[str, ...]]:
+    """Drop-down words per column: the answer scale under survey items and criteria, pass/partial/fail
+    under compliance items."""
+    if kind in ("survey", "reverse") and model.survey:
+        fixed = set(_fixed("response_id", "unit_id", "respondent_group", "channel", "rater", "department"))
+        return {c: tuple(a.label for a in model.survey.answer) for c in columns if c not in fixed}
+    if kind == "compliance":
+        words = tuple(COMPLIANCE_WORDS[w][0] for w in ("pass", "partial", "fail"))
+        return {c.name: words for c in model.compliance.item}
+    return {}
+
+
 def write_template(kind: str, model: Model, out: str | Path | BytesIO) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_NAMES[kind]
-    ws.append(headers(kind, model))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE7F0")
-        ws.column_dimensions[cell.column_letter].width = max(12, 2.2 * len(str(cell.value)))
-    ws.freeze_panes = "A2"
-    notes = wb.create_sheet("填写说明")
-    for line in _notes(kind, model):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 120
-    wb.save(out)
+    columns = headers(kind, model)
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in dict.fromkeys(columns)})
+    notes = pd.DataFrame({"note": _notes(kind, model)})
+    style = SheetStyle(widths={c: max(12, int(2.2 * len(str(c)))) for c in frame.columns},
+                       choices=_choices(kind, model, list(frame.columns)))
+    write_xlsx({SHEET_NAMES[kind]: frame, NOTES_SHEET: notes}, out,
+               {SHEET_NAMES[kind]: style, NOTES_SHEET: SheetStyle(header=False, widths={"note": 120})})
 
 
 def template_bytes(kind: str, model: Model) -> bytes:

@@ -18,7 +18,7 @@ import zipfile
 import numpy as np
 from defusedxml import ElementTree as SafeET
 
-from scoring.xlsx_guard import SheetInfo, _chunks, _local
+from scoring.xlsx_guard import SheetInfo, _local, _part_chunks
 
 PERCENT_BUILTIN = frozenset({9, 10})  # 0%, 0.00%
 # literal text ("…"), an escaped character (\x), colours and conditions ([Red], [>100]) never scale
@@ -78,7 +78,7 @@ def percent_cells(zf: zipfile.ZipFile, info: SheetInfo, file: str, styles: froze
     needles = [f's="{i}"'.encode() for i in styles]
     tag = re.compile(rb'<c\s[^>]*?\bs="(?:' + b"|".join(str(i).encode() for i in sorted(styles)) + rb')"[^>]*>')
     found: dict[bytes, list[int]] = {}
-    for chunk in _chunks(zf, info.part, file, info.name):
+    for chunk in _part_chunks(zf, info.part):
         if not any(n in chunk for n in needles):
             continue
         for m in tag.finditer(chunk):

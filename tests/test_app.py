@@ -246,3 +246,26 @@ def test_import_with_errors_stores_nothing():
     assert not [b for b in at.button if b.key == "imp_store"]
     report = next(df.value for df in at.dataframe if "级别" in df.value)
     assert "错误" in set(report["级别"]) and "broken.xlsx" in set(report["文件"])
+
+
+def test_parsed_tables_do_not_stay_in_the_session():
+    """The import page kept the parsed tables and the validated inputs (a province's quarter: hundreds
+    of MB per session) in st.session_state after reading. Now only previews (20 rows each) and the
+    report stay; storing reads the uploads again (issue 10 §1)."""
+    import pandas as pd
+
+    at = run("import_data")
+    at.text_input(key="imp_period").input("2026Q3")
+    files = [DEMO / "units.xlsx", *sorted(DEMO.glob("2026Q3_*.xlsx"))]
+    at.file_uploader(key="imp_files").set_value([(f.name, f.read_bytes(), XLSX) for f in files])
+    again(at)
+    at.button(key="imp_validate").click()
+    again(at)
+    kept = at.session_state["imp"]
+    assert set(kept) == {"period", "previews", "report", "ok", "records"} and kept["ok"]
+    frames = [v for p in kept["previews"] for v in p.values() if isinstance(v, pd.DataFrame)]
+    assert all(len(f) <= 20 for f in frames) and not any("table" in p for p in kept["previews"])
+    at.button(key="imp_store").click()
+    again(at)
+    assert any("已保存 2026Q3 第" in s.value for s in at.success)
+    assert "imp" not in at.session_state

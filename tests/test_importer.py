@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -81,10 +82,10 @@ def test_unknown_unit_suggests_closest_roster_names(tmp_path):
     ind = pd.DataFrame({"单位名称": ["青山街", "不存在的单位"], "税收收入占比": ["85%", "abc"]})
     inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "ind.xlsx", ind)])
     assert inputs is None
-    unit_err = next(e for e in report.errors if e.value == "青山街")
-    assert unit_err.row == 2 and unit_err.column == "A" and "青山街道" in unit_err.suggestions
-    num_err = next(e for e in report.errors if e.value == "abc")
-    assert num_err.row == 3 and num_err.column == "B" and num_err.file == "ind.xlsx"
+    unit_err = next(e for e in report.errors if e.row == 2 and e.column == "A")
+    assert "青山街道" in unit_err.suggestions and unit_err.value is None  # the free-text cell is not quoted
+    num_err = next(e for e in report.errors if e.row == 3 and e.column == "B")
+    assert num_err.file == "ind.xlsx" and "not a number" in num_err.message_en and num_err.value is None
 
 
 def test_out_of_scale_answer_warns_and_is_left_out(tmp_path):
@@ -93,8 +94,9 @@ def test_out_of_scale_answer_warns_and_is_left_out(tmp_path):
                            "办事便利程度": ["较满意", "满意"]})
     inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
     assert report.ok
-    [w] = [i for i in report.warnings if i.value == "超级满意"]
-    assert w.row == 3 and w.column == "C"
+    [w] = [i for i in report.warnings if i.header == "总体满意度"]
+    assert w.row == 3 and w.column == "C" and "not on the scale" in w.message_en
+    assert "超级满意" not in str(w.as_json())  # a cell that matched nothing is free text: never quoted
     assert inputs.survey["Q1"].iloc[0] == "满意" and pd.isna(inputs.survey["Q1"].iloc[1])
     assert inputs.survey["Q2"].tolist() == ["比较满意", "满意"]  # 较满意 is an alias
 
@@ -172,10 +174,30 @@ def test_numeric_answer_codes_only_when_the_model_maps_them(tmp_path):
     survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": [1, 4]})
     files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.xlsx", survey)]
     inputs, report = read_period(MODEL, PERIOD, files)
-    assert {w.value for w in report.warnings if w.header == "总体满意度"} == {"1", "4"}  # not on the default scale
+    assert {w.row for w in report.warnings if w.header == "总体满意度"} == {2, 3}  # not on the default scale
     data = tomllib.loads(default_model_toml().decode("utf-8"))
     for answer, code in zip(data["survey"]["answer"], [1, 2, 3, 4, 9], strict=True):
         answer["codes"] = [code]
     coded = model_from_dict(data)
     inputs, report = read_period(coded, PERIOD, files)
     assert report.ok and inputs.survey["Q1"].tolist() == ["满意", "不满意"]
+
+
+def test_answers_and_units_are_mapped_once_per_distinct_value(tmp_path, monkeypatch):
+    """A million-row survey made 8 M per-cell calls to aliases.normalise (issue 10 §5): mapping is
+    now done once per distinct value, so 20,000 rows x 8 items cost a few dozen calls, not 180,000."""
+    from scoring import aliases
+
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    rng = np.random.default_rng(0)
+    words = ["满意", "比较满意", "较满意", "基本满意", "不满意", "不了解"]
+    n = 20_000
+    survey = pd.DataFrame({"问卷编号": [f"R{i}" for i in range(n)], "单位编码": rng.choice(units["单位编码"], n),
+                           **{q.name: rng.choice(words, n) for q in MODEL.survey.item}})
+    files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)]
+    calls = []
+    original = aliases.normalise
+    monkeypatch.setattr(aliases, "normalise", lambda text: calls.append(1) or original(text))
+    inputs, report = read_period(MODEL, PERIOD, files)
+    assert report.ok and len(inputs.survey) == n
+    assert len(calls) < 2_000, f"{len(calls)} normalise calls for {n} rows"

@@ -580,7 +580,8 @@ def test_the_exemptions_template_imports():
 def test_a_schema_2_store_upgrades_and_keeps_its_checksums(store, service):
     """§9 (and §1, §6): the store's step 3 -> 4 adds the exemptions table, survey durations and the
     rater counts (filled in from the stored ratings) to a database written by schema 2; every
-    version stored before keeps its checksum, computed as schema 2 computed it."""
+    version stored before keeps its checksum, computed as schema 2 computed it, changed only by the
+    raters that step 4 -> 5 draws afresh."""
     import hashlib
     import json
 
@@ -602,22 +603,33 @@ def test_a_schema_2_store_upgrades_and_keeps_its_checksums(store, service):
         survey = conn.execute(sa.select(s.survey_responses.c.response_id, s.survey_responses.c.unit_id,
                                         s.survey_responses.c.respondent_group, s.survey_responses.c.channel,
                                         s.survey_responses.c.answers).order_by(s.survey_responses.c.seq)).all()
+        reverse = conn.execute(sa.select(s.reverse_ratings.c.rater, s.reverse_ratings.c.unit_id,
+                                         s.reverse_ratings.c.answers).order_by(s.reverse_ratings.c.seq)).all()
     # schema 2's checksum: six tables, survey rows without a duration
     from scoring.store.codec import encode
 
     rows = encode(make_inputs("2026Q1"))
-    h = hashlib.sha256()
-    h.update(json.dumps([v.model_sha, make_inputs("2026Q1").item_columns(), make_inputs("2026Q1").criterion_columns()],
-                        ensure_ascii=False).encode())
-    for table in ("units", "survey", "indicators", "compliance", "adjustments", "reverse"):
-        h.update(f"\x1e{table}\x1f".encode())
-        for row in (list(map(tuple, survey)) if table == "survey" else rows[table]):
-            h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
-            h.update(b"\n")
-    assert h.hexdigest() == v.checksum
+
+    def schema_2_checksum(reverse):
+        h = hashlib.sha256()
+        h.update(json.dumps([v.model_sha, make_inputs("2026Q1").item_columns(),
+                             make_inputs("2026Q1").criterion_columns()], ensure_ascii=False).encode())
+        stored = {"survey": survey, "reverse": reverse}  # (raters are random numbers drawn at import)
+        for table in ("units", "survey", "indicators", "compliance", "adjustments", "reverse"):
+            h.update(f"\x1e{table}\x1f".encode())
+            for row in (list(map(tuple, stored[table])) if table in stored else rows[table]):
+                h.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
+                h.update(b"\n")
+        return h.hexdigest()
+
+    assert schema_2_checksum(reverse) == v.checksum
     with Store(store.url) as upgraded:
         assert upgraded.verify() == []
-        assert upgraded.version("2026Q1").checksum == v.checksum
+        # step 4 -> 5 draws the raters afresh (issue 10): the checksum changes by the reverse rows only
+        with upgraded.engine.connect() as conn:
+            redrawn = conn.execute(sa.select(s.reverse_ratings.c.rater, s.reverse_ratings.c.unit_id,
+                                             s.reverse_ratings.c.answers).order_by(s.reverse_ratings.c.seq)).all()
+        assert upgraded.version("2026Q1").checksum == schema_2_checksum(redrawn)
         again = upgraded.results("2026Q1").set_index("unit_id")["n_raters"]
         assert again.dropna().astype(int).to_dict() == raters.dropna().astype(int).to_dict() and again.notna().any()
         assert upgraded.inputs("2026Q1").exemptions.empty

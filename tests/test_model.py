@@ -92,3 +92,24 @@ def test_copies_recompute_derived_views():
     changed = m.model_copy(update={"dimensions": m.dimensions.model_copy(update={"mass": 0.5, "compliance": 0.1})})
     assert changed.weights == {"mass": 0.5, "performance": 0.4, "compliance": 0.1}
     assert m.weights["mass"] == 0.4
+
+
+def test_model_strings_are_capped_and_may_not_start_like_a_formula_or_hold_control_characters():
+    """Every string of a model is shown in the dashboard and written into workbooks (issue 10 §3):
+    a leading = + - @, a control or invisible character, or an overlong text is a located problem."""
+    data = tomllib.loads(default_model_toml().decode("utf-8"))
+    data["model"]["name"] = "示范\u202e模型"
+    data["survey"]["item"][0]["name"] = '=HYPERLINK("http://host/x","点此")'
+    data["grades"]["tier"][0]["label"] = "@优秀"
+    data["group"][0]["name"] = "组" * 201
+    data["survey"]["respondent_groups"] = {"+群众": 0.55, "企业": 0.15, "服务对象": 0.30}
+    with pytest.raises(ModelError) as err:
+        model_from_dict(data)
+    where = {p.where: p.message_en for p in err.value.problems}
+    assert "control or invisible" in where["model.name"]
+    assert "formula" in where["survey.item[0].name"] and "formula" in where["grades.tier[0].label"]
+    assert "too long" in where["group[0].name"]
+    assert "formula" in where["survey.respondent_groups.+群众 (key)"]
+    ok = tomllib.loads(default_model_toml().decode("utf-8"))
+    ok["model"]["name"] = "![b](http://host/beacon) 与 $x^2$"  # markup is shown as text, not refused
+    model_from_dict(ok)

@@ -242,17 +242,19 @@ def test_corrections_of_a_deduction_a_veto_and_a_compliance_item(announced):
         correct_inputs(inputs, "JD01", "deduction", "-1", 7)
 
 
-def test_the_schema_step_to_5_adds_the_tables_once(store_url):
+def test_the_schema_step_of_appeals_adds_the_tables_once(store_url):
     from scoring.store import Store
 
+    step = next(v for v, f in s.MIGRATIONS.items() if f is s._announcements_and_appeals)
+    assert step + 1 == s.SCHEMA_VERSION  # the latest step
     with Store(store_url) as store:
         with store.engine.begin() as conn:
             for t in (s.appeal_files, s.appeals, s.announcements):
                 t.drop(conn)
-            conn.execute(s.meta.update().where(s.meta.c.key == "schema_version").values(value="4"))
-    with Store(store_url) as store:  # reopening migrates 4 -> 5
+            conn.execute(s.meta.update().where(s.meta.c.key == "schema_version").values(value=str(step)))
+    with Store(store_url) as store:  # reopening runs the step
         with store.engine.connect() as conn:
-            assert s.current_version(conn) == 5
+            assert s.current_version(conn) == step + 1
             assert {"announcements", "appeals", "appeal_files"} <= set(sa.inspect(conn).get_table_names())
         with store.engine.begin() as conn:
             s._announcements_and_appeals(conn)  # idempotent

@@ -111,6 +111,20 @@ def test_limits_rows_columns_and_cell_length(tmp_path):
     refused("limit of 1,000 rows", b"a\n" * 1001, "big.csv", limits=Limits(max_rows=1000))
 
 
+def test_csv_gets_the_workbook_budgets(tmp_path):
+    """A csv is held to the same budgets as a workbook (issue 10 §1): bytes, rows x widest row, one
+    cell's length, checked while reading, so a file of empty cells never becomes millions of cells."""
+    rows = "单位编码,说明\n" + "".join(f"U{i},{'x' * 200}\n" for i in range(50))
+    issue = refused("51 rows x 2 columns", rows.encode(), "l.csv", limits=Limits(max_cells=100))
+    assert issue.row == 51
+    refused("over the limit of 1,000 cells", b",,,,,,,,,\n" * 200, "empty.csv", limits=Limits(max_cells=1000))
+    issue = refused("too long", rows.encode(), "l.csv", limits=Limits(max_cell_chars=100))
+    assert issue.row == 2
+    refused("MiB", rows.encode(), "l.csv", limits=Limits(max_upload_bytes=100))
+    table = read_table(rows.encode(), "l.csv")
+    assert len(table.data) == 50 and table.data.iat[49, 1] == "x" * 200
+
+
 def test_unsupported_extension_and_missing_file(tmp_path):
     refused("Unsupported file type", b"abc", "data.ods")
     refused("cannot be opened", tmp_path / "nope.xlsx", "nope.xlsx")

@@ -24,10 +24,10 @@ from ui.output import grade_styler, memo, xlsx_bytes
 from ui.quarter import quarter_state, warning_label, warning_rules
 from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
-from ui.state import flag_label, flag_text, join, lang, t
+from ui.state import flag_label, flag_text, join, lang, md, t
 from ui.table import headers, height, table
 
-__all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang",
+__all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang", "md",
            "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
            "published_version", "quarter_state", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
            "table", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scoring import i18n
+from scoring import i18n, plain
 from scoring.flags import Flag
 
 LANGS = ("zh", "en")
@@ -30,8 +30,15 @@ def set_lang(value: str) -> None:
 
 
 def t(key: str, **values) -> str:
-    """The UI string `key` in the session's language (scoring.i18n.t)."""
-    return i18n.t(key, lang(), **values)
+    """The UI string `key` in the session's language (scoring.i18n.t). UI strings are markdown;
+    the text values filled in are data (names, file names, periods) and shown as text (`md`)."""
+    return i18n.t(key, lang(), **{k: md(v) if isinstance(v, str) else v for k, v in values.items()})
+
+
+def md(value: object) -> str:
+    """Data shown where Streamlit renders markdown (titles, captions, banners, tabs, metrics, radio
+    and segmented-control options): as text, never as a link, image, formula or HTML."""
+    return plain.markdown(value)
 
 
 def flag_label(code: str) -> str:

@@ -74,11 +74,35 @@ def make_engine(url: str) -> Engine:
     if u.get_backend_name() == "sqlite":
         if not u.database or u.database == ":memory:":
             raise BadURL("SQLite 存储需要文件路径（sqlite:///路径.db）", "the SQLite store needs a file path (sqlite:///path.db)")
-        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(u.database))
         engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_events(engine)
         return engine
     return create_engine(u, pool_pre_ping=True)
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file 0600 in a folder created 0700 (each folder it has to create), before
+    SQLite opens it: the store holds every quarter's inputs and must not be world-readable. SQLite
+    gives its -wal and -shm files the database file's mode. An existing file or folder is left as
+    it is (its owner chose its mode)."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # another process made it meanwhile
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os.chmod(path, 0o600)
 
 
 def _sqlite_events(engine: Engine) -> None:

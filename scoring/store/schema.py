@@ -218,7 +218,7 @@ publications = Table(
     Column("reason", Text, nullable=False),
 )
 
-# 公示 (schema 5): an announcement period opened when a period is published; the latest one of a
+# 公示 (schema 6): an announcement period opened when a period is published; the latest one of a
 # period is the one in force (a corrected version may be announced again).
 announcements = Table(
     "announcements", metadata,
@@ -233,7 +233,7 @@ announcements = Table(
     Column("opened_at", String(32), nullable=False),
 )
 
-# 申诉 / 复核 (schema 5): a unit's appeal against one item of a published result, the officer's
+# 申诉 / 复核 (schema 6): a unit's appeal against one item of a published result, the officer's
 # decision and written reply, and the corrected version an accepted appeal led to.
 appeals = Table(
     "appeals", metadata,
@@ -280,7 +280,7 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -410,14 +410,48 @@ def _exemptions_and_raters(conn: Connection) -> None:
                                                      result_units.c.unit_id == row.unit_id).values(flags=flags))
 
 
+def _pseudonymous_raters(conn: Connection) -> None:
+    """4 -> 5: reverse raters were numbered 1, 2, … in order of first appearance over the period and
+    kept in imported row order, so rater 1 was the first township of the roster. Every stored
+    version's raters become random numbers per department, its rows sorted by (department, number)
+    as the importer now stores them, and its input checksum is recomputed over the new rows.
+    Scores do not change: a department's result depends only on its distinct raters' ratings."""
+    import numpy as np
+    import pandas as pd
+
+    from scoring.inputs import anonymise_raters
+    from scoring.store import codec, io
+
+    rng = np.random.default_rng()
+    ids = [r.id for r in conn.execute(select(versions.c.id).order_by(versions.c.id))]
+    for vid in ids:
+        rows = io.load_inputs(conn, vid)
+        if not rows["reverse"]:
+            continue
+        frame = pd.DataFrame(rows["reverse"], columns=["rater", "unit_id", "answers"])
+        frame["rater"] = frame["rater"].map(lambda r: None if r is None else f"r{r}")  # names again, to draw afresh
+        shuffled = anonymise_raters(frame, rng)
+        rows["reverse"] = [(None if pd.isna(r) else int(r), u, a) for r, u, a in
+                           shuffled[["rater", "unit_id", "answers"]].itertuples(index=False, name=None)]
+        conn.execute(reverse_ratings.delete().where(reverse_ratings.c.version_id == vid))
+        io.bulk_insert(conn, reverse_ratings, ["version_id", "seq", "rater", "unit_id", "answers"],
+                       [(vid, i, *r) for i, r in enumerate(rows["reverse"])])
+        v = conn.execute(select(versions.c.survey_items, versions.c.reverse_criteria, model_versions.c.sha256)
+                         .join(model_versions, model_versions.c.id == versions.c.model_id)
+                         .where(versions.c.id == vid)).one()
+        checksum = codec.checksum(rows, v.sha256, json.loads(v.survey_items), json.loads(v.reverse_criteria))
+        conn.execute(versions.update().where(versions.c.id == vid).values(checksum=checksum))
+
+
 def _announcements_and_appeals(conn: Connection) -> None:
-    """4 -> 5: 公示 periods, appeals (申诉) with their evidence files. New tables only: nothing stored changes."""
+    """5 -> 6: 公示 periods, appeals (申诉) with their evidence files. New tables only: nothing stored changes."""
     for table in (announcements, appeals, appeal_files):
         table.create(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts,
-                                                      3: _exemptions_and_raters, 4: _announcements_and_appeals}
+                                                      3: _exemptions_and_raters, 4: _pseudonymous_raters,
+                                                      5: _announcements_and_appeals}
 
 
 class SchemaError(SanweiError, RuntimeError):

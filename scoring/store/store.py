@@ -136,12 +136,12 @@ def new_version(model: Model, inputs: PeriodInputs, units: pd.DataFrame, result_
         raise InvalidPeriod(inputs.period)
     toml = model.to_toml()
     msha = codec.sha256_text(toml)
-    rows = codec.encode(inputs)
+    rows, lines = codec.encode_with_lines(inputs)
     items, criteria = inputs.item_columns(), inputs.criterion_columns()
     return NewVersion(
         period=inputs.period, model_toml=toml, model_sha=msha, model_name=model.model.name,
         model_label=model.model.version, rows=rows, items=items, criteria=criteria,
-        checksum=codec.checksum(rows, msha, items, criteria),
+        checksum=codec.checksum(rows, msha, items, criteria, lines),
         excluded=[e.as_json() for e in inputs.excluded], warnings=[w.as_json() for w in inputs.warnings],
         snapshot=dumps(result_json), result_rows=_result_rows(units), files=tuple(files),
         report=[i.as_json() for i in report.issues] if report else [],
@@ -554,6 +554,18 @@ class Store:
             v = self._version_row(conn, period, version)
             return codec.decode(period, load_inputs(conn, v.id), json.loads(v.survey_items),
                                 json.loads(v.reverse_criteria), json.loads(v.excluded), json.loads(v.warnings))
+        return self._read(read)
+
+    def reverse_ratings(self, period: str, version: Version = None) -> tuple[pd.DataFrame, list[str]]:
+        """A version's reverse ratings (rater number, unit_id, one column per criterion) and its
+        criteria, without decoding the rest of its inputs."""
+        def read(conn: Connection) -> tuple[pd.DataFrame, list[str]]:
+            v = self._version_row(conn, period, version)
+            criteria = json.loads(v.reverse_criteria)
+            t = s.reverse_ratings
+            rows = [tuple(r) for r in conn.execute(select(t.c.rater, t.c.unit_id, t.c.answers)
+                                                    .where(t.c.version_id == v.id).order_by(t.c.seq))]
+            return codec.reverse_frame(rows, criteria), criteria
         return self._read(read)
 
     def model(self, period: str, version: Version = None) -> Model:

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -56,14 +57,17 @@ class Server(str):
         return self
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A dashboard server on a fresh SQLite store (filled with the demo quarters on first page load)."""
+@contextmanager
+def streamlit_server(db_url: str, folder: Path, demo: bool = True):
+    """`streamlit run app.py` on a free port over the store at `db_url` (with the demo switch, an
+    empty store gets the demo quarters and the demo accounts); yields a Server."""
     _require_chromium()
-    tmp = tmp_path_factory.mktemp("e2e")
     port = _free_port()
-    env = {**os.environ, "SANWEI_DATABASE_URL": f"sqlite:///{tmp}/sanwei.db", "SANWEI_DEMO": "1"}
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
+    env = {**os.environ, "SANWEI_DATABASE_URL": db_url}
+    env.pop("SANWEI_DEMO", None)
+    if demo:
+        env["SANWEI_DEMO"] = "1"
+    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -78,15 +82,25 @@ def server(tmp_path_factory):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"streamlit did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+            pytest.fail(f"streamlit did not start: {(folder / 'server.log').read_text()[-2000:]}")
         time.sleep(0.3)
-    yield Server(url, env["SANWEI_DATABASE_URL"])
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield Server(url, db_url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A dashboard server on a fresh SQLite store (filled with the demo quarters on first page load)."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with streamlit_server(f"sqlite:///{tmp}/sanwei.db", tmp) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +130,10 @@ def goto(pg, path: str, user: str = "officer") -> None:
     pg.goto(f"{pg.base}/{path}")
     pg.locator("h1").filter(has_text=re.compile("登录|Sign in")).wait_for()
     idle(pg)
-    pg.locator(f".st-key-demo_{user} button").first.click()
-    pg.locator("h1").filter(has_not_text=re.compile("登录|Sign in")).wait_for()
+    demo = pg.locator(f".st-key-demo_{user} button").first
+    demo.click()
+    demo.wait_for(state="detached")  # (not "an h1 without 登录": a page title from data may hold the word)
+    pg.locator("h1").first.wait_for()
     idle(pg)
 
 
