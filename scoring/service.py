@@ -17,6 +17,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,8 +29,8 @@ from scoring import warning as early
 from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
 from scoring.feedback import announce
 from scoring.importer import read_period
-from scoring.inputs import PeriodInputs
-from scoring.model import Model, ReverseCycle, load_model
+from scoring.inputs import PREVIOUS_COLUMNS, PeriodInputs, previous_period
+from scoring.model import MissingPolicy, Model, ReverseCycle, load_model
 from scoring.pipeline import PeriodResult, score_period
 from scoring.report import InputError, Report
 from scoring.store.accounts import Account
@@ -326,11 +327,31 @@ class Service:
     def store_inputs(self, model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
                      report: Report | None = None, appeal_id: int | None = None) -> VersionInfo:
         """Store already validated inputs as a new draft version of their period; with `appeal_id`,
-        as the correction an accepted appeal led to (linked to it, published by the normal rules)."""
+        as the correction an accepted appeal led to (linked to it, published by the normal rules). A
+        model that fills missing indicator values from the previous quarter gets that quarter's
+        published values attached and stored with the version, so the version always recomputes the same."""
         self.require(P.IMPORT)
         if appeal_id is not None:
             self.require(P.DECIDE_APPEAL)
+        if model.performance is not None and model.performance.missing == MissingPolicy.PREVIOUS and inputs.previous.empty:
+            inputs = replace(inputs, previous=self._previous_values(inputs))
         return self.store.write_version(encode(model, inputs, files, report), self.actor.username, appeal_id)
+
+    def previous_values(self, period: str) -> pd.DataFrame:
+        """The published indicator values of the quarter before `period` (PREVIOUS_COLUMNS; empty if that
+        quarter was never published): what a "previous" missing policy, or an analysis of it, fills from."""
+        prev = previous_period(period)
+        self.require_read(prev)
+        if prev not in self.store.published_periods():
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in PREVIOUS_COLUMNS})
+        ind = self.store.inputs(prev).indicators.dropna(subset=["value"])
+        ind = ind.drop_duplicates(["unit_id", "code"], keep="last")
+        return pd.DataFrame({"unit_id": ind["unit_id"], "code": ind["code"], "value": ind["value"].astype(float),
+                             "period": prev}).reset_index(drop=True)
+
+    def _previous_values(self, inputs: PeriodInputs) -> pd.DataFrame:
+        prev = self.previous_values(inputs.period)
+        return prev[prev["unit_id"].isin(set(inputs.units["unit_id"]))].reset_index(drop=True)
 
     def publish(self, period: str, version: int | None = None, reason: str = "",
                 announce_until: date | None = None) -> VersionInfo:

@@ -12,13 +12,13 @@ from streamlit.testing.v1 import AppTest
 from scoring.store import Store
 from tests.apptest import ROOT, open_page
 
-PAGES = ["home", "import_data", "rankings", "unit", "appeals", "reports", "annual", "weights", "reverse",
+PAGES = ["home", "import_data", "rankings", "unit", "appeals", "reports", "annual", "weights", "audit", "reverse",
          "model_settings", "accounts"]
 SHOWN = {  # demo account -> the pages its roles open
     "admin": {"accounts"},
     "officer": {"home", "import_data", "rankings", "unit", "appeals", "reports", "annual", "reverse", "model_settings",
                 "accounts"},
-    "analyst": {"home", "rankings", "unit", "reports", "annual", "weights", "reverse", "model_settings"},
+    "analyst": {"home", "rankings", "unit", "reports", "annual", "weights", "audit", "reverse", "model_settings"},
     "leader": {"home", "rankings", "unit", "appeals", "reports", "annual", "reverse"},
     "jd01": {"unit", "appeals", "reports"},
 }

@@ -8,6 +8,7 @@ from ui.data import (
     active_model,
     db,
     history,
+    method_analysis,
     model_version,
     model_versions,
     official_model,
@@ -17,6 +18,7 @@ from ui.data import (
     result,
     save_model,
     sens_input,
+    statistical_audit,
     store,
     warnings,
 )
@@ -28,6 +30,6 @@ from ui.state import flag_label, flag_text, join, lang, md, t
 from ui.table import headers, height, table
 
 __all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang", "md",
-           "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
-           "published_version", "quarter_state", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
-           "table", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]
+           "memo", "method_analysis", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
+           "published_version", "quarter_state", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar",
+           "statistical_audit", "store", "t", "table", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from scoring import sensitivity
+from scoring import audit, sensitivity
 from scoring.auth import Actor, Permission, Role
 from scoring.model import Model, load_model, model_from_dict
 from scoring.pipeline import PeriodResult
@@ -114,6 +114,43 @@ def _sens_input(url: str, period: str, version: int) -> sensitivity.SensitivityI
     if not (result.units["status"] == "ok").any():
         return None  # nothing ranked: nothing to re-weight
     return sensitivity.SensitivityInput.from_result(result)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _audit(url: str, period: str, version: int, scope: str) -> audit.Audit:
+    result = _result(url, period, version)
+    units = None if not scope else result.units.loc[result.units["group"] == scope, "unit_id"].tolist()
+    return audit.audit(result, units, scope)
+
+
+def statistical_audit(period: str, scope: str = "") -> audit.Audit:
+    """The published quarter's statistical audit, of every unit or of one comparison group (`scope`)."""
+    _signed_in().require(Permission.ANALYSE)
+    return _audit(db(), period, published_version(period), scope)
+
+
+def method_analysis(period: str, assumptions: sensitivity.Assumptions, n_samples: int, progress=None
+                    ) -> sensitivity.AssumptionResult:
+    """Monte Carlo and Sobol indices over the chosen method assumptions, on the published version's
+    stored inputs (the previous quarter's published values when a "previous" policy is among them)."""
+    from dataclasses import replace
+
+    from ui.output import memo
+
+    service = _signed_in()
+    service.require(Permission.ANALYSE)
+    version = published_version(period)
+
+    def compute():
+        inputs = store().inputs(period, version)
+        if "previous" in assumptions.missing and inputs.previous.empty:
+            prev = service.previous_values(period)
+            inputs = replace(inputs, previous=prev[prev["unit_id"].isin(set(inputs.units["unit_id"]))])
+        space = sensitivity.method_space(_result(db(), period, version).model, inputs, _sens_input(db(), period, version),
+                                         assumptions)
+        return sensitivity.analyse(space, n_samples, n_sobol=256)
+
+    return memo((db(), period, version, "methods", assumptions, n_samples), compute)
 
 
 def published_version(period: str) -> int:

@@ -143,9 +143,13 @@ exemptions = _input_table(  # 容错纠错 (schema 4)
     Column("unit_id", Text), Column("target", Text), Column("reason", Text), Column("document", Text),
     Column("approved_on", String(10)))
 
+previous_values = _input_table(  # schema 6: the previous quarter's values a "previous" missing policy fills from
+    "previous_values",
+    Column("unit_id", Text), Column("code", Text), Column("value", Real), Column("period", String(16)))
+
 INPUT_TABLES = {"units": version_units, "survey": survey_responses, "indicators": indicator_values,
                 "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings,
-                "exemptions": exemptions}
+                "exemptions": exemptions, "previous": previous_values}
 
 # The roster's identity and history: unit_id never changes; a rename or a move to another
 # group is a new row valid from the period of the published version that made it.
@@ -218,7 +222,7 @@ publications = Table(
     Column("reason", Text, nullable=False),
 )
 
-# 公示 (schema 6): an announcement period opened when a period is published; the latest one of a
+# 公示 (schema 7): an announcement period opened when a period is published; the latest one of a
 # period is the one in force (a corrected version may be announced again).
 announcements = Table(
     "announcements", metadata,
@@ -233,7 +237,7 @@ announcements = Table(
     Column("opened_at", String(32), nullable=False),
 )
 
-# 申诉 / 复核 (schema 6): a unit's appeal against one item of a published result, the officer's
+# 申诉 / 复核 (schema 7): a unit's appeal against one item of a published result, the officer's
 # decision and written reply, and the corrected version an accepted appeal led to.
 appeals = Table(
     "appeals", metadata,
@@ -280,7 +284,7 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -443,15 +447,20 @@ def _pseudonymous_raters(conn: Connection) -> None:
         conn.execute(versions.update().where(versions.c.id == vid).values(checksum=checksum))
 
 
+def _previous_values(conn: Connection) -> None:
+    """5 -> 6: the table of previous-quarter values kept with a version (issue 16); old versions have none."""
+    previous_values.create(conn, checkfirst=True)
+
+
 def _announcements_and_appeals(conn: Connection) -> None:
-    """5 -> 6: 公示 periods, appeals (申诉) with their evidence files. New tables only: nothing stored changes."""
+    """6 -> 7: 公示 periods, appeals (申诉) with their evidence files. New tables only: nothing stored changes."""
     for table in (announcements, appeals, appeal_files):
         table.create(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts,
                                                       3: _exemptions_and_raters, 4: _pseudonymous_raters,
-                                                      5: _announcements_and_appeals}
+                                                      5: _previous_values, 6: _announcements_and_appeals}
 
 
 class SchemaError(SanweiError, RuntimeError):

@@ -115,7 +115,7 @@ class NewVersion:
 
     @property
     def row_counts(self) -> dict[str, int]:
-        return {t: len(r) for t, r in self.rows.items()}
+        return codec.row_counts(self.rows)
 
 
 def _result_rows(units: pd.DataFrame) -> list[tuple]:
