@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 
@@ -154,3 +155,30 @@ def test_a_unit_downloads_its_own_report_only_and_officers_get_every_units_zip(d
     n = len(demo.result_json(PERIOD)["units"])
     assert len(names) == 2 * n and sum(x.endswith(".pdf") for x in names) == n
     assert seen[0] == (0, n) and seen[-1] == (n, n)
+
+
+def test_names_from_data_are_text_in_the_reports_and_the_announcement_list(tmp_path):
+    """Every name of the hostile store (markup, HTML, a formula, `$…$`) is printed as its characters:
+    reportlab's paragraph markup and matplotlib's mathtext never see it as theirs."""
+    from scoring.feedback import charts
+    from tests import hostile_store
+    from tests.fixtures.make_fixtures import MARKUP_NAMES
+
+    url = f"sqlite:///{tmp_path}/hostile.db"
+    hostile_store.fill(url)
+    with Store(url) as store:
+        officer = Service.resume(store, "officer")
+        period = hostile_store.PERIODS[-1]
+        units = store.result_json(period)["units"]
+        marked = [u["unit_id"] for u in units if u["unit_name"] in MARKUP_NAMES]
+        assert len(marked) > len(MARKUP_NAMES)  # the first units of the roster and a department
+        for uid in marked:
+            name = next(u["unit_name"] for u in units if u["unit_id"] == uid)
+            text = pdf_text(officer.feedback_report(period, uid, "pdf"), tmp_path)
+            assert name in text.replace("\n", ""), (uid, name)
+            assert name in docx_text(officer.feedback_report(period, uid, "docx"))
+        notice = pdf_text(officer.announcement_list(period, "pdf"), tmp_path)
+        assert all(n in notice for n in MARKUP_NAMES)
+    hist = pd.DataFrame({"period": ["2026Q2", "2026Q3"], "total": [80.0, 82.0], "grade": ["$\\nosuchmacro{$", "$x^2$"],
+                         "rank_overall": [3, 2]})
+    assert charts.trend(hist, "zh").startswith(b"\x89PNG")  # mathtext would refuse the first grade

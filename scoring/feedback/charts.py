@@ -32,10 +32,11 @@ def _png(fig) -> bytes:
 
 
 def _style():
+    """The charts' look; `text.parse_math` off, so a name from data with `$…$` in it stays text."""
     import matplotlib
 
     return matplotlib.rc_context({"font.family": chart_family(), "font.size": 8, "axes.spines.top": False,
-                                  "axes.spines.right": False, "axes.unicode_minus": False})
+                                  "axes.spines.right": False, "axes.unicode_minus": False, "text.parse_math": False})
 
 
 def dimensions(df: pd.DataFrame, lang: str) -> bytes:
