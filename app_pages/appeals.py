@@ -34,7 +34,7 @@ def details(appeal, targets: dict) -> None:
         if appeal.reply:
             st.text(f"{ui.t('col.reply')}: {appeal.reply}")
         for f in appeal.files:  # read on click; served as an attachment with the type its content was recognised as
-            st.download_button(ui.t("ap.download", name=ui.md(f.file_name)),
+            st.download_button(ui.t("ap.download", name=f.file_name),  # a button label is plain text
                                lambda a=appeal.id, seq=f.seq: service.evidence(a, seq)[2], file_name=f.file_name,
                                mime=f.content_type, key=f"ap_ev_{appeal.id}_{f.seq}", icon=":material/attach_file:",
                                on_click="ignore")
@@ -44,7 +44,8 @@ def listing(appeals, targets_of) -> pd.DataFrame:
     return pd.DataFrame([{
         "appeal": a.id, "unit_id": a.unit_id, "appeal_target": label(targets_of(a.unit_id), a.target),
         "filed_at": a.filed_at[:16].replace("T", " "), "status": ui.t(f"ap.status.{a.status}"),
-        "reply": a.reply or "", "correction": a.correction_version} for a in appeals],
+        "reply": a.reply or "", "correction": "" if a.correction_version is None else str(a.correction_version)}
+        for a in appeals],
         columns=["appeal", "unit_id", "appeal_target", "filed_at", "status", "reply", "correction"])
 
 
