@@ -21,6 +21,7 @@ import pytest
 from docx import Document
 
 from scoring.auth import PermissionDenied
+from scoring.feedback.fonts import cjk_path
 from scoring.service import Service
 from scoring.store import Store
 from ui.session import demo_accounts
@@ -34,7 +35,7 @@ PERIOD = "2026Q3"
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        if os.environ.get("CI"):
+        if os.environ.get("SANWEI_REQUIRE_POPPLER") == "1":  # set by .ci/run
             pytest.fail(f"{name} (poppler-utils) is required in CI")
         pytest.skip(f"{name} not installed (apt-get install poppler-utils)")
     return path
@@ -93,6 +94,8 @@ def test_the_pdf_and_the_word_report_carry_the_json_results_figures(demo, tmp_pa
         for heading in ("考核结果反馈单", "三个维度与组内平均", "总分构成", "实绩指标明细", "群众评价", "过程合规",
                         "不计分项", "优势与短板", "历季趋势", "容错纠错", "申诉与复核", "年度考核", "等次理由", "预警"):
             assert heading in got, (name, heading)
+    if cjk_path() is None and os.environ.get("SANWEI_REQUIRE_POPPLER") != "1":
+        pytest.skip("no CJK TrueType font (apt-get install fonts-wqy-microhei): the PDF names an unembedded CID font")
     fonts = subprocess.run([_tool("pdffonts"), "-"], input=pdf, capture_output=True).stdout.decode()
     assert "yes" in fonts  # the CJK font is embedded
 
