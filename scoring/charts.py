@@ -10,6 +10,8 @@ here (`_h`, `_hs`) before it reaches a figure: it shows as the characters it is.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -116,9 +118,11 @@ def trend_chart(df: pd.DataFrame, lang: str) -> go.Figure:
         go.Scatter(x=df["period"], y=df["rank_overall"], name=t("col.rank_overall", lang), yaxis="y2",
                    mode="lines+markers", line={"color": "#888", "dash": "dot"}),
     ])
+    ranks = pd.to_numeric(df["rank_overall"], errors="coerce").dropna()
+    step = max(1, math.ceil((ranks.max() - ranks.min()) / 5)) if len(ranks) else 1  # ranks are whole places
     return _layout(fig, title=t("chart.trend", lang), yaxis_title=t("col.total", lang),
                    yaxis2={"title": t("col.rank_overall", lang), "overlaying": "y", "side": "right",
-                           "autorange": "reversed", "showgrid": False})
+                           "autorange": "reversed", "showgrid": False, "dtick": step, "tick0": 1})
 
 
 def reverse_bar(df: pd.DataFrame, floor: float, lang: str) -> go.Figure:
