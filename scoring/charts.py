@@ -237,7 +237,7 @@ def corr_heatmap(matrix: pd.DataFrame, names: dict[str, str], title: str, lang: 
                  near: float = 0.92) -> go.Figure:
     """A correlation matrix, red for negative and blue for positive (0 white); cells with |r| above
     `near` off the diagonal (near-duplicates) and negative ones are marked in their text."""
-    labels = [names.get(c, c) or t("dim.performance", lang) for c in matrix.columns]
+    labels = _hs(names.get(c, c) or t("dim.performance", lang) for c in matrix.columns)
     z = matrix.to_numpy(dtype=float)
     text = [[("" if pd.isna(v) else f"{v:.2f}" + (" ‼" if i != j and abs(v) > near else " ▼" if v < 0 else ""))
              for j, v in enumerate(row)] for i, row in enumerate(z)]
@@ -245,14 +245,14 @@ def corr_heatmap(matrix: pd.DataFrame, names: dict[str, str], title: str, lang: 
                                texttemplate="%{text}", hovertemplate="%{y} × %{x}: %{z:.3f}<extra></extra>",
                                colorbar={"title": "r"}))
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, height=max(320, 60 + 42 * len(labels)), title=title)
+    return _layout(fig, height=max(320, 60 + 42 * len(labels)), title=_h(title))  # the title names a node
 
 
 def effective_weights(df: pd.DataFrame, lang: str) -> go.Figure:
     """Nominal share of the performance score next to the correlation-based effective share, per indicator."""
     fig = go.Figure([
-        go.Bar(x=df["name"], y=df["nominal_share"], name=t("audit.nominal", lang), marker_color="#B0BEC5"),
-        go.Bar(x=df["name"], y=df["effective_share"], name=t("audit.effective", lang), marker_color=DIM_COLOURS["performance"]),
+        go.Bar(x=_hs(df["name"]), y=df["nominal_share"], name=t("audit.nominal", lang), marker_color="#B0BEC5"),
+        go.Bar(x=_hs(df["name"]), y=df["effective_share"], name=t("audit.effective", lang), marker_color=DIM_COLOURS["performance"]),
     ])
     fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(tickangle=-45)
@@ -262,9 +262,9 @@ def effective_weights(df: pd.DataFrame, lang: str) -> go.Figure:
 def assumption_bars(summary: pd.DataFrame, lang: str) -> go.Figure:
     """Sobol S1 and ST of each assumption (a weight, a method choice) on the mean absolute rank shift."""
     fig = go.Figure([
-        go.Bar(x=summary["label"], y=summary["S1"], name="S1", error_y={"type": "data", "array": summary["S1_conf"]},
+        go.Bar(x=_hs(summary["label"]), y=summary["S1"], name="S1", error_y={"type": "data", "array": summary["S1_conf"]},
                marker_color=DIM_COLOURS["mass"]),
-        go.Bar(x=summary["label"], y=summary["ST"], name="ST", error_y={"type": "data", "array": summary["ST_conf"]},
+        go.Bar(x=_hs(summary["label"]), y=summary["ST"], name="ST", error_y={"type": "data", "array": summary["ST_conf"]},
                marker_color=DIM_COLOURS["compliance"]),
     ])
     return _layout(fig, height=360, barmode="group", title=t("chart.sobol_methods", lang))
