@@ -24,9 +24,10 @@ run: install
 test: install
 	$(PY) -m pytest -n 3
 
-# refresh the README's screenshots from a browser run (make test writes them to a temporary folder)
+# refresh the README's screenshots from a browser run and the feedback report's pages rendered by
+# pdftoppm (make test writes them to a temporary folder)
 screenshots: install
-	SANWEI_SCREENSHOTS=1 $(PY) -m pytest tests/e2e -q
+	SANWEI_SCREENSHOTS=1 $(PY) -m pytest tests/e2e tests/test_reports.py -q
 
 lint: install
 	$(VENV)/bin/ruff check scoring tests bench app.py ui app_pages

@@ -6,7 +6,7 @@ import ui
 from scoring import charts, views
 from scoring.auth import Permission
 
-ui.require(Permission.VIEW_RESULTS)
+service = ui.require(Permission.VIEW_RESULTS)
 period = ui.need_period()
 res = ui.result(period)
 model = res.model
@@ -31,6 +31,7 @@ head, grade_fig, (up, down), vetoes = ui.derived("home_page", period, L, compute
 
 st.title(ui.t("home.title", period=period))
 st.caption(ui.t("home.subtitle", model=model.model.name, version=model.model.version))
+ui.quarter_state(service, period)
 
 c = st.columns(4)
 c[0].metric(ui.t("home.units"), head["n_units"], border=True)
@@ -50,6 +51,19 @@ with right:
             st.caption(ui.t("common.none"))
             continue
         ui.table(df, ["unit_name", "group", "rank_overall", "change", "delta_total"], config={"delta_total": "%+.2f"})
+
+st.subheader(ui.t("warn.title"))
+st.caption(ui.t("warn.caption"))
+warn = ui.warnings(period)
+w = st.columns(3)
+for col, level in zip(w, ("red", "yellow", "green"), strict=True):
+    col.metric(ui.warning_label(level), int((warn["level"] == level).sum()), border=True)
+flagged = warn[warn["level"] != "green"].assign(level=lambda d: d["level"].map(ui.warning_label),
+                                               rules=lambda d: d["rules"].map(ui.warning_rules))
+if flagged.empty:
+    st.caption(ui.t("warn.none"))
+else:
+    ui.table(flagged, ["level", "unit_name", "group", "rules"], key="home_warnings", fit=420)
 
 st.subheader(ui.t("home.veto_cases"))
 if vetoes.empty:

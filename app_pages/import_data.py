@@ -6,7 +6,7 @@ import ui
 from scoring import views
 from scoring.auth import Permission
 from scoring.inputs import is_period, next_period
-from scoring.service import ImportBusy
+from scoring.service import ImportBusy, default_announcement_end
 from scoring.store import FileRecord
 from scoring.templates import KINDS, SHEET_NAMES, template_bytes
 from scoring.text import SanweiError
@@ -130,10 +130,15 @@ if known:
             if current is not None and number < current:
                 st.warning(ui.t("imp.rollback_text"), icon=":material/history:")
             reason = st.text_area(ui.t("imp.reason"), key="imp_reason", max_chars=500)
+            a = st.columns([1, 1, 2])
+            announce = a[0].checkbox(ui.t("imp.announce"), key="imp_announce",
+                                     value=store.announcement(hp) is None)  # a first publication usually opens one
+            until = a[1].date_input(ui.t("imp.announce_until"), key="imp_announce_until",
+                                    value=default_announcement_end(store.model(hp, number)), disabled=not announce)
             c = st.columns([1, 1, 4])
             if c[0].button(ui.t("imp.confirm"), type="primary", key="imp_confirm"):  # the service checks the reason
                 try:
-                    service.publish(hp, number, reason)
+                    service.publish(hp, number, reason, until if announce else None)
                 except SanweiError as err:  # e.g. publishing would reveal raters by differencing
                     st.error(ui.md(err.get(L)), icon=":material/error:")
                 else:

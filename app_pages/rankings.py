@@ -7,7 +7,7 @@ from scoring import charts, i18n, views
 from scoring.auth import Permission
 from scoring.export import RANKING_SHEET, ranking_style, result_frames
 
-ui.require(Permission.VIEW_RESULTS)
+service = ui.require(Permission.VIEW_RESULTS)
 period = ui.need_period()
 res = ui.result(period)
 model = res.model
@@ -19,6 +19,7 @@ labels = {t: views.grade_label(model, t, L) for t in tiers}
 st.title(ui.t("rank.title", period=period))
 prev = rk.attrs.get("previous_period")
 st.caption(ui.t("rank.caption", prev=prev) if prev else ui.t("rank.caption_first"))
+ui.quarter_state(service, period)
 
 ALL = "__all__"
 groups = [g.name for g in model.group] or sorted(rk["group"].unique())
@@ -32,7 +33,7 @@ flagged = f[3].toggle(ui.t("rank.flagged"), key="rank_flagged")
 group = None if group in (None, ALL) else group
 
 columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
-           "delta_total", "veto", "flag_codes"]
+           "delta_total", "level", "rules", "veto", "flag_codes"]
 rank_header = {"rank": ui.t("col.rank_group" if group else "col.rank_overall")}
 show = ui.headers(columns, rank_header)
 
@@ -43,6 +44,8 @@ def build():
     view = views.ranking_view(rk, group, grades, query, flagged)
     view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
     view["flag_codes"] = view["flag_codes"].map(lambda codes: i18n.join((i18n.flag_label(c, L) for c in codes), L))
+    view["level"] = view["unit_id"].map(warn["level"]).map(lambda v: ui.warning_label(v) if isinstance(v, str) else "")
+    view["rules"] = view["unit_id"].map(warn["rules"]).map(lambda r: ui.warning_rules(r) if isinstance(r, list) else "")
     table = view[columns].rename(columns=show)  # the download: grades as words
     view["grade"] = ui.grade_display(view["grade"])
     sub = rk[rk["unit_id"].isin(view["unit_id"])]
@@ -51,7 +54,9 @@ def build():
     return view, table, contrib, dist
 
 
-view, table, contrib, dist = ui.derived("rankings_page", period, L, group, tuple(grades), query, flagged, compute=build)
+warn = ui.warnings(period).set_index("unit_id")  # (they look back over earlier quarters: keyed on every publication)
+view, table, contrib, dist = ui.derived("rankings_page", period, L, group, tuple(grades), query, flagged,
+                                        ui.state().publications, compute=build)
 progress = {d: st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)
             for d in ("mass", "performance", "compliance")}
 event = ui.table(

@@ -44,6 +44,14 @@ c[1].metric(ui.t("col.rank_overall"), "—" if row["status"] != "ok" else int(ro
 c[2].metric(ui.t("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
 c[3].metric(ui.t("col.grade"), ui.md(views.grade_label(model, row["grade"], L)) or "—", border=True)
 c[4].metric(ui.t("col.group"), ui.md(row["group"]), border=True)
+ui.quarter_state(service, period)
+warn = ui.warnings(period, uid)
+if len(warn):
+    level = warn.iloc[0]["level"]
+    box = {"red": st.error, "yellow": st.warning}.get(level, st.success)
+    box(ui.t("warn.own", level=ui.warning_label(level)), icon=":material/notifications:")
+    if warn.iloc[0]["rules"]:
+        st.text(ui.warning_rules(warn.iloc[0]["rules"]))
 for flag in row["flags"]:  # a veto reason is data
     (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.md(ui.flag_text(flag))}")
 

@@ -99,3 +99,38 @@ def _yearly_reverse(out: pd.DataFrame, reverse: pd.DataFrame, model: Model) -> t
     out["reverse_rule"] = rule
     below_floor = shown & (round_half_up(own, model.model.rank_decimals) < spec.excellent_floor)
     return ranked, pd.Series(np.where(below_floor, 1, 0), index=out.index)
+
+
+QUARTER_COLUMNS = ["unit_id", "unit_name", "group", "quarter", "period", "state", "total", "rank_overall", "grade",
+                   "share", "contribution"]
+
+
+def quarter_table(quarters: pd.DataFrame, weights: dict[str, float], year: str) -> pd.DataFrame:
+    """Each unit's four quarters of `year` (long: one row per unit and Q1..Q4): its total, rank and
+    grade; `share` = the quarter's weight renormalised over the quarters the unit has (as roll_up
+    does) and `contribution` = share × total, so a unit's contributions sum to its annual total
+    (before a yearly reverse evaluation). `state`: "ok"; "missing" (the quarter is published but the
+    unit was not ranked in it); "pending" (not published yet)."""
+    if quarters.empty:
+        return pd.DataFrame(columns=QUARTER_COLUMNS)
+    df = quarters.sort_values("period", kind="stable").assign(quarter=lambda d: d["period"].str[-2:])
+    df = df.assign(w=df["quarter"].map(weights).fillna(0.0).astype(float))
+    published = set(df["period"])
+    wsum = df[df["w"] > 0].groupby("unit_id")["w"].sum()
+    latest = df.groupby("unit_id", sort=False).last()
+    rows = []
+    for uid, last in latest.iterrows():
+        mine = df[df["unit_id"] == uid].set_index("quarter")
+        for q in ("Q1", "Q2", "Q3", "Q4"):
+            period = f"{year}{q}"
+            if q in mine.index:
+                r = mine.loc[q]
+                share = float(r["w"] / wsum[uid]) if uid in wsum.index and r["w"] > 0 else 0.0
+                rows.append((uid, last["unit_name"], last["group"], q, period, "ok", float(r["total"]),
+                             r["rank_overall"], r["grade"], share, share * float(r["total"])))
+            else:
+                state = "missing" if period in published else "pending"
+                rows.append((uid, last["unit_name"], last["group"], q, period, state, np.nan, pd.NA, None, 0.0, np.nan))
+    out = pd.DataFrame(rows, columns=QUARTER_COLUMNS)
+    out["rank_overall"] = out["rank_overall"].astype("Int64")
+    return out

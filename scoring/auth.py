@@ -37,16 +37,20 @@ class Permission(StrEnum):
     ANALYSE = "analyse"                # weights page, sensitivity analysis
     BACKUP = "backup"                  # copy the whole store (every account's hash, every input) to a file
     MANAGE_ROUNDS = "manage_rounds"    # online rating rounds: create, open, close, print the ballot sheets
+    FILE_APPEAL = "file_appeal"        # file an appeal (申诉) for one's own unit during its window
+    VIEW_APPEALS = "view_appeals"      # every unit's appeals and their evidence
+    DECIDE_APPEAL = "decide_appeal"    # accept or reject an appeal; store the correction it leads to
+    BATCH_REPORTS = "batch_reports"    # every unit's feedback report at once (zip)
 
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({P.MANAGE_ACCOUNTS, P.VIEW_AUDIT, P.BACKUP}),
     Role.OFFICER: frozenset({P.IMPORT, P.PUBLISH, P.VIEW_DRAFTS, P.ACTIVATE_MODEL, P.VIEW_MODEL, P.VIEW_RESULTS,
-                             P.VIEW_AUDIT, P.MANAGE_ROUNDS}),
+                             P.VIEW_AUDIT, P.MANAGE_ROUNDS, P.VIEW_APPEALS, P.DECIDE_APPEAL, P.BATCH_REPORTS}),
     Role.ANALYST: frozenset({P.ANALYSE, P.DRAFT_MODEL, P.VIEW_MODEL, P.VIEW_DRAFTS, P.VIEW_RESULTS}),
-    Role.LEADER: frozenset({P.VIEW_RESULTS}),
-    Role.UNIT: frozenset({P.VIEW_OWN_UNIT}),
+    Role.LEADER: frozenset({P.VIEW_RESULTS, P.VIEW_APPEALS}),
+    Role.UNIT: frozenset({P.VIEW_OWN_UNIT, P.FILE_APPEAL}),
 }
 
 

@@ -10,6 +10,8 @@ here (`_h`, `_hs`) before it reaches a figure: it shows as the characters it is.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -122,9 +124,11 @@ def trend_chart(df: pd.DataFrame, lang: str) -> go.Figure:
         go.Scatter(x=df["period"], y=df["rank_overall"], name=t("col.rank_overall", lang), yaxis="y2",
                    mode="lines+markers", line={"color": "#888", "dash": "dot"}),
     ])
+    ranks = pd.to_numeric(df["rank_overall"], errors="coerce").dropna()
+    step = max(1, math.ceil((ranks.max() - ranks.min()) / 5)) if len(ranks) else 1  # ranks are whole places
     return _layout(fig, title=t("chart.trend", lang), yaxis_title=t("col.total", lang),
                    yaxis2={"title": t("col.rank_overall", lang), "overlaying": "y", "side": "right",
-                           "autorange": "reversed", "showgrid": False})
+                           "autorange": "reversed", "showgrid": False, "dtick": step, "tick0": 1})
 
 
 def reverse_bar(df: pd.DataFrame, floor: float, lang: str) -> go.Figure:
@@ -220,6 +224,19 @@ def sunburst(tree: pd.DataFrame, lang: str) -> go.Figure:
                                 values=tree["effective"].where(leaf, 0.0), branchvalues="remainder",
                                 hovertemplate="%{label}: %{value:.1%}<extra></extra>"))
     return _layout(fig, height=460, title=t("chart.tree", lang))
+
+
+def annual_contributions(quarters: pd.DataFrame, order: list[str], lang: str) -> go.Figure:
+    """Each unit's annual total stacked by its quarters' contributions, units in annual rank order."""
+    fig = go.Figure()
+    palette = {"Q1": "#3B6EA5", "Q2": "#4E8F5C", "Q3": "#C49A2C", "Q4": "#8E6C8A"}
+    names = quarters.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+    for q, g in quarters[quarters["state"] == "ok"].groupby("quarter", sort=True):
+        g = g.set_index("unit_id").reindex(order)
+        fig.add_bar(x=_hs(names.get(u, u) for u in order), y=g["contribution"], name=q, marker_color=palette.get(q),
+                    hovertemplate="%{x} " + q + ": %{y:.2f}<extra></extra>")
+    fig.update_xaxes(tickangle=-45)
+    return _layout(fig, height=420, barmode="stack", yaxis_title=t("chart.points", lang), title=t("chart.annual", lang))
 
 
 def corr_heatmap(matrix: pd.DataFrame, names: dict[str, str], title: str, lang: str,

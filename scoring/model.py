@@ -379,9 +379,53 @@ class Annual(_Strict):
 
 
 class Workflow(_Strict):
-    """How a quarter's result is released."""
+    """How a quarter's result is released: publishing, the 公示 (announcement) and the appeal window."""
 
     publish_requires_second_person: bool = False  # four eyes: whoever imported a version cannot publish it
+    office: str = "考核办公室"                     # the issuing office named on the 公示 list and the reports
+    office_en: str = "Assessment Office"
+    announcement_days: int = Field(default=5, ge=1, le=60)  # a 公示 lasts this many calendar days by default
+    # an appeal (申诉) must be filed within this many calendar days of the 公示's first day (that day
+    # counts as day 1); None: until the 公示 ends
+    appeal_days: int | None = Field(default=None, ge=1, le=60)
+
+
+class WarningLevel(StrEnum):
+    RED = "red"        # 红色预警
+    YELLOW = "yellow"  # 黄色预警
+
+
+class WarningKind(StrEnum):
+    RANK_FALL = "rank_fall"                  # fell at least `places` places in each of `quarters` quarters running
+    DIMENSION_BELOW = "dimension_below"      # a dimension score below `threshold`
+    LOW_SAMPLE = "low_sample"                # survey sample below survey.min_sample
+    SATISFACTION_FALL = "satisfaction_fall"  # 满意率 fell by at least `points` percentage points
+    GRADE_LOWEST = "grade_lowest"            # graded in the lowest tier (a veto included)
+
+
+class WarningRule(_Strict):
+    """One early-warning rule (预警): what it looks at and the level it raises when it fires."""
+
+    kind: WarningKind
+    level: WarningLevel = WarningLevel.YELLOW
+    places: int = Field(default=3, ge=1)          # rank_fall
+    quarters: int = Field(default=2, ge=1, le=8)  # rank_fall: consecutive published quarters
+    scope: Scope = Scope.GROUP                    # rank_fall: the rank within the group, or overall
+    threshold: float = Field(default=60, ge=0, le=100)  # dimension_below
+    dimensions: tuple[str, ...] = DIMENSIONS      # dimension_below
+    points: float = Field(default=5, gt=0, le=100)      # satisfaction_fall, in percentage points
+
+    @model_validator(mode="after")
+    def _known_dimensions(self) -> WarningRule:
+        if unknown := [d for d in self.dimensions if d not in DIMENSIONS]:
+            raise _invalid(f"预警规则：未知维度 {'、'.join(unknown)}", f"warning rule: unknown dimensions {unknown}")
+        return self
+
+
+class EarlyWarning(_Strict):
+    """预警 红/黄/绿: a unit is red when a red rule fires, yellow when only yellow ones do, else green."""
+
+    rule: tuple[WarningRule, ...] = ()
 
 
 class Model(_Strict):
@@ -396,6 +440,7 @@ class Model(_Strict):
     grades: Grades
     annual: Annual = Annual()
     workflow: Workflow = Workflow()
+    warning: EarlyWarning = EarlyWarning()
 
     # ---- derived views, computed once -------------------------------------------------
     @cached_property

@@ -10,17 +10,24 @@ the account.
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from scoring import annual, anonymity, auth, rounds
+from scoring import annual, anonymity, auth, evidence, feedback, rounds
+from scoring import warning as early
 from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
+from scoring.feedback import announce
 from scoring.importer import read_period
 from scoring.inputs import PREVIOUS_COLUMNS, PeriodInputs, previous_period
 from scoring.model import MissingPolicy, Model, ReverseCycle, load_model
@@ -29,6 +36,7 @@ from scoring.ratelimit import Limiter
 from scoring.report import InputError, Report
 from scoring.rounds import BallotRefused, Refusal, Round, RoundSpec, RoundStatus
 from scoring.store.accounts import Account
+from scoring.store.appeals import Announcement, Appeal, NewEvidence
 from scoring.store.db import NotFound
 from scoring.store.io import dumps
 from scoring.store.store import FileRecord, NewAccount, NewVersion, Store, Version, VersionInfo, new_version
@@ -74,6 +82,20 @@ def one_import() -> Iterator[None]:
         yield
     finally:
         _IMPORT_GATE.release()
+
+
+def today() -> date:
+    """The office's calendar day ($SANWEI_TZ, default Asia/Shanghai): 公示 and appeal deadlines are
+    days there, whatever the server's clock zone. Tests replace this function."""
+    try:
+        return datetime.now(ZoneInfo(os.environ.get("SANWEI_TZ", "Asia/Shanghai"))).date()
+    except ZoneInfoNotFoundError:
+        return date.today()
+
+
+# What the result of a period is now (period_status): no 公示 opened; 公示 running; 公示 over but
+# appeals still open; final.
+PUBLISHED, ANNOUNCING, REVIEWING, FINAL = "published", "announcing", "reviewing", "final"
 
 
 def encode(model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
@@ -309,14 +331,17 @@ class Service:
             return self.store_inputs(model, inputs, [FileRecord.of(n, d) for n, d in files], report), report
 
     def store_inputs(self, model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
-                     report: Report | None = None) -> VersionInfo:
-        """Store already validated inputs as a new draft version of their period. A model that fills
-        missing indicator values from the previous quarter gets that quarter's published values attached
-        and stored with the version, so the version always recomputes the same."""
+                     report: Report | None = None, appeal_id: int | None = None) -> VersionInfo:
+        """Store already validated inputs as a new draft version of their period; with `appeal_id`,
+        as the correction an accepted appeal led to (linked to it, published by the normal rules). A
+        model that fills missing indicator values from the previous quarter gets that quarter's
+        published values attached and stored with the version, so the version always recomputes the same."""
         self.require(P.IMPORT)
+        if appeal_id is not None:
+            self.require(P.DECIDE_APPEAL)
         if model.performance is not None and model.performance.missing == MissingPolicy.PREVIOUS and inputs.previous.empty:
             inputs = replace(inputs, previous=self._previous_values(inputs))
-        return self.store.write_version(encode(model, inputs, files, report), self.actor.username)
+        return self.store.write_version(encode(model, inputs, files, report), self.actor.username, appeal_id=appeal_id)
 
     def previous_values(self, period: str) -> pd.DataFrame:
         """The published indicator values of the quarter before `period` (PREVIOUS_COLUMNS; empty if that
@@ -334,21 +359,224 @@ class Service:
         prev = self.previous_values(inputs.period)
         return prev[prev["unit_id"].isin(set(inputs.units["unit_id"]))].reset_index(drop=True)
 
-    def publish(self, period: str, version: int | None = None, reason: str = "") -> VersionInfo:
+    def publish(self, period: str, version: int | None = None, reason: str = "",
+                announce_until: date | None = None) -> VersionInfo:
         """Make `version` (default: the latest) the version leaders see, with a written reason kept
         with it; publishing an older version rolls the result back. With the model's four-eyes rule,
         whoever imported a version cannot publish it. Refused (DifferencingRefused) when its reverse
         ratings and those of a version of the period published before differ, for some department, by
-        fewer than k raters (`scoring.anonymity`)."""
+        fewer than k raters (`scoring.anonymity`). `announce_until` opens a 公示 from today to that day
+        (both included); appeals are accepted until the model's `appeal_days` end it."""
         self.require(P.PUBLISH)
         reason = _reason(reason)
         target = self.store.version(period, version if version is not None else "latest")
-        if self.store.model(period, target.number).workflow.publish_requires_second_person \
-                and target.created_by == self.actor.username:
+        model = self.store.model(period, target.number)
+        if model.workflow.publish_requires_second_person and target.created_by == self.actor.username:
             raise InvalidRequest(f"四眼原则：第 {target.number} 版由您导入，须由另一位考核办人员发布",
                                  f"four eyes: you imported version {target.number}, so another officer must publish it")
+        notice = None if announce_until is None else announcement_days(model, today(), announce_until)
         self.check_differencing(period, target.number)
-        return self.store.publish(period, target.number, self.actor.username, reason)
+        return self.store.publish(period, target.number, self.actor.username, reason, notice)
+
+    # ------------------------------------------------------------------ 公示 and appeals
+    def require_results(self) -> None:
+        if not (self.actor.can(P.VIEW_RESULTS) or self.actor.can(P.VIEW_OWN_UNIT)):
+            raise PermissionDenied(self.actor, P.VIEW_RESULTS)
+
+    def announcement(self, period: str) -> Announcement | None:
+        """The 公示 in force for `period`, or None (a 公示 is public: every reader of results sees it)."""
+        self.require_results()
+        return self.store.announcement(period)
+
+    def period_status(self, period: str) -> tuple[str, Announcement | None]:
+        """What the published result of `period` is now: PUBLISHED (no 公示), ANNOUNCING (公示中),
+        REVIEWING (公示 over, appeals open) or FINAL; with the 公示 in force."""
+        self.require_results()
+        notice = self.store.announcement(period)
+        if notice is None:
+            return PUBLISHED, None
+        if today() <= date.fromisoformat(notice.ends_on):
+            return ANNOUNCING, notice
+        if any(a.open for a in self.store.appeals(period)):
+            return REVIEWING, notice
+        return FINAL, notice
+
+    def appeal_targets(self, period: str, unit_id: str) -> dict[str, tuple[str, str]]:
+        """What a unit may appeal against in the published result of `period`: target -> (zh, en)
+        label — each indicator value, each compliance item, its deduction, its veto."""
+        self.require_unit(unit_id)
+        units = {u["unit_id"]: u for u in self.store.result_json(period).get("units", [])}
+        if unit_id not in units:
+            raise NotFound(f"{period} 的结果中没有单位 {unit_id}", f"unit {unit_id} is not in the result of {period}")
+        return appeal_targets(units[unit_id])
+
+    def file_appeal(self, period: str, target: str, reason: str, files: Sequence[tuple[str, bytes]] = (),
+                    unit_id: str | None = None) -> int:
+        """A unit account appeals one item of its published result of `period`, with a reason and
+        evidence files, while the 公示's appeal window is open. Returns the appeal's number."""
+        self.require(P.FILE_APPEAL)
+        unit_id = unit_id or self.actor.unit_id
+        if not self.actor.unit_id or unit_id != self.actor.unit_id:
+            raise PermissionDenied(self.actor, P.FILE_APPEAL)
+        notice = self.store.announcement(period)
+        if notice is None:
+            raise InvalidRequest(f"{period} 的结果未进行公示，不受理申诉", f"the result of {period} was not announced: no appeal")
+        now = today()
+        if now > date.fromisoformat(notice.appeal_until):
+            raise InvalidRequest(f"{period} 的申诉期已于 {notice.appeal_until} 截止（今天是 {now.isoformat()}），不再受理",
+                                 f"the appeal window of {period} closed on {notice.appeal_until} (today is "
+                                 f"{now.isoformat()}): the appeal is refused")
+        if target not in self.appeal_targets(period, unit_id):
+            raise InvalidRequest(f"“{target}”不是本单位 {period} 结果中可申诉的事项",
+                                 f"{target!r} is not an item of the unit's result of {period} that can be appealed")
+        text = (reason or "").strip()
+        if len(text) < MIN_REASON:
+            raise InvalidRequest("请写明申诉理由", "give the reason for the appeal")
+        accepted = evidence.check(list(files))
+        version = self.store.version(period).number
+        return self.store.file_appeal(period, version, unit_id, target, text[:4000],
+                                      [NewEvidence(e.file_name, e.content_type, e.sha256, e.data) for e in accepted],
+                                      self.actor.username)
+
+    def appeals(self, period: str | None = None, unit_id: str | None = None) -> list[Appeal]:
+        """Appeals (of a period, of a unit): every unit's with VIEW_APPEALS, else a unit account's own."""
+        if self.actor.can(P.VIEW_APPEALS):
+            return self.store.appeals(period, unit_id)
+        if not self.actor.unit_id or (unit_id is not None and unit_id != self.actor.unit_id) or not (
+                self.actor.can(P.FILE_APPEAL) or self.actor.can(P.VIEW_OWN_UNIT)):
+            raise PermissionDenied(self.actor, P.VIEW_APPEALS)
+        return self.store.appeals(period, self.actor.unit_id)
+
+    def appeal(self, appeal_id: int) -> Appeal:
+        found = self.store.appeal(appeal_id)
+        if not self.actor.can(P.VIEW_APPEALS) and (not self.actor.unit_id or found.unit_id != self.actor.unit_id):
+            raise PermissionDenied(self.actor, P.VIEW_APPEALS)
+        return found
+
+    def evidence(self, appeal_id: int, seq: int) -> tuple[str, str, bytes]:
+        """(file name, content type, bytes) of an evidence file: officers any, a unit its own."""
+        self.appeal(appeal_id)
+        return self.store.evidence(appeal_id, seq)
+
+    def decide_appeal(self, appeal_id: int, accept: bool, reply: str) -> None:
+        """Accept or reject a filed appeal with a written reply the unit reads."""
+        self.require(P.DECIDE_APPEAL)
+        text = (reply or "").strip()
+        if len(text) < MIN_REASON:
+            raise InvalidRequest("请写明答复意见（单位将看到）", "write the reply (the unit reads it)")
+        self.store.decide_appeal(appeal_id, accept, text[:4000], self.actor.username)
+
+    def correct_appeal(self, appeal_id: int, value: float | str | None) -> VersionInfo:
+        """The corrected input an accepted appeal leads to, stored as a new draft version of the period
+        linked to the appeal: the published version's inputs with the appealed item set to `value`
+        (an indicator's value; a compliance item's 通过/部分/未通过 or points; the deduction in points;
+        for a veto, its reason or None to lift it), scored with that version's own model. It is
+        published like any version (a reason, four eyes)."""
+        self.require(P.DECIDE_APPEAL)
+        self.require(P.IMPORT)
+        appeal = self.store.appeal(appeal_id)
+        if appeal.status != "accepted":
+            raise InvalidRequest(f"第 {appeal_id} 号申诉未被受理，不能据此更正", f"appeal {appeal_id} is not accepted: nothing to correct")
+        model = self.store.model(appeal.period)
+        inputs = correct_inputs(self.store.inputs(appeal.period), appeal.unit_id, appeal.target, value, appeal_id)
+        record = FileRecord.of(f"appeal-{appeal_id}.json", json.dumps(
+            {"appeal": appeal_id, "unit_id": appeal.unit_id, "target": appeal.target, "value": value},
+            ensure_ascii=False).encode())
+        return self.store_inputs(model, inputs, [record], None, appeal_id)
+
+    # ------------------------------------------------------------------ feedback reports and the 公示 list
+    def _published_result(self, period: str) -> PeriodResult:
+        return score_period(self.store.model(period), self.store.inputs(period))
+
+    def report_inputs(self, period: str, unit_id: str, lang: str = "zh", result: PeriodResult | None = None,
+                      warnings: pd.DataFrame | None = None, annual_rows: pd.DataFrame | None = None,
+                      quarters: pd.DataFrame | None = None) -> feedback.ReportInputs:
+        """What the feedback report of `unit_id` for the published `period` shows (a unit account: its
+        own). The year-wide parts may be passed in when many reports are made at once."""
+        self.require_unit(unit_id)
+        v = self.store.version(period)
+        result = result if result is not None else self._published_result(period)
+        if unit_id not in set(result.units["unit_id"]):
+            raise NotFound(f"{period} 的结果中没有单位 {unit_id}", f"unit {unit_id} is not in the result of {period}")
+        warnings = warnings if warnings is not None else self.warnings(period, unit_id)
+        mine = warnings[warnings["unit_id"] == unit_id]
+        year = period[:4]
+        if annual_rows is None or quarters is None:
+            try:
+                annual_rows, quarters = self.annual(year, unit_id=unit_id), self.annual_quarters(year, unit_id)
+            except NotFound:
+                annual_rows, quarters = None, None
+        history = self.store.history(unit_id)
+        history = history[history["period"] <= period]
+        state, notice = self.period_status(period)
+        model = result.model
+        return feedback.ReportInputs(
+            result=result, unit_id=unit_id, version=v.number, published_at=v.published_at or "",
+            published_by=v.published_by or "", history=history, appeals=self.store.appeals(period, unit_id),
+            warning=mine.iloc[0] if len(mine) else None,
+            annual=None if annual_rows is None else annual_rows[annual_rows["unit_id"] == unit_id],
+            annual_quarters=None if quarters is None else quarters[quarters["unit_id"] == unit_id],
+            state=state, announcement=notice, made_on=today(),
+            office=model.workflow.office_en if lang == "en" else model.workflow.office)
+
+    def feedback_report(self, period: str, unit_id: str, kind: str = "pdf", lang: str = "zh",
+                        result: PeriodResult | None = None) -> bytes:
+        """The feedback report (考核结果反馈单) of one unit as PDF or Word (kind "docx")."""
+        doc = feedback.build(self.report_inputs(period, unit_id, lang, result), lang)
+        return feedback.render_docx(doc) if kind == "docx" else feedback.render_pdf(doc)
+
+    def feedback_zip(self, period: str, lang: str = "zh", result: PeriodResult | None = None,
+                     progress: Callable[[int, int, str], None] | None = None) -> bytes:
+        """Every unit's report of the published `period`, PDF and Word, in one zip (officers)."""
+        self.require(P.BATCH_REPORTS)
+        result = result if result is not None else self._published_result(period)
+        warnings = self.warnings(period)
+        try:
+            rows, quarters = self.annual(period[:4]), self.annual_quarters(period[:4])
+        except NotFound:
+            rows = quarters = pd.DataFrame(columns=["unit_id"])
+        units = list(zip(result.units["unit_id"], result.units["unit_name"], strict=True))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for i, (uid, name) in enumerate(units):
+                if progress:
+                    progress(i, len(units), str(name))
+                doc = feedback.build(self.report_inputs(period, uid, lang, result, warnings, rows, quarters), lang)
+                stem = f"{period}_{uid}_{evidence.safe_name(str(name))}"
+                z.writestr(f"{stem}.pdf", feedback.render_pdf(doc))
+                z.writestr(f"{stem}.docx", feedback.render_docx(doc))
+        if progress:
+            progress(len(units), len(units), "")
+        return buf.getvalue()
+
+    def announcement_list(self, period: str, kind: str = "pdf", lang: str = "zh") -> bytes:
+        """The 公示 list of the published `period` as PDF or xlsx (kind "xlsx"). Anyone who reads
+        results may have it; a unit account only once the period is announced (公示 is public)."""
+        notice = self.store.announcement(period)
+        if not self.actor.can(P.VIEW_RESULTS) and not (notice is not None and self.actor.can(P.VIEW_OWN_UNIT)):
+            raise PermissionDenied(self.actor, P.VIEW_RESULTS)
+        model = self.store.model(period)
+        n = announce.Notice(period, self.store.results(period), model,
+                            model.workflow.office_en if lang == "en" else (notice.office if notice else model.workflow.office),
+                            notice.starts_on if notice else None, notice.ends_on if notice else None,
+                            notice.appeal_until if notice else None, today())
+        return announce.notice_xlsx(n, lang) if kind == "xlsx" else announce.notice_pdf(n, lang)
+
+    # ------------------------------------------------------------------ early warning
+    def warnings(self, period: str, unit_id: str | None = None) -> pd.DataFrame:
+        """预警 of every unit of the published `period` (warning.COLUMNS: level and the rules that
+        fired), or of one unit (a unit account: its own)."""
+        self.require_unit(unit_id)
+        model = self.store.model(period)
+        published = [p for p in self.store.published_periods() if p <= period]
+        if period not in published:
+            raise NotFound(f"{period} 尚未发布", f"{period} has not been published")
+        wanted = published[-(early.lookback(model) + 1):]
+        results = {p: self.store.results(p) for p in wanted}
+        surveys = {p: {u["unit_id"]: u.get("survey") or {} for u in self.store.result_json(p).get("units", [])}
+                   for p in wanted}
+        out = early.classify(model, early.panel_from(results, surveys), period)
+        return out if unit_id is None else out[out["unit_id"] == unit_id].reset_index(drop=True)
 
     def check_differencing(self, period: str, version: int | None = None) -> None:
         """Raise DifferencingRefused if publishing `version` would reveal raters by differencing."""
@@ -398,7 +626,9 @@ class Service:
             if inputs is None:
                 raise InputError(report)
             versions.append(encode(model, inputs, [FileRecord.of(p.name, p) for p in paths], report))
-        return store.write_demo_if_empty(versions, demo_accounts, SYSTEM.username)
+        # the latest quarter is in its 公示 from today, so a demo unit can file an appeal at once
+        notice = announcement_days(model, today(), default_announcement_end(model)) if versions else None
+        return store.write_demo_if_empty(versions, demo_accounts, SYSTEM.username, notice)
 
     # ------------------------------------------------------------------ backup
     def backup(self, out: str | Path) -> Path:
@@ -529,7 +759,7 @@ class Service:
         except NotFound:
             raise InvalidRequest(f"{period} 还没有导入数据：请先导入本季度数据，再计入评议结果",
                                  f"{period} has no import yet: import the quarter first, then apply the round") from None
-        return self.store.write_version(encode(model, replace(base, reverse=ratings)), self.actor.username, round_id)
+        return self.store.write_version(encode(model, replace(base, reverse=ratings)), self.actor.username, round_id=round_id)
 
     def reverse_source(self, period: str, version: Version = None, unit_id: str | None = None
                        ) -> tuple[Round | None, pd.DataFrame | None]:
@@ -608,18 +838,34 @@ class Service:
         self.require_unit(unit_id)
         return self.store.history(unit_id)
 
-    def annual(self, year: int | str, weights: dict[str, float] | None = None) -> pd.DataFrame:
+    def annual(self, year: int | str, weights: dict[str, float] | None = None,
+               unit_id: str | None = None) -> pd.DataFrame:
         """The year's published quarters rolled up per unit; weights default to the model's
-        `annual.quarter_weights` (of the year's latest published model)."""
-        self.require(P.VIEW_RESULTS)
+        `annual.quarter_weights` (of the year's latest published model). With `unit_id`, that unit's
+        row only (ranked among all; a unit account: its own)."""
+        self.require_unit(unit_id)
         year = str(year)
         quarters = [p for p in self.store.published_periods() if p.startswith(year)]
         if not quarters:
             raise NotFound(f"{year} 年没有已发布的季度", f"no published quarter in {year}")
         model = self.store.model(quarters[-1])
         weights = dict(model.annual.quarter_weights) if weights is None else weights
-        return annual.roll_up(self.store.published_results(year), weights, model.model.rank_decimals, model,
-                              self._yearly_reverse(model, quarters))
+        out = annual.roll_up(self.store.published_results(year), weights, model.model.rank_decimals, model,
+                             self._yearly_reverse(model, quarters))
+        out.attrs.update(periods=quarters, weights=weights)
+        return out if unit_id is None else out[out["unit_id"] == unit_id].reset_index(drop=True)
+
+    def annual_quarters(self, year: int | str, unit_id: str | None = None) -> pd.DataFrame:
+        """Each unit's quarters of the year: total, grade and its contribution to the annual total
+        (annual.quarter_table), with missing quarters marked."""
+        self.require_unit(unit_id)
+        year = str(year)
+        quarters = [p for p in self.store.published_periods() if p.startswith(year)]
+        if not quarters:
+            raise NotFound(f"{year} 年没有已发布的季度", f"no published quarter in {year}")
+        weights = dict(self.store.model(quarters[-1]).annual.quarter_weights)
+        out = annual.quarter_table(self.store.published_results(year), weights, year)
+        return out if unit_id is None else out[out["unit_id"] == unit_id].reset_index(drop=True)
 
     def _yearly_reverse(self, model: Model, quarters: list[str]) -> pd.DataFrame | None:
         """The year's reverse evaluation (`reverse.cycle = "year"`): the department results published
@@ -660,6 +906,92 @@ def _refuse(client: str, why: Refusal, rnd: Round | None) -> None:
         BALLOT_ATTEMPTS.fail(client)
     dates = {"opens_on": rnd.opens_on.isoformat(), "closes_on": rnd.closes_on.isoformat()} if rnd else {}
     raise BallotRefused(why, **dates)
+def announcement_days(model: Model, start: date, until: date) -> tuple[str, str, str, str]:
+    """(first day, last day, last day for appeals, office) of a 公示 from `start` to `until`."""
+    if until < start:
+        raise InvalidRequest(f"公示截止日 {until.isoformat()} 早于今天 {start.isoformat()}",
+                             f"the 公示 cannot end ({until.isoformat()}) before today ({start.isoformat()})")
+    days = model.workflow.appeal_days
+    appeal_until = until if days is None else min(until, start + timedelta(days=days - 1))
+    return start.isoformat(), until.isoformat(), appeal_until.isoformat(), model.workflow.office
+
+
+def default_announcement_end(model: Model, start: date | None = None) -> date:
+    """The last day of a 公示 opened today, by the model's `announcement_days`."""
+    return (start or today()) + timedelta(days=model.workflow.announcement_days - 1)
+
+
+def appeal_targets(unit: dict) -> dict[str, tuple[str, str]]:
+    """What can be appealed in one unit's published JSON result: target -> (zh, en) label."""
+    out: dict[str, tuple[str, str]] = {}
+    for row in unit.get("indicators", []):
+        if row["dimension"] == "performance":
+            out[f"indicator:{row['code']}"] = (f"实绩指标：{row['name']}", f"indicator: {row['name']}")
+        elif row["dimension"] == "compliance" and not row["code"].startswith("COMP."):
+            out[f"compliance:{row['code']}"] = (f"过程合规：{row['name']}", f"compliance item: {row['name']}")
+    waived = {f.get("code") for f in unit.get("flags", [])}
+    if (unit.get("deduction") or 0) > 0 or "deduction_waived" in waived:
+        out["deduction"] = (f"扣分（{unit.get('deduction') or 0:g} 分）", f"deduction ({unit.get('deduction') or 0:g} points)")
+    if unit.get("veto") or "veto_waived" in waived:
+        out["veto"] = (f"一票否决：{unit.get('veto') or ''}", f"veto: {unit.get('veto') or ''}")
+    return out
+
+
+_STATUS = {"通过": "pass", "部分": "partial", "未通过": "fail", "pass": "pass", "partial": "partial", "fail": "fail"}
+
+
+def correct_inputs(inputs: PeriodInputs, unit_id: str, target: str, value: float | str | None,
+                   appeal_id: int) -> PeriodInputs:
+    """A copy of `inputs` with one unit's appealed item set to `value` (see Service.correct_appeal)."""
+    from dataclasses import replace
+
+    kind, _, code = target.partition(":")
+    if kind == "indicator":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InvalidRequest("更正后的指标值须为数字", "the corrected indicator value must be a number") from None
+        ind = inputs.indicators.copy()
+        mine = (ind["unit_id"] == unit_id) & (ind["code"] == code)
+        if mine.any():
+            ind.loc[mine, "value"] = number
+            ind.loc[mine, "source"] = f"申诉更正 appeal #{appeal_id}"
+        else:
+            ind = pd.concat([ind, pd.DataFrame([{"unit_id": unit_id, "code": code, "value": number,
+                                                  "source": f"申诉更正 appeal #{appeal_id}"}])], ignore_index=True)
+        return replace(inputs, indicators=ind)
+    if kind == "compliance":
+        comp = inputs.compliance.copy()
+        status, points = _STATUS.get(str(value).strip()), float("nan")
+        if status is None:
+            try:
+                points = float(value)
+            except (TypeError, ValueError):
+                raise InvalidRequest("更正结果须为 通过/部分/未通过 或分数", "the corrected result must be pass, partial, "
+                                     "fail or points") from None
+        mine = (comp["unit_id"] == unit_id) & (comp["item"] == code)
+        row = {"unit_id": unit_id, "item": code, "status": status, "points": points}
+        comp = comp[~mine]
+        comp = pd.concat([comp, pd.DataFrame([row])], ignore_index=True)
+        return replace(inputs, compliance=comp)
+    if kind in ("deduction", "veto"):
+        adj = inputs.adjustments.copy()
+        if not (adj["unit_id"] == unit_id).any():
+            adj = pd.concat([adj, pd.DataFrame([{"unit_id": unit_id, "bonus": 0.0, "deduction": 0.0, "veto": None,
+                                                  "note": ""}])], ignore_index=True)
+        mine = adj["unit_id"] == unit_id
+        if kind == "deduction":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise InvalidRequest("更正后的扣分须为数字", "the corrected deduction must be a number") from None
+            if number < 0:
+                raise InvalidRequest("扣分不能为负数", "a deduction cannot be negative")
+            adj.loc[mine, "deduction"] = number
+        else:
+            adj.loc[mine, "veto"] = (str(value).strip() or None) if value is not None else None
+        return replace(inputs, adjustments=adj)
+    raise InvalidRequest(f"无法更正“{target}”", f"cannot correct {target!r}")
 
 
 def _locked_until(account: Account) -> datetime | None:

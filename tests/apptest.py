@@ -12,8 +12,8 @@ from ui.session import demo_accounts
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_FILES = {"home": "home", "import": "import_data", "import_data": "import_data", "rankings": "rankings",
               "unit": "unit", "weights": "weights", "audit": "audit", "reverse": "reverse", "model": "model_settings",
-              "model_settings": "model_settings", "accounts": "accounts", "login": "login",
-              "rounds": "rounds", "ballot": "ballot"}
+              "model_settings": "model_settings", "accounts": "accounts", "login": "login", "appeals": "appeals",
+              "reports": "reports", "annual": "annual", "rounds": "rounds", "ballot": "ballot"}
 
 
 # who opens a page when a test does not say: an account whose roles show it

@@ -4,13 +4,15 @@ Rendered anywhere as anything but text, they become links, images, formulas, HTM
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from scoring.auth import Role
 from scoring.importer import read_period
 from scoring.model import load_model, model_from_dict
-from scoring.service import Service
+from scoring.service import Service, today
 from scoring.store import FileRecord, Store
-from tests.actors import staff
+from tests.actors import role, staff
 from tests.fixtures.make_fixtures import MARKUP_NAMES
 from ui.session import demo_accounts
 
@@ -41,7 +43,8 @@ def hostile_model():
 
 def fill(url: str) -> Service:
     """Two published quarters of the demo data under the hostile model, with hostile unit names,
-    group names, a veto reason and file names."""
+    group names, a veto reason and file names; the last one announced (公示) with an appeal whose
+    reason and evidence file name are markup."""
     official, model = load_model(), hostile_model()
     groups = {"城区街道": PHISH, "农业乡镇": MATH}
     store = Store(url)
@@ -63,6 +66,10 @@ def fill(url: str) -> Service:
             adj.loc[adj.index[0], "veto"] = PHISH
         files = [FileRecord(f"{name}.xlsx", "0" * 64, 1) for name in MARKUP_NAMES]
         version = service.store_inputs(model, inputs, files, report)
-        service.publish(period, version.number, reason="测试发布")
+        last = period == PERIODS[-1]  # announced (公示), so its unit may appeal
+        service.publish(period, version.number, reason="测试发布", announce_until=today() + timedelta(days=10) if last else None)
+    unit = Service(store, role("jd01", Role.UNIT, unit_id="JD01"))
+    target = next(iter(unit.appeal_targets(PERIODS[-1], "JD01")))  # an indicator whose name is markup
+    unit.file_appeal(PERIODS[-1], target, f"{PHISH} {MATH} {BOLD}", [(f"{BOLD}{IMG}.pdf", b"%PDF-1.4 evidence")])
     store.close()
     return service

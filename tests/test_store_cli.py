@@ -256,3 +256,47 @@ def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(stor
         account = store.account("wang")
         assert account.failures == 5 and account.locked_until
         assert (store.audit()["action"] == "sign_in_failed").sum() >= 6
+
+
+def test_the_quarters_end_on_the_command_line_with_refusals(store_url, cli, capsys, tmp_path, monkeypatch):
+    """Publish with a 公示, a unit appeals with evidence, refusals for roles without the permission
+    (exit 1, nothing stored), an officer decides and corrects, another publishes, reports and lists."""
+    from datetime import date
+
+    from scoring import service as service_module
+
+    monkeypatch.setattr(service_module, "today", lambda: date(2026, 10, 10))
+    assert cli("import", "--period", "2026Q3", *demo_files("2026Q3")) == 0
+    assert cli("publish", "2026Q3", "--reason", "发布并公示", "--announce-until", "2026-10-14", "--yes") == 0
+    evidence = tmp_path / "证明.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    capsys.readouterr()
+    with Store(store_url) as store:
+        before = counts(store)
+    for user, args in (("zhao", ("appeal", "file", "2026Q3", "--target", "indicator:ECO01", "--reason", "领导不能申诉")),
+                       ("jd01", ("appeal", "decide", "--id", "1", "--accept", "--reply", "单位不能处理")),
+                       ("jd01", ("report", "2026Q3", "--unit", "XZ03", "--out", str(tmp_path / "x.pdf"))),
+                       ("zhao", ("report", "2026Q3", "--all", "--out", str(tmp_path / "all.zip")))):
+        assert cli(*args, user=user) == 1
+        assert "无权" in capsys.readouterr().err
+    with Store(store_url) as store:
+        assert counts(store) == before
+    assert cli("appeal", "file", "2026Q3", "--target", "indicator:ECO01", "--reason", "报送有误",
+               "--evidence", str(evidence), user="jd01") == 0
+    assert "已提交第 1 号申诉" in capsys.readouterr().out
+    assert cli("appeal", "decide", "--id", "1", "--accept", "--reply", "予以更正", user="zhao") == 1  # leaders read only
+    assert cli("appeal", "decide", "--id", "1", "--accept", "--reply", "予以更正") == 0
+    assert cli("appeal", "correct", "--id", "1", "--value", "15.5") == 0
+    assert "第 2 版（草稿，关联第 1 号申诉）" in capsys.readouterr().out
+    assert cli("publish", "2026Q3", "--reason", "申诉更正", "--yes", user="li") == 0
+    capsys.readouterr()
+    assert cli("appeal", "list", "2026Q3", user="jd01") == 0
+    assert "corrected" in capsys.readouterr().out
+    assert cli("report", "2026Q3", "--out", str(tmp_path / "mine.pdf"), user="jd01") == 0
+    assert (tmp_path / "mine.pdf").read_bytes().startswith(b"%PDF-")
+    assert cli("announcement", "2026Q3", "--out", str(tmp_path / "list.xlsx"), user="zhao") == 0
+    assert openpyxl.load_workbook(tmp_path / "list.xlsx").active["A1"].value == "2026Q3 三维考评结果公示"
+    assert cli("warnings", "2026Q3", user="zhao") == 0 and "level" in capsys.readouterr().out
+    monkeypatch.setattr(service_module, "today", lambda: date(2026, 10, 20))
+    assert cli("appeal", "file", "2026Q3", "--target", "indicator:ECO01", "--reason", "晚了", user="jd01") == 1
+    assert "2026-10-14" in capsys.readouterr().err

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoring import audit, sensitivity
-from scoring.auth import Permission
+from scoring.auth import Actor, Permission, Role
 from scoring.model import Model, load_model, model_from_dict
 from scoring.pipeline import PeriodResult
 from scoring.service import Service
@@ -247,3 +247,19 @@ def _signed_in() -> Service:
     from ui.session import service
 
     return service()
+
+
+# ---------------------------------------------------------------- the quarter's end
+# Shared reads are computed by a reader that may see every published result; each public function
+# below checks the signed-in account first.
+_READER = Actor("dashboard", frozenset({Role.LEADER}))
+
+
+def warnings(period: str, unit_id: str | None = None) -> pd.DataFrame:
+    """预警 of the published `period` (every unit, or one: a unit account's own). They look back over
+    earlier quarters, so they are read again after any publication (`state().publications`)."""
+    _signed_in().require_unit(unit_id)
+    url = db()
+    df = shared(("warnings", url, period, state().publications),
+                lambda: Service(_store(url), _READER).warnings(period))
+    return df if unit_id is None else df[df["unit_id"] == unit_id].reset_index(drop=True)

@@ -85,7 +85,7 @@ class SharedCache:
 
 # A scored quarter of a province is large: keep as many as Streamlit's cache used to (16); the
 # derived page values are small and many (a unit page makes seven).
-CACHE = SharedCache(max_entries=1024, per_kind={"result": 16, "sens_input": 16, "audit": 16, "rankings": 64})
+CACHE = SharedCache(max_entries=1024, per_kind={"result": 16, "sens_input": 16, "audit": 16, "rankings": 64, "warnings": 64})
 
 
 def shared(key: tuple, compute: Callable[[], T], keep: Callable[[T], bool] | None = None, quiet: bool = False) -> T:

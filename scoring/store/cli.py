@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import wraps
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         now = "" if pd.isna(current) else f"（当前发布：第 {int(current)} 版）"
         now_en = "" if pd.isna(current) else f" (published now: version {int(current)})"
         _confirm(args, f"发布 {args.period} 第 {target.number} 版{now}？", f"Publish {args.period} version {target.number}{now_en}?")
-        v = service.publish(args.period, target.number, args.reason)
+        v = service.publish(args.period, target.number, args.reason, args.announce_until)
     print(say(args, f"已发布 {v.period} 第 {v.number} 版", f"published {v.period} version {v.number}"))
     return EXIT_OK
 
@@ -196,6 +197,72 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_ranking_xlsx(service.store, args.period, args.out, args.lang)
     print(say(args, f"已导出：{args.out}", f"written: {args.out}"))
     return EXIT_OK
+
+
+# ---------------------------------------------------------------- the quarter's end
+
+@_guarded
+def cmd_appeal(args: argparse.Namespace) -> int:
+    """appeal list | file | decide | correct: the same rules as the 申诉复核 page."""
+    with _service(args) as service:
+        if args.action == "file":
+            files = [(Path(p).name, Path(p).read_bytes()) for p in args.evidence or []]
+            number = service.file_appeal(args.period, args.target, args.reason or "", files)
+            print(say(args, f"已提交第 {number} 号申诉", f"filed appeal {number}"))
+        elif args.action == "decide":
+            if args.accept == args.reject:
+                raise CommandError("请给出 --accept 或 --reject（二选一）", "give --accept or --reject (one of them)")
+            service.decide_appeal(args.id, args.accept, args.reply or "")
+            print(say(args, f"已处理第 {args.id} 号申诉", f"decided appeal {args.id}"))
+        elif args.action == "correct":
+            v = service.correct_appeal(args.id, args.value)
+            print(say(args, f"已保存为 {v.period} 第 {v.number} 版（草稿，关联第 {args.id} 号申诉），发布：sanwei publish {v.period} --reason …",
+                      f"stored as {v.period} version {v.number} (draft, linked to appeal {args.id}); publish with: "
+                      f"sanwei publish {v.period} --reason …"))
+        else:
+            rows = [{"id": a.id, "period": a.period, "unit": a.unit_id, "target": a.target, "status": a.status,
+                     "filed_at": a.filed_at[:16], "files": len(a.files), "reply": a.reply or "",
+                     "correction": a.correction_version or ""} for a in service.appeals(args.period)]
+            if not rows:
+                raise NotFound("没有申诉", "no appeals")
+            print(_table(pd.DataFrame(rows)))
+    return EXIT_OK
+
+
+@_guarded
+def cmd_report(args: argparse.Namespace) -> int:
+    """A unit's feedback report (.pdf or .docx by the file name), or every unit's (--all, a .zip)."""
+    out = Path(args.out)
+    with _service(args) as service:
+        if args.all:
+            data = service.feedback_zip(args.period, args.lang)
+        else:
+            unit = args.unit or service.actor.unit_id
+            if not unit:
+                raise CommandError("请用 --unit 指定单位，或用 --all", "name the unit with --unit, or use --all")
+            data = service.feedback_report(args.period, unit, "docx" if out.suffix.lower() == ".docx" else "pdf",
+                                           args.lang)
+    out.write_bytes(data)
+    print(say(args, f"已写入：{out}", f"written: {out}"))
+    return EXIT_OK
+
+
+@_guarded
+def cmd_announcement(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    with _service(args) as service:
+        data = service.announcement_list(args.period, "xlsx" if out.suffix.lower() == ".xlsx" else "pdf", args.lang)
+    out.write_bytes(data)
+    print(say(args, f"已写入：{out}", f"written: {out}"))
+    return EXIT_OK
+
+
+@_guarded
+def cmd_warnings(args: argparse.Namespace) -> int:
+    with _service(args) as service:
+        df = service.warnings(args.period, args.unit)
+    df = df.assign(rules=df["rules"].map(lambda fs: "; ".join(f.text.get(args.lang) for f in fs)))
+    return _show(df, (f"{args.period} 没有单位", f"no unit in {args.period}"))
 
 
 # ---------------------------------------------------------------- accounts
@@ -309,6 +376,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--version", type=int, help="default: the latest")
     p.add_argument("--reason", required=True, help="why: kept with the version and shown to leaders")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--announce-until", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="open a 公示 (announcement period) from today to this day")
 
     p = add("versions", "list a period's versions, or compare two (officer, analyst)", cmd_versions)
     p.add_argument("period")
@@ -323,6 +392,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add("export", "the published ranking of a period as a formatted .xlsx", cmd_export)
     p.add_argument("period")
     p.add_argument("--out", required=True)
+
+    p = add("appeal", "appeals (申诉): list [PERIOD] | file PERIOD (unit) | decide ID | correct ID (officer)", cmd_appeal)
+    p.add_argument("action", choices=["list", "file", "decide", "correct"])
+    p.add_argument("period", nargs="?", help="list, file: the quarter")
+    p.add_argument("--id", type=int, help="decide, correct: the appeal's number")
+    p.add_argument("--target", help="file: indicator:CODE | compliance:CODE | deduction | veto")
+    p.add_argument("--reason", help="file: why")
+    p.add_argument("--evidence", action="append", help="file: an evidence file (PDF, JPEG, PNG, xlsx, docx); repeat")
+    p.add_argument("--accept", action="store_true", help="decide: accept")
+    p.add_argument("--reject", action="store_true", help="decide: reject")
+    p.add_argument("--reply", help="decide: the written reply the unit reads")
+    p.add_argument("--value", help="correct: the corrected value (empty to lift a veto)")
+
+    p = add("report", "a unit's feedback report (.pdf/.docx), or every unit's (--all, .zip)", cmd_report)
+    p.add_argument("period")
+    p.add_argument("--unit", help="the unit (a unit account: its own)")
+    p.add_argument("--all", action="store_true", help="every unit's PDF and Word reports in one zip (officer)")
+    p.add_argument("--out", required=True)
+
+    p = add("announcement", "the 公示 list of a published period (.pdf or .xlsx)", cmd_announcement)
+    p.add_argument("period")
+    p.add_argument("--out", required=True)
+
+    p = add("warnings", "early warnings (预警 红/黄/绿) of a published period", cmd_warnings)
+    p.add_argument("period")
+    p.add_argument("--unit")
 
     p = add("user", "accounts: add | passwd | disable | enable | roles | sso | list (admin)", cmd_user)
     p.add_argument("action", choices=["add", "passwd", "disable", "enable", "roles", "sso", "list"])

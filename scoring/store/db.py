@@ -33,6 +33,10 @@ class NotFound(SanweiError, LookupError):
     """No such period, version, model or unit in the store."""
 
 
+class Conflict(SanweiError, ValueError):
+    """The stored state no longer allows the change (another person acted first); nothing was changed."""
+
+
 class BadURL(SanweiError, ValueError):
     """A database URL the store cannot use."""
 

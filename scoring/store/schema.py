@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -221,6 +222,53 @@ publications = Table(
     Column("reason", Text, nullable=False),
 )
 
+# 公示 (schema 7): an announcement period opened when a period is published; the latest one of a
+# period is the one in force (a corrected version may be announced again).
+announcements = Table(
+    "announcements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(16), _ref("periods.period"), nullable=False),
+    Column("version_id", Integer, _ref("versions.id"), nullable=False),  # the version published with it
+    Column("starts_on", String(10), nullable=False),   # ISO dates, both days included
+    Column("ends_on", String(10), nullable=False),
+    Column("appeal_until", String(10), nullable=False),  # the last day an appeal is accepted
+    Column("office", Text, nullable=False),
+    Column("opened_by", Text, nullable=False),
+    Column("opened_at", String(32), nullable=False),
+)
+
+# 申诉 / 复核 (schema 7): a unit's appeal against one item of a published result, the officer's
+# decision and written reply, and the corrected version an accepted appeal led to.
+appeals = Table(
+    "appeals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(16), _ref("periods.period"), nullable=False),
+    Column("version_id", Integer, _ref("versions.id"), nullable=False),  # the published version appealed
+    Column("unit_id", String(64), nullable=False),
+    Column("target", Text, nullable=False),   # indicator:<code> | compliance:<code> | deduction | veto
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # filed | accepted | rejected | corrected
+    Column("filed_by", Text, nullable=False),
+    Column("filed_at", String(32), nullable=False),
+    Column("decided_by", Text),
+    Column("decided_at", String(32)),
+    Column("reply", Text),
+    Column("correction_version_id", Integer, _ref("versions.id")),
+)
+
+# Evidence files of an appeal: kept in the database as bytes, never executed or rendered; offered
+# only as attachments with the content type their content was recognised as.
+appeal_files = Table(
+    "appeal_files", metadata,
+    Column("appeal_id", Integer, _ref("appeals.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
 audit = Table(
     "audit", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -286,7 +334,7 @@ ROUND_TABLES = (rating_rounds, round_raters, round_tokens, round_ballots, round_
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -461,9 +509,16 @@ def _rating_rounds(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _announcements_and_appeals(conn: Connection) -> None:
+    """7 -> 8: 公示 periods, appeals (申诉) with their evidence files. New tables only: nothing stored changes."""
+    for table in (announcements, appeals, appeal_files):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts,
                                                       3: _exemptions_and_raters, 4: _pseudonymous_raters,
-                                                      5: _previous_values, 6: _rating_rounds}
+                                                      5: _previous_values, 6: _rating_rounds,
+                                                      7: _announcements_and_appeals}
 
 
 class SchemaError(SanweiError, RuntimeError):

@@ -26,9 +26,10 @@ from scoring.model import Model, model_from_toml
 from scoring.report import Report
 from scoring.rounds import Refusal, Round, RoundSpec, RoundStatus, new_ballot_id
 from scoring.store import accounts, codec, db, diff, history, rounds
+from scoring.store import appeals as ap
 from scoring.store import schema as s
 from scoring.store.accounts import Account
-from scoring.store.db import InvalidPeriod, NotFound
+from scoring.store.db import Conflict, InvalidPeriod, NotFound
 from scoring.store.io import dumps, frame, insert_inputs, load_inputs, results_frame
 from scoring.text import SanweiError
 
@@ -77,12 +78,14 @@ class VersionInfo:
 class StoreState:
     """What a dashboard page needs to know about the store on every run, read in one transaction:
     each period's last and published version, how many publications there have been (a rollback or
-    re-publication changes it even when the version numbers do not), and the active model.
+    re-publication changes it even when the version numbers do not), the active model, and a stamp
+    of the appeals (a filed or decided appeal changes a quarter's 公示 state).
     Everything read for a published version can be cached on this (`ui.shared`)."""
 
     periods: tuple[tuple[str, int, int | None], ...]  # (period, last_version, published_version), by period
     publications: int
     active_model_id: int | None
+    appeals: tuple[int, int, int] = (0, 0, 0)  # appeals filed, decided, corrected: changes with any appeal
 
     def published(self) -> dict[str, int]:
         return {p: pub for p, _, pub in self.periods if pub is not None}
@@ -200,36 +203,100 @@ class Store:
         self.close()
 
     # ------------------------------------------------------------------ writing
-    def write_version(self, version: NewVersion, who: str, round_id: int | None = None) -> VersionInfo:
-        """Store an encoded import as the next draft version of its period, in one transaction; with
-        `round_id`, its reverse ratings came from that online rating round, and the version says so."""
+    def write_version(self, version: NewVersion, who: str, *, round_id: int | None = None,
+                      appeal_id: int | None = None) -> VersionInfo:
+        """Store an encoded import as the next draft version of its period, in one transaction. With
+        `round_id`, its reverse ratings came from that online rating round, and the version says so;
+        with `appeal_id`, the version is the correction an accepted appeal of that period led to, linked to it."""
         def tx(conn: Connection) -> VersionInfo:
-            info = self._import_tx(conn, version, who)
+            if appeal_id is not None:
+                row = ap.status_for_update(conn, appeal_id)
+                if row is None or row.period != version.period:
+                    raise NotFound(f"{version.period} 没有第 {appeal_id} 号申诉",
+                                   f"{version.period} has no appeal {appeal_id}")
+                if row.status != ap.ACCEPTED:
+                    raise Conflict(f"第 {appeal_id} 号申诉未被受理（{row.status}），不能据此更正",
+                                   f"appeal {appeal_id} is not accepted ({row.status}): no correction can follow it")
+            info = self._import_tx(conn, version, who, {"appeal": appeal_id} if appeal_id is not None else None)
             if round_id is not None:
                 rounds.link_version(conn, info.id, round_id)
                 self._audit(conn, who, "apply_round", info.period, info.number, {"round": round_id})
+            if appeal_id is not None:
+                ap.link_correction(conn, appeal_id, info.id)
             return info
         return db.write(self.engine, tx)
 
-    def publish(self, period: str, version: int | None, who: str, reason: str) -> VersionInfo:
+    def publish(self, period: str, version: int | None, who: str, reason: str,
+                announcement: tuple[str, str, str, str] | None = None) -> VersionInfo:
         """Make `version` (default: the latest) the one leaders see, with the reason given; the
-        roster history follows it. Publishing an older version is how a result is rolled back."""
-        number = db.write(self.engine, lambda conn: self._publish_tx(conn, period, version, who, reason))
+        roster history follows it. Publishing an older version is how a result is rolled back.
+        `announcement` = (first day, last day, last day for appeals, office) opens a 公示 with it.
+        Accepted appeals whose correction this version is become corrected."""
+        number = db.write(self.engine, lambda conn: self._publish_tx(conn, period, version, who, reason, announcement))
         return self.version(period, number)
 
+    # ------------------------------------------------------------------ 公示 and appeals
+    def announcement(self, period: str) -> ap.Announcement | None:
+        """The 公示 in force for `period` (the latest opened), or None."""
+        return self._read(lambda c: ap.announcement(c, period))
+
+    def appeals(self, period: str | None = None, unit_id: str | None = None) -> list[ap.Appeal]:
+        return self._read(lambda c: ap.listing(c, period, unit_id))
+
+    def appeal(self, appeal_id: int) -> ap.Appeal:
+        found = self._read(lambda c: ap.listing(c, appeal_id=appeal_id))
+        if not found:
+            raise NotFound(f"没有第 {appeal_id} 号申诉", f"no appeal {appeal_id}")
+        return found[0]
+
+    def file_appeal(self, period: str, version: int, unit_id: str, target: str, reason: str,
+                    evidence: Sequence[ap.NewEvidence], who: str) -> int:
+        """Keep an appeal against `version` of `period` with its evidence files, in one transaction."""
+        def tx(conn: Connection) -> int:
+            row = self._version_row(conn, period, version)
+            appeal_id = ap.create(conn, period, row.id, unit_id, target, reason, list(evidence), who, _now())
+            self._audit(conn, who, "file_appeal", period, version, {
+                "appeal": appeal_id, "unit_id": unit_id, "target": target, "reason": reason,
+                "files": [{"name": e.file_name, "type": e.content_type, "size": len(e.data), "sha256": e.sha256}
+                          for e in evidence]})
+            return appeal_id
+        return db.write(self.engine, tx)
+
+    def decide_appeal(self, appeal_id: int, accept: bool, reply: str, who: str) -> None:
+        """Accept or reject a filed appeal with a written reply; a decided appeal is not decided again."""
+        def tx(conn: Connection) -> None:
+            row = ap.status_for_update(conn, appeal_id)
+            if row is None:
+                raise NotFound(f"没有第 {appeal_id} 号申诉", f"no appeal {appeal_id}")
+            if row.status != ap.FILED:
+                raise Conflict(f"第 {appeal_id} 号申诉已处理（{row.status}）", f"appeal {appeal_id} is already decided ({row.status})")
+            status = ap.ACCEPTED if accept else ap.REJECTED
+            ap.decide(conn, appeal_id, status, reply, who, _now())
+            self._audit(conn, who, "accept_appeal" if accept else "reject_appeal", row.period, None,
+                        {"appeal": appeal_id, "unit_id": row.unit_id, "target": row.target, "reply": reply})
+        db.write(self.engine, tx)
+
+    def evidence(self, appeal_id: int, seq: int) -> tuple[str, str, bytes]:
+        """(file name, content type, bytes) of one evidence file."""
+        found = self._read(lambda c: ap.evidence(c, appeal_id, seq))
+        if found is None:
+            raise NotFound(f"第 {appeal_id} 号申诉没有第 {seq + 1} 个附件", f"appeal {appeal_id} has no file {seq + 1}")
+        return found
+
     def write_demo_if_empty(self, versions: Sequence[NewVersion], demo_accounts: Sequence[NewAccount],
-                            who: str) -> list[str]:
+                            who: str, announcement: tuple[str, str, str, str] | None = None) -> list[str]:
         """Store and publish every version, and create the demo accounts, in one transaction, only
         if the store holds no version and no account yet (two processes starting at once write
-        them once). Returns the periods written."""
+        them once); the last period is published with `announcement` (a 公示). Returns the periods written."""
         def tx(conn: Connection) -> list[str]:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(728317)"))
             if conn.execute(select(func.count()).select_from(s.versions)).scalar() or accounts.count(conn):
                 return []
-            for v in versions:
+            for i, v in enumerate(versions):
                 self._import_tx(conn, v, who)
-                self._publish_tx(conn, v.period, None, who, "示范数据 / demo data")
+                self._publish_tx(conn, v.period, None, who, "示范数据 / demo data",
+                                 announcement if i == len(versions) - 1 else None)
             for a in demo_accounts:
                 self._create_account_tx(conn, a, who)
             return [v.period for v in versions]
@@ -485,7 +552,7 @@ class Store:
         model_id = self.active_model_id()
         return default if model_id is None else self.stored_model(model_id)
 
-    def _import_tx(self, conn: Connection, p: NewVersion, who: str) -> VersionInfo:
+    def _import_tx(self, conn: Connection, p: NewVersion, who: str, extra: dict | None = None) -> VersionInfo:
         now = _now()
         model_id = self._model_id(conn, p.model_sha, p.model_name, p.model_label, p.model_toml, now)
         number = self._next_number(conn, p.period)
@@ -511,7 +578,7 @@ class Store:
         if p.rows.get("exemptions"):  # 容错纠错 waive scores: the audit names each one and its document
             detail["exemptions"] = [{"unit_id": r[0], "target": r[1], "document": r[3], "approved_on": r[4]}
                                     for r in p.rows["exemptions"]]
-        self._audit(conn, who, "import", p.period, number, detail)
+        self._audit(conn, who, "import", p.period, number, detail | (extra or {}))
         return VersionInfo(p.period, number, vid, p.checksum, p.model_sha, p.model_label, who, now, False,
                            None, None, p.row_counts, p.model_name)
 
@@ -528,7 +595,8 @@ class Store:
         conn.execute(s.periods.update().where(s.periods.c.period == period).values(last_version=row[0] + 1))
         return row[0] + 1
 
-    def _publish_tx(self, conn: Connection, period: str, version: int | None, who: str, reason: str) -> int:
+    def _publish_tx(self, conn: Connection, period: str, version: int | None, who: str, reason: str,
+                    announcement: tuple[str, str, str, str] | None = None) -> int:
         row = conn.execute(select(s.periods).where(s.periods.c.period == period).with_for_update()).first()
         if row is None:
             raise NotFound(f"没有 {period} 的数据", f"no data for {period}")
@@ -543,8 +611,16 @@ class Store:
         conn.execute(s.publications.insert().values(version_id=v.id, who=who, at=now, reason=reason))
         history.update_roster(conn, period, v.id)
         previous = row.published_version
-        self._audit(conn, who, "rollback" if previous and number < previous else "publish", period, number,
-                    {"previous": previous, "reason": reason})
+        corrected = ap.corrected_by(conn, v.id)
+        ap.mark_corrected(conn, corrected)
+        detail = {"previous": previous, "reason": reason}
+        if corrected:
+            detail["appeals_corrected"] = corrected
+        if announcement is not None:
+            starts, ends, until, office = announcement
+            detail["announcement"] = {"starts_on": starts, "ends_on": ends, "appeal_until": until, "office": office,
+                                      "id": ap.open_announcement(conn, period, v.id, starts, ends, until, office, who, now)}
+        self._audit(conn, who, "rollback" if previous and number < previous else "publish", period, number, detail)
         return number
 
     def record_audit(self, who: str, action: str, detail: dict) -> None:
@@ -569,10 +645,15 @@ class Store:
         def read(conn: Connection) -> StoreState:
             rows = conn.execute(select(s.periods.c.period, s.periods.c.last_version, s.periods.c.published_version)
                                 .order_by(s.periods.c.period)).all()
-            pubs = conn.execute(select(func.count()).select_from(s.publications)).scalar_one()
+            a = s.appeals.c
+            pubs, filed, decided, corrected = conn.execute(select(  # (one statement: every run makes this read)
+                select(func.count()).select_from(s.publications).scalar_subquery(),
+                select(func.count()).select_from(s.appeals).scalar_subquery(),
+                select(func.count(a.decided_at)).scalar_subquery(),
+                select(func.count(a.correction_version_id)).scalar_subquery())).one()
             active = conn.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar()
             return StoreState(tuple((r[0], int(r[1]), None if r[2] is None else int(r[2])) for r in rows), int(pubs),
-                              None if active is None else int(active))
+                              None if active is None else int(active), (int(filed), int(decided), int(corrected)))
         return self._read(read)
 
     def published_periods(self) -> list[str]:

@@ -289,13 +289,14 @@ def test_switch_to_english(page, tmp_path):
     page.locator("h1").filter(has_text="三维考评结果").wait_for()
 
 
-TITLE = {"admin": "账户与审计", "jd01": "青山街道"}  # the one page of a one-page role
+TITLE = {"admin": "账户与审计"}  # the one page of a one-page role
 NAV = {  # demo account -> the page links its roles show
     "admin": {"账户与审计"},
-    "officer": {"首页", "数据导入", "排名总览", "单位详情", "基层评议", "模型设置", "账户与审计"},
-    "analyst": {"首页", "排名总览", "单位详情", "权重分析", "统计审查", "基层评议", "模型设置"},
-    "leader": {"首页", "排名总览", "单位详情", "基层评议"},
-    "jd01": {"单位详情"},
+    "officer": {"首页", "数据导入", "排名总览", "单位详情", "申诉复核", "反馈报告", "年度考核", "基层评议", "模型设置",
+                "账户与审计"},
+    "analyst": {"首页", "排名总览", "单位详情", "反馈报告", "年度考核", "权重分析", "统计审查", "基层评议", "模型设置"},
+    "leader": {"首页", "排名总览", "单位详情", "申诉复核", "反馈报告", "年度考核", "基层评议"},
+    "jd01": {"单位详情", "申诉复核", "反馈报告"},
 }
 ALL_NAV = set().union(*NAV.values())
 
@@ -345,6 +346,78 @@ def test_password_sign_in_wrong_then_right(page, server):
     page.get_by_role("button", name="登录").click()
     page.locator("h1").filter(has_text="排名总览").wait_for()
     page.get_by_text(re.compile("当前账户：周主任")).wait_for()
+
+
+def test_a_unit_appeals_an_officer_accepts_a_corrected_version_is_published_and_the_unit_downloads_its_report(
+        page, tmp_path):
+    """The quarter's end as the people do it: 青山街道 files an appeal with evidence during the 公示; the
+    officer accepts it with a reply and enters the corrected value, which becomes a new draft version;
+    a second officer publishes it; the unit sees its appeal corrected and downloads its report."""
+    evidence = tmp_path / "更正证明.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    goto(page, "appeals", "jd01")
+    page.get_by_text("公示中").first.wait_for()
+    page.get_by_label("申诉理由（必填）").fill("一般公共预算收入增速报送有误，应为 15.5%")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(evidence))
+    page.locator("[data-testid='stFileChip']").first.wait_for()
+    idle(page, 1.0)
+    page.get_by_role("button", name="提交申诉").click()
+    filed = page.get_by_text(re.compile(r"已提交第 \d+ 号申诉"))
+    filed.wait_for()
+    number = re.search(r"第 (\d+) 号", filed.inner_text()).group(1)
+    idle(page)
+    shoot(page, "appeals_unit")
+
+    goto(page, "appeals", "officer")
+    with page.expect_download() as dl:  # evidence only as a download, never shown in the page
+        page.get_by_role("button", name="下载 更正证明.pdf").first.click()
+    assert dl.value.suggested_filename == "更正证明.pdf"
+    assert Path(dl.value.path()).read_bytes() == evidence.read_bytes()
+    idle(page)
+    page.get_by_label("答复意见（必填，单位可见）").fill("经核实统计公报，予以更正")
+    idle(page)
+    page.get_by_role("button", name="受理（将更正）").click()
+    page.get_by_text(f"已处理第 {number} 号申诉。").wait_for()
+    idle(page)
+    page.get_by_label("更正后的值", exact=True).and_(page.get_by_test_id("stTextInputField")).fill("15.5")
+    idle(page)
+    page.get_by_role("button", name="录入更正并生成新版本").click()
+    made = page.get_by_text(re.compile(r"已生成 2026Q3 第 \d+ 版"))
+    made.wait_for()
+    version = re.search(r"第 (\d+) 版", made.inner_text()).group(1)
+    idle(page)
+    shoot(page, "appeals_officer")
+
+    goto(page, "import", "officer2")  # the normal publish rules: a reason, and here a second officer
+    page.get_by_role("button", name="发布此版本…").click()
+    page.get_by_label("发布理由（必填）").fill(f"第 {number} 号申诉受理后更正")
+    idle(page)
+    page.get_by_role("button", name="确认发布").click()
+    page.get_by_text(f"已发布 2026Q3 第 {version} 版。").wait_for()
+    idle(page)
+
+    goto(page, "appeals", "jd01")
+    page.locator("[data-testid='stText']").filter(has_text="已更正").first.wait_for()
+    goto(page, "reports", "jd01")
+    page.locator("h1").filter(has_text="考核结果反馈报告").wait_for()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载反馈单（PDF）").click()
+    path = tmp_path / "report.pdf"
+    dl.value.save_as(path)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "青山街道" in text and f"第 {version} 版" in text and "已更正" in text and "经核实统计公报" in text
+
+
+def test_annual_page(page, tmp_path):
+    goto(page, "annual", "leader")
+    page.locator("h1").filter(has_text="年度考核").wait_for()
+    page.get_by_text("年度总分构成").first.wait_for()
+    idle(page, 1.5)
+    shoot(page, "annual")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载年度结果（Excel）").click()
+    dl.value.save_as(tmp_path / "annual.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "annual.xlsx", read_only=True).sheetnames == ["年度考核", "季度明细"]
 
 
 def teardown_module(module):

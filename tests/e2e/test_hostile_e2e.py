@@ -21,7 +21,8 @@ from tests.test_hostile import EXPECTED, HOSTILE
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["", "import", "rankings", "unit?unit=JD02", "unit?unit=BM12", "weights", "audit", "reverse", "model"]
+PAGES = ["", "import", "rankings", "unit?unit=JD02", "unit?unit=BM12", "appeals", "reports", "annual", "weights", "audit",
+         "reverse", "model"]
 # elements that only markup from data could have made
 FROM_DATA = {
     "link to phish": "a[href*='phish']",

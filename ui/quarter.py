@@ -1,0 +1,40 @@
+"""The state of a published quarter (公示中, 复核中, final) and early-warning labels, as pages show them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from scoring.service import ANNOUNCING, Service
+from ui.data import db
+from ui.data import state as store_state
+from ui.shared import shared
+from ui.state import lang, t
+
+ICONS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
+
+
+def quarter_state(service: Service, period: str) -> str:
+    """Show (and return) what the published result of `period` is now; the text holds dates only."""
+    service.require_results()  # (checked here: a shared hit does not call the service)
+    st_ = store_state()
+    state, notice = shared(("period_status", db(), period, st_.publications, st_.appeals, date.today().isoformat()),
+                           lambda: service.period_status(period), quiet=True)
+    if state == ANNOUNCING:
+        st.info(t("state.announcing", start=notice.starts_on, end=notice.ends_on) + " · "
+                + t("state.appeal_until", date=notice.appeal_until), icon=":material/campaign:")
+    elif state == "reviewing":
+        st.warning(t("state.reviewing"), icon=":material/gavel:")
+    elif state == "final":
+        st.success(t("state.final"), icon=":material/verified:")
+    return state
+
+
+def warning_label(level: str) -> str:
+    return f"{ICONS.get(level, '')} {t(f'warn.{level}')}"
+
+
+def warning_rules(rules) -> str:
+    """The rules that fired, in the session's language, as one line of plain text."""
+    return "；".join(f.text.get(lang()) for f in rules) if lang() == "zh" else "; ".join(f.text.get("en") for f in rules)
