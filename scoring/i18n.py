@@ -284,6 +284,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.files_help": ("支持 .xlsx 和 .csv；表头可用中文或英文。没有上传单位名录时，使用已发布的单位名录。",
                        ".xlsx and .csv; headers in Chinese or English. Without a units file, the published roster is used."),
     "imp.bad_period": ("季度格式应为 2026Q3 这样的“年份Q季度”。", "The quarter must look like 2026Q3."),
+    "imp.override": ("文件表明的季度（{said}）与所选不同：我确认按 {period} 导入，然后重新校验",
+                     "The files name another quarter ({said}): I confirm importing them as {period}, then validate again"),
     "imp.validate": ("读取并校验", "Read and validate"),
     "imp.reading": ("正在读取文件…", "Reading files…"),
     "imp.reading_files": ("正在逐个读取 {n} 个文件（每个文件在受限的独立进程中读取），并核对单位、答案和指标…",

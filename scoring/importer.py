@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoring import aliases, cells, formalism
+from scoring import aliases, cells, formalism, period_hint
 from scoring.formalism import Exclusion
 from scoring.inputs import (
     ADJUSTMENT_COLUMNS,
@@ -57,11 +57,13 @@ class Loaded:
 
 
 def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]],
-                 roster: pd.DataFrame | None = None, tables: dict[str, Table] | None = None
-                 ) -> tuple[PeriodInputs | None, Report]:
+                 roster: pd.DataFrame | None = None, tables: dict[str, Table] | None = None,
+                 *, period_override: bool = False) -> tuple[PeriodInputs | None, Report]:
     """Read, recognise and validate every file of one period (`period` like 2026Q3; "" only to
     validate files without storing them). `tables` holds files already read (by name) so an
-    upload previewed first is not read twice. Returns (inputs, report); inputs is None on any error."""
+    upload previewed first is not read twice. A file whose name, sheet title or response ids name
+    another period is an error unless `period_override` confirms `period` (`scoring.period_hint`).
+    Returns (inputs, report); inputs is None on any error."""
     report = Report()
     if period and not is_period(period):
         report.error("", f"期次“{period}”格式不对，应为“2026Q3”这样的年份加季度", f"period {period!r} must look like 2026Q3",
@@ -69,13 +71,16 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
         return None, report
     loaded: list[Loaded] = []
     extra = model_headers(model)
+    said: list[period_hint.Evidence] = []
     for name, source in files:
         try:
             table = (tables or {}).get(name) or read_table(source, name, extra_headers=extra, sheet_hint=SHEET_HINTS)
         except InputError as err:
             report.extend(err.report)
+            said += period_hint.of_file(name)
             continue
         report.extend(table.report)
+        said += file_periods(table)
         kind = detect_kind(table, model)
         if kind is None:
             report.error(table.file, "无法识别文件类型：表头中没有单位、问卷或指标列",
@@ -83,6 +88,8 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
                          sheet=table.sheet)
             continue
         loaded.append(Loaded(kind, table, {i: c for i, h in enumerate(table.header) if (c := aliases.canonical(h))}))
+    if period:
+        period_hint.check(report, period, said, period_override)
 
     rosters = [item for item in loaded if item.kind == "units"]
     if rosters:
@@ -122,6 +129,14 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
     _warn_missing_dimensions(model, parts, files, report)
     inputs.warnings = list(report.warnings)
     return (inputs if report.ok else None), report
+
+
+def file_periods(table: Table) -> list[period_hint.Evidence]:
+    """The periods a read file names: file name, sheet title, response ids."""
+    ids = next((j for j, h in enumerate(table.header) if aliases.canonical(h) == "response_id"), None)
+    if ids is None:
+        return period_hint.of_file(table.file, table.sheet)
+    return period_hint.of_file(table.file, table.sheet, table.data[ids], column=table.columns[ids], header=table.header[ids])
 
 
 def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]],

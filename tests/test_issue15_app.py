@@ -1,0 +1,68 @@
+"""Issue 15 in Streamlit's AppTest on the demo quarters in a temporary store of its own: the
+import form's quarter, every file's problems in one pass, the language of tables and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.apptest import open_page
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Q3 = [DEMO / "units.xlsx", *sorted(DEMO.glob("2026Q3_*.xlsx"))]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def store_env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("app15")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SANWEI_DATABASE_URL", f"sqlite:///{tmp}/sanwei.db")
+    mp.setenv("SANWEI_DEMO", "1")
+    yield tmp
+    mp.undo()
+
+
+def run(page: str = "home", lang: str = "zh", **kw):
+    at = open_page(page, lang, **kw)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def again(at):
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def upload(at, files):
+    at.file_uploader(key="imp_files").set_value([(f.name, f.read_bytes(), XLSX) for f in files])
+    return again(at)
+
+
+def report_of(at):
+    return next(df.value for df in at.dataframe if "级别" in df.value or "Severity" in df.value)
+
+
+def test_the_quarter_the_files_name_is_preselected_and_another_needs_confirming():
+    """The box defaulted to the next quarter (2026Q4) and 2026Q3 files validated there without a word."""
+    at = run("import_data")
+    assert at.text_input(key="imp_period").value == "2026Q4"  # nothing uploaded: the quarter after the last
+    upload(at, Q3)
+    assert at.text_input(key="imp_period").value == "2026Q3"  # the file names say so
+    at.text_input(key="imp_period").input("2026Q4")
+    again(at)
+    at.button(key="imp_validate").click()
+    again(at)
+    assert not at.session_state["imp"]["ok"] and not [b for b in at.button if b.key == "imp_store"]
+    wrong = report_of(at)
+    assert any("表明期次为 2026Q3，与所选期次 2026Q4 不符" in m for m in wrong["问题"])
+    at.checkbox(key="imp_override").check()
+    again(at)
+    at.button(key="imp_validate").click()
+    again(at)
+    assert at.session_state["imp"]["ok"] and at.session_state["imp"]["override"]
+    assert any("已按确认的期次 2026Q4 导入" in m for m in report_of(at)["问题"])
+
