@@ -63,7 +63,8 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
     validate files without storing them). `tables` holds files already read (by name) so an
     upload previewed first is not read twice. A file whose name, sheet title or response ids name
     another period is an error unless `period_override` confirms `period` (`scoring.period_hint`).
-    Returns (inputs, report); inputs is None on any error."""
+    Every file is checked, whatever another file's problems. Returns (inputs, report); inputs is
+    None on any error."""
     report = Report()
     if period and not is_period(period):
         report.error("", f"期次“{period}”格式不对，应为“2026Q3”这样的年份加季度", f"period {period!r} must look like 2026Q3",
@@ -92,8 +93,9 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
         period_hint.check(report, period, said, period_override)
 
     rosters = [item for item in loaded if item.kind == "units"]
-    if rosters:
-        roster = _read_roster(model, rosters, report)
+    if rosters:  # a units file with errors: the other files are still checked, against the stored roster if any
+        read = _read_roster(model, rosters, report)
+        roster = read if read is not None else roster
     if roster is None:
         if not rosters:
             report.error(files[0][0] if files else "", "缺少单位名录：请一并上传单位名录文件",
@@ -275,13 +277,17 @@ def _units_of(item: Loaded, matcher: UnitMatcher, report: Report) -> pd.Series |
         pos = pd.Series(np.where(code.notna(), code_pos, name_pos))
         raw = code.where(code.notna(), name)
         bad = raw.notna() & np.where(code.notna(), by_code.isna(), by_name.isna())
+        by_name_only = code.isna().to_numpy()
     else:
         pos, raw = pd.Series(positions[0], index=raws[0].index), raws[0]
         bad = raw.notna() & ids.isna()
+        by_name_only = np.zeros(len(raw), dtype=bool)
     bad = pd.Series(np.asarray(bad, dtype=bool))
     for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # the cell is free text: not quoted
         p = int(pos.iat[i])
-        report.error(t.file, "单位不在单位名录中", "the unit is not in the roster",
+        zh, en = (("单位编码为空，单位名称不在单位名录中", "the unit code is blank and the unit name is not in the roster")
+                  if by_name_only[i] else ("单位不在单位名录中", "the unit is not in the roster"))
+        report.error(t.file, zh, en,
                      sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
                      expected="单位名录中的编码或名称 / a roster code or name",
                      suggestions=matcher.closest(raw.iat[i]))
@@ -302,6 +308,9 @@ def _summarise(report: Report, t: Table, pos: int, count: int, zh: str, en: str,
 
 
 def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFrame | None:
+    """The roster of the units files; None when they have errors of their own (another file's
+    errors do not stop the roster: every file is checked in one pass)."""
+    before = len(report.errors)
     frames = []
     for item in items:
         t = item.table
@@ -338,7 +347,7 @@ def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFr
                                  sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["unit_type"]],
                                  header=t.header[cols["unit_type"]], expected=types[g])
         frames.append(df.drop(columns="_row"))
-    if not frames or not report.ok:
+    if not frames or len(report.errors) > before:
         return None
     roster = pd.concat(frames, ignore_index=True)
     if roster.empty:
@@ -402,14 +411,25 @@ def _answers(model: Model, t: Table, pos: int, report: Report) -> pd.Series:
         add = report.error if is_error else report.warning
         zh_tail, en_tail = ("", "") if is_error else ("，该答案不计入", "; the answer is left out")
         allowed = "、".join(a.label for a in model.survey.answer)
-        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+        nearest = {}
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted; the scale words are
+            cell = raw.iat[i]
+            if cell not in nearest:
+                nearest[cell] = _nearest_answers(lookup, cell)
             add(t.file, f"答案不在量表中{zh_tail}", f"the answer is not on the scale{en_tail}",
-                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=allowed)
+                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=allowed,
+                suggestions=nearest[cell])
         if bad.sum() > MAX_CELL_ISSUES:
             add(t.file, f"另有 {int(bad.sum()) - MAX_CELL_ISSUES} 个答案不在量表中{zh_tail}",
                 f"{int(bad.sum()) - MAX_CELL_ISSUES} more answers are not on the scale{en_tail}",
                 sheet=t.sheet, column=t.columns[pos], header=t.header[pos])
     return labels
+
+
+def _nearest_answers(lookup: dict[str, str], cell: str) -> tuple[str, ...]:
+    """The scale's labels closest to an off-scale answer (by its words and the labels' aliases)."""
+    close = difflib.get_close_matches(aliases.normalise(cell), list(lookup), n=8, cutoff=0.4)
+    return tuple(dict.fromkeys(lookup[k] for k in close))[:3]
 
 
 def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Report, excluded: list[Exclusion]) -> pd.DataFrame:

@@ -152,7 +152,7 @@ class Survey(_Strict):
     min_sample: int = Field(default=30, ge=1)
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     satisfied: tuple[str, ...] = ("满意", "比较满意")
-    out_of_scale: ScreenAction = ScreenAction.WARN
+    out_of_scale: ScreenAction = ScreenAction.ERROR  # an officer must see a word off the scale
     straight_lining: StraightLining = StraightLining.FLAG
     straight_lining_min_items: int = Field(default=4, ge=2)  # answered items, not items in the survey
     straight_lining_seconds_per_item: float = Field(default=3.0, gt=0)  # faster than this per answered item: evidence

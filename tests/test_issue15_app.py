@@ -66,3 +66,23 @@ def test_the_quarter_the_files_name_is_preselected_and_another_needs_confirming(
     assert at.session_state["imp"]["ok"] and at.session_state["imp"]["override"]
     assert any("已按确认的期次 2026Q4 导入" in m for m in report_of(at)["问题"])
 
+
+def test_every_file_problem_in_one_pass_with_scale_words_suggested(tmp_path):
+    """A text file renamed .xlsx hid every other file's problems, and an answer off the scale was
+    only a warning: now both files' errors show together, the nearest scale words suggested."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(DEMO / "2026Q3_survey.xlsx")
+    wb.active["F2"] = "挺满意的"
+    wb.save(tmp_path / "2026Q3_survey.xlsx")
+    notes = tmp_path / "2026Q3_notes.xlsx"
+    notes.write_text("not a workbook\n")
+    at = run("import_data")
+    upload(at, [DEMO / "units.xlsx", tmp_path / "2026Q3_survey.xlsx", notes])
+    at.button(key="imp_validate").click()
+    again(at)
+    rep = report_of(at)
+    errors = rep[rep["级别"] == "错误"]
+    assert set(errors["文件"]) == {"2026Q3_survey.xlsx", "2026Q3_notes.xlsx"}
+    answer = errors[errors["单元格"] == "F2"].iloc[0]
+    assert "答案不在量表中" in answer["问题"] and answer["建议"].startswith("满意")
