@@ -16,7 +16,7 @@ L = ui.lang()
 labels = {t.label: views.grade_label(model, t.label, L) for t in model.grades.tier}
 
 st.title(ui.t("home.title", period=period))
-st.caption(ui.t("home.subtitle", model=model.model.name, version=model.model.version))
+st.caption(ui.t("home.subtitle", model=model.name_in(model.model.name, L), version=model.model.version))
 
 c = st.columns(4)
 c[0].metric(ui.t("home.units"), head["n_units"], border=True)
@@ -28,6 +28,7 @@ c[3].metric(ui.t("home.veto"), head["n_veto"], border=True)
 left, right = st.columns([1.1, 1])
 with left:
     counts = views.grade_counts(rk, model.tier_labels(), by="group")
+    counts["group"] = counts["group"].map(lambda g: model.name_in(g, L))
     st.plotly_chart(charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"), key="grades")
 with right:
     st.markdown(f"##### {ui.t('home.movers', prev=head['previous_period'] or '—')}")
@@ -37,7 +38,7 @@ with right:
         if df.empty:
             st.caption(ui.t("common.none"))
             continue
-        df = df.assign(change=df["rank_change"].map(views.change_arrow))
+        df = df.assign(change=df["rank_change"].map(views.change_arrow), group=df["group"].map(lambda g: model.name_in(g, L)))
         ui.table(df, ["unit_name", "group", "rank_overall", "change", "delta_total"], config={"delta_total": "%+.2f"})
 
 vetoes = views.veto_cases(rk)
@@ -46,6 +47,7 @@ if vetoes.empty:
     st.caption(ui.t("home.no_veto"))
 else:
     vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
+    vetoes["group"] = vetoes["group"].map(lambda g: model.name_in(g, L))
     ui.table(vetoes, ["unit_name", "group", "total", "grade", "veto", "waived"], config={"total": "%.2f"})
 
 st.divider()

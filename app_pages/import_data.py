@@ -84,8 +84,10 @@ if imp:
         view = views.report_view(rep, sev, fl, L)
         view["severity"] = view["severity"].map(lambda s: ui.t(f"sev.{s}"))
         ui.table(view, list(view.columns), key="imp_report")
-        sheet = ui.t("imp.report")  # the download callable runs outside the script: capture the name
-        st.download_button(ui.t("imp.report_download"), lambda: ui.xlsx_bytes({sheet: rep}),
+        sheet = ui.t("imp.report")  # the download callable runs outside the script: capture the name and table
+        full = views.report_view(rep, None, None, L)
+        full = full.assign(severity=full["severity"].map(lambda s: ui.t(f"sev.{s}"))).rename(columns=ui.headers(full.columns))
+        st.download_button(ui.t("imp.report_download"), lambda: ui.xlsx_bytes({sheet: full}),
                            file_name=f"sanwei_{imp['period']}_report.xlsx", mime=XLSX, on_click="ignore",
                            key="imp_report_dl", icon=":material/download:")
     said = period_hint.agreed(e for p in imp["previews"] for e in p["periods"])

@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from scoring import charts, views
 from scoring.auth import Permission
-from scoring.export import RANKING_SHEET, ranking_style, result_frames
+from scoring.export import localised_details, ranking_style
 
 ui.require(Permission.VIEW_RESULTS)
 period = ui.need_period()
@@ -24,7 +24,7 @@ ALL = "__all__"
 groups = [g.name for g in model.group] or sorted(rk["group"].unique())
 f = st.columns([4, 2.5, 2, 1.3])
 group = f[0].segmented_control(ui.t("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
-                               format_func=lambda g: ui.t("rank.all") if g == ALL else ui.md(g))
+                               format_func=lambda g: ui.t("rank.all") if g == ALL else ui.md(model.name_in(g, L)))
 grades = f[1].multiselect(ui.t("rank.grades"), tiers, format_func=labels.get, key="rank_grades",
                           placeholder=ui.t("rank.all"))
 query = f[2].text_input(ui.t("rank.search"), key="rank_query", placeholder=ui.t("rank.search_hint"))
@@ -34,6 +34,7 @@ group = None if group in (None, ALL) else group
 view = views.ranking_view(rk, group, grades, query, flagged)
 view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
 view["flag_codes"] = view["flag_codes"].map(lambda codes: ui.join(map(ui.flag_label, codes)))
+view["group"] = view["group"].map(lambda g: model.name_in(g, L))
 columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
            "delta_total", "veto", "flag_codes"]
 rank_header = {"rank": ui.t("col.rank_group" if group else "col.rank_overall")}
@@ -64,7 +65,7 @@ style = ranking_style(show, [labels[t] for t in tiers])
 
 def workbook() -> bytes:
     """Built on click, outside the script run: it may only use values captured here, not session state."""
-    details = {k: v for k, v in result_frames(res, L).items() if k != RANKING_SHEET}
+    details = localised_details(res, L)
     return ui.xlsx_bytes({sheet: table, **details}, {sheet: style})
 
 

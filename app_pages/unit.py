@@ -43,14 +43,14 @@ c[1].metric(ui.t("col.rank_overall"), "—" if row["status"] != "ok" else int(ro
             delta=None if last.empty or last["rank_change"].isna().all() else int(last["rank_change"].iloc[0]))
 c[2].metric(ui.t("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
 c[3].metric(ui.t("col.grade"), ui.md(views.grade_label(model, row["grade"], L)) or "—", border=True)
-c[4].metric(ui.t("col.group"), ui.md(row["group"]), border=True)
+c[4].metric(ui.t("col.group"), ui.md(model.name_in(row["group"], L)), border=True)
 for flag in row["flags"]:  # a veto reason is data
     (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.md(ui.flag_text(flag))}")
 
 left, right = st.columns(2)
 left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(res.units, uid), L), key="dims")
 detail = right.toggle(ui.t("unit.detail"), key="wf_detail")
-right.plotly_chart(charts.waterfall(views.waterfall_steps(res.breakdown, row, model, detail), L), key="waterfall")
+right.plotly_chart(charts.waterfall(views.waterfall_steps(res.breakdown, row, model, detail, L), L), key="waterfall")
 
 tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_ex", "unit.tab_excl",
                                    "unit.tab_trend")])
@@ -60,6 +60,7 @@ with tabs[0]:
     ui.table(ind, ["category", "name", "raw", "unit", "score", "weight", "contribution", "rule", "note"], fit=True,
              config={"raw": "%.2f", "score": "%.1f", "weight": "%.2f%%", "contribution": "%.2f"})
     good, bad = views.strengths_weaknesses(res.breakdown, res.units, uid)  # against the group's means
+    good["name"], bad["name"] = good["name"].map(lambda n: model.name_in(n, L)), bad["name"].map(lambda n: model.name_in(n, L))
     a, b = st.columns(2)
     for col, title, df in ((a, "unit.strengths", good), (b, "unit.weaknesses", bad)):
         with col:
@@ -76,7 +77,7 @@ with tabs[1]:
         m[2].metric(ui.t("unit.mean"), f"{stats['mean']:.2f}")
         m[3].metric(ui.t("unit.ci", level=model.survey.ci_level), f"{stats['ci_low']:.1f} – {stats['ci_high']:.1f}")
         m[4].metric(ui.t("unit.sat_rate"), f"{stats['satisfaction_rate']:.1%}")
-        st.plotly_chart(charts.answer_bars(views.answer_shares(res.answers, uid, model), L), key="answers")
+        st.plotly_chart(charts.answer_bars(views.answer_shares(res.answers, uid, model, L), L), key="answers")
     if (screen := views.survey_screen(res.survey, uid)) is not None:
         st.markdown(f"**{ui.t('unit.screen')}**")
         st.caption(ui.t("unit.screen_text", **screen, policy=ui.t(f"straight.{model.survey.straight_lining}")))

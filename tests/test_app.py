@@ -205,7 +205,7 @@ def test_model_upload_reports_located_problems():
     again(at)
     assert any("模型有" in e.value for e in at.error)
     problems = at.dataframe[-1].value
-    assert "dimensions" in set(problems["位置"])
+    assert "维度权重" in set(problems["位置"])
 
 
 def test_import_validates_stores_and_publishes():

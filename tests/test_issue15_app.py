@@ -86,3 +86,58 @@ def test_every_file_problem_in_one_pass_with_scale_words_suggested(tmp_path):
     assert set(errors["文件"]) == {"2026Q3_survey.xlsx", "2026Q3_notes.xlsx"}
     answer = errors[errors["单元格"] == "F2"].iloc[0]
     assert "答案不在量表中" in answer["问题"] and answer["建议"].startswith("满意")
+
+
+def texts(at) -> str:
+    shown = "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "success", "title")
+                       for e in getattr(at, kind))
+    return shown.replace("\\", "")  # data is shown as text: markdown escapes
+
+
+def cells(at) -> set:
+    return {v for df in at.dataframe for v in df.value.astype(str).to_numpy().ravel()}
+
+
+def test_english_pages_show_the_model_english_names():
+    """Groups, categories, indicators, survey items and answers, criteria and the model's name
+    showed in Chinese on English pages (issue 15 §5)."""
+    at = run("rankings", "en", user="leader")
+    assert {"Urban subdistricts", "City departments"} <= set(at.dataframe[0].value["Group"])
+    assert not {"城区街道", "市直部门"} & set(at.dataframe[0].value["Group"])
+    at = run("unit", "en", user="leader", unit_id="XZ03")
+    shown = cells(at)
+    assert "Work-safety accidents" in shown and "Safety and stability" in shown and "生产安全事故起数" not in shown
+    assert "Rural townships" in texts(at) + str([m.value for m in at.metric])
+    answers = next(c for c in at.get("plotly_chart") if "Satisfied" in c.proto.spec)
+    assert "Overall satisfaction" in answers.proto.spec and "总体满意度" not in answers.proto.spec
+    at = run("home", "en", user="leader")
+    assert "Demo city three-dimension assessment model" in texts(at)
+    at = run("reverse", "en", user="leader")
+    assert "Useful guidance" in texts(at) and "工作指导有效性" not in texts(at)
+
+
+
+def test_chinese_pages_show_no_raw_method_codes_and_no_none():
+    import json
+
+    at = run("model_settings", "zh", user="analyst")
+    tree = next(json.loads(d.proto.columns) for d in at.dataframe if "method" in json.loads(d.proto.columns or "{}"))
+    methods = {o["value"]: o["label"] for o in tree["method"]["type_config"]["options"]}
+    assert methods["efficacy"] == "功效系数" and methods["band"] == "区间"
+    at = run("unit", "zh", user="leader", unit_id="BM10")
+    assert "None" not in cells(at) and "nan" not in cells(at)
+
+
+def test_the_import_report_speaks_one_language(tmp_path):
+    at = run("import_data", "en")
+    bad = tmp_path / "2026Q3_indicators.xlsx"
+    import pandas as pd
+
+    pd.DataFrame({"单位名称": ["青山街"], "税收收入占比": [80]}).to_excel(bad, index=False)
+    upload(at, [DEMO / "units.xlsx", bad])
+    at.button(key="imp_validate").click()
+    again(at)
+    rep = report_of(at)
+    row = rep[rep["Cell"] == "A2"].iloc[0]
+    assert row["Expected"] == "a roster code or name" and "青山街道" in row["Suggestions"]
+    assert "None" not in set(rep.astype(str).to_numpy().ravel())
