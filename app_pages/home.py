@@ -38,8 +38,14 @@ with right:
         if df.empty:
             st.caption(ui.t("common.none"))
             continue
-        df = df.assign(change=df["rank_change"].map(views.change_arrow), group=df["group"].map(lambda g: model.name_in(g, L)))
-        ui.table(df, ["unit_name", "group", "rank_overall", "change", "delta_total"], config={"delta_total": "%+.2f"})
+        df = df.assign(both=[views.change_text(r, d) for r, d in zip(df["rank_change"], df["delta_total"], strict=True)],
+                       group=df["group"].map(lambda g: model.name_in(g, L)))
+        ui.table(df, ["unit_name", "group", "rank_overall", "both"],  # fits half a 1280 px page
+                 labels={"rank_overall": ui.t("rank.h.rank"), "group": ui.t("rank.h.group"), "both": ui.t("rank.h.change")},
+                 config={"unit_name": st.column_config.TextColumn(width=130),
+                         "group": st.column_config.TextColumn(width=100 if L == "en" else 76),
+                         "rank_overall": st.column_config.NumberColumn(width=52, help=ui.t("col.rank_overall")),
+                         "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both"))})
 
 vetoes = views.veto_cases(rk)
 st.subheader(ui.t("home.veto_cases"))

@@ -83,7 +83,10 @@ if imp:
         fl = f[1].multiselect(ui.t("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.t("rank.all"))
         view = views.report_view(rep, sev, fl, L)
         view["severity"] = view["severity"].map(lambda s: ui.t(f"sev.{s}"))
-        ui.table(view, list(view.columns), key="imp_report")
+        # what an officer needs first fits at 1280 px: where, what is wrong, what to write instead
+        order = ["severity", "file", "cell", "message", "suggestions", "expected", "header", "sheet", "value"]
+        width = {"severity": 56, "file": 150, "cell": 56, "message": 330, "suggestions": 140, "expected": 160}
+        ui.table(view, order, key="imp_report", config={c: st.column_config.TextColumn(width=w) for c, w in width.items()})
         sheet = ui.t("imp.report")  # the download callable runs outside the script: capture the name and table
         full = views.report_view(rep, None, None, L)
         full = full.assign(severity=full["severity"].map(lambda s: ui.t(f"sev.{s}"))).rename(columns=ui.headers(full.columns))

@@ -35,18 +35,31 @@ view = views.ranking_view(rk, group, grades, query, flagged)
 view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
 view["flag_codes"] = view["flag_codes"].map(lambda codes: ui.join(map(ui.flag_label, codes)))
 view["group"] = view["group"].map(lambda g: model.name_in(g, L))
-columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
-           "delta_total", "veto", "flag_codes"]
-rank_header = {"rank": ui.t("col.rank_group" if group else "col.rank_overall")}
-progress = {d: st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)
-            for d in ("mass", "performance", "compliance")}
+# on screen: every column fits at 1280 px beside the sidebar (short headers, the full ones on hover);
+# the grade says what set it (quota, veto), and rank and score change share a cell
+screen = view.assign(grade=[views.grade_with_reason(g, fs, L) for g, fs in zip(view["grade"], view["flags"], strict=True)],
+                     both=[views.change_text(r, d) for r, d in zip(view["change_raw"], view["delta_total"], strict=True)])
+W = {"zh": {"rank": 72, "unit_name": 140, "group": 76, "grade": 92, "flag_codes": 80},
+     "en": {"rank": 52, "unit_name": 150, "group": 120, "grade": 96, "flag_codes": 48}}[L]
+full = {"rank": ui.t("col.rank_group" if group else "col.rank_overall"), "group": ui.t("col.group"),
+        "mass": ui.t("dim.mass"), "performance": ui.t("dim.performance"), "compliance": ui.t("dim.compliance")}
+short = {c: ui.t(f"rank.h.{c}") for c in ("rank", "group", "mass", "performance", "compliance")} | {"both": ui.t("rank.h.change")}
+short["rank"] = full["rank"] if L == "zh" else short["rank"]  # 总排名 / 组内排名 fit; "Rank in group" does not
+number = {c: st.column_config.NumberColumn(format=f, width=w, help=full.get(c)) for c, f, w in (
+    ("rank", "%d", W["rank"]), ("total", "%.2f", 60), ("mass", "%.1f", 58), ("performance", "%.1f", 58), ("compliance", "%.1f", 58))}
+columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "both", "flag_codes"]
 event = ui.table(
-    view, columns, labels=rank_header, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
-    config={**progress, "total": "%.2f", "delta_total": "%+.2f",
-            "change": st.column_config.TextColumn(help=ui.t("rank.change_help"))},
+    screen, columns, labels=short, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
+    config={**number, "unit_name": st.column_config.TextColumn(width=W["unit_name"]),
+            "group": st.column_config.TextColumn(width=W["group"], help=full["group"]),
+            "grade": st.column_config.TextColumn(width=W["grade"], help=ui.t("rank.grade_help")),
+            "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both")),
+            "flag_codes": st.column_config.TextColumn(width=W["flag_codes"])},
     style=lambda shown, head: ui.grade_styler(shown, head["grade"], model))
-show = ui.headers(columns, rank_header)
-table = view[columns].rename(columns=show)
+export = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change", "delta_total",
+          "veto", "flag_codes"]
+show = ui.headers(export, {"rank": full["rank"]})
+table = view[export].rename(columns=show)
 st.caption(ui.t("rank.click_hint", n=len(table)))
 if event.selection.rows:
     st.session_state["unit_id"] = view.iloc[event.selection.rows[0]]["unit_id"]

@@ -82,6 +82,25 @@ def change_arrow(change: Any) -> str:
     return f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "—"
 
 
+# flags that set a unit's grade: a ranking says them in full, so the grade explains itself
+GRADE_REASONS = (flagging.FlagCode.VETO, flagging.FlagCode.QUOTA, flagging.FlagCode.REVERSE_BELOW_FLOOR)
+
+
+GRADE_SEP = " · "
+
+
+def grade_with_reason(grade: str, flags: list, lang: str = "zh") -> str:
+    """The grade as a ranking shows it: with a word for what set it, when a flag did ("良好 · 名额"),
+    so a higher score with a lower grade explains itself in the table."""
+    why = [i18n.t(f"why.{f.code}", lang) for f in flags if f.code in GRADE_REASONS]
+    return GRADE_SEP.join([grade, *dict.fromkeys(why)]) if grade and why else grade
+
+
+def change_text(rank_change: Any, delta: Any) -> str:
+    """Rank and score change in one cell: "▲3 +1.25" ('' with no previous quarter)."""
+    return " ".join(p for p in (change_arrow(rank_change), "" if delta is None or pd.isna(delta) else f"{delta:+.2f}") if p)
+
+
 def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[str] | None = None,
                  query: str = "", flagged_only: bool = False) -> pd.DataFrame:
     """The rankings filtered for display, with a change arrow and each unit's flag codes (a list)."""
@@ -96,7 +115,8 @@ def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[
     kinds = df["flags"].map(flagging.codes)
     if flagged_only:
         df, kinds = df[kinds.map(bool)], kinds[kinds.map(bool)]
-    df["change"] = df["rank_group_change" if group else "rank_change"].map(change_arrow)  # beside the rank shown
+    df["change_raw"] = df["rank_group_change" if group else "rank_change"]  # beside the rank shown
+    df["change"] = df["change_raw"].map(change_arrow)
     df["veto"] = df["veto"].where(df["veto"].notna(), "")
     df["flag_codes"] = kinds
     df["rank"] = df["rank_group"] if group else df["rank_overall"]

@@ -58,3 +58,13 @@ def test_the_analysis_workbook_follows_the_language(result, lang):
     head = list(sheets[expect[0]].columns)
     assert expect[2] in head and expect[3] in head and "rank_p05" not in head
     assert all(len(s) <= 31 for s in sheets) and pd.Series(list(sheets)).is_unique
+
+
+def test_a_ranking_grade_says_what_set_it_and_changes_share_a_cell(result):
+    """The quota reason was only on the unit page (issue 15 §4): the ranking's grade cell says it."""
+    units = result.units.set_index("unit_id")
+    quota = next(u for u, fs in units["flags"].items() if any(f.code == "quota" for f in fs))
+    grade = views.grade_label(MODEL, units.at[quota, "grade"], "en")
+    assert views.grade_with_reason(grade, units.at[quota, "flags"], "en") == f"{grade} · quota"
+    assert views.grade_with_reason("良好", [], "zh") == "良好"
+    assert views.change_text(3, 1.254) == "▲3 +1.25" and views.change_text(None, None) == ""

@@ -10,6 +10,7 @@ import streamlit as st
 from scoring.charts import grade_colour
 from scoring.model import Model
 from scoring.safe_export import write_xlsx
+from scoring.views import GRADE_SEP
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame], styles: dict | None = None) -> bytes:
@@ -24,7 +25,11 @@ def grade_styler(df: pd.DataFrame, columns: str | list[str], model: Model):
     for i, tier in enumerate(model.grades.tier):
         colour[tier.label] = colour[tier.label_en or tier.label] = grade_colour(i)
     subset = [columns] if isinstance(columns, str) else columns
-    return df.style.map(lambda v: f"color: {colour[v]}; font-weight: 600" if v in colour else "", subset=subset)
+    def css(v) -> str:  # a grade may carry what set it: "良好 · 名额"
+        base = v.split(GRADE_SEP)[0] if isinstance(v, str) else v
+        return f"color: {colour[base]}; font-weight: 600" if base in colour else ""
+
+    return df.style.map(css, subset=subset)
 
 
 @st.cache_resource(show_spinner=False)
