@@ -41,7 +41,7 @@ with right:
         df = df.assign(both=[views.change_text(r, d) for r, d in zip(df["rank_change"], df["delta_total"], strict=True)],
                        group=df["group"].map(lambda g: model.name_in(g, L)))
         ui.table(df, ["unit_name", "group", "rank_overall", "both"],  # fits half a 1280 px page
-                 labels={"rank_overall": ui.t("rank.h.rank"), "group": ui.t("rank.h.group"), "both": ui.t("rank.h.change")},
+                 labels={"rank_overall": ui.t("rank.h.rank"), "group": ui.t("rank.h.group")},
                  config={"unit_name": st.column_config.TextColumn(width=130),
                          "group": st.column_config.TextColumn(width=100 if L == "en" else 76),
                          "rank_overall": st.column_config.NumberColumn(width=52, help=ui.t("col.rank_overall")),

@@ -43,7 +43,7 @@ W = {"zh": {"rank": 72, "unit_name": 140, "group": 76, "grade": 92, "flag_codes"
      "en": {"rank": 52, "unit_name": 150, "group": 120, "grade": 96, "flag_codes": 48}}[L]
 full = {"rank": ui.t("col.rank_group" if group else "col.rank_overall"), "group": ui.t("col.group"),
         "mass": ui.t("dim.mass"), "performance": ui.t("dim.performance"), "compliance": ui.t("dim.compliance")}
-short = {c: ui.t(f"rank.h.{c}") for c in ("rank", "group", "mass", "performance", "compliance")} | {"both": ui.t("rank.h.change")}
+short = {c: ui.t(f"rank.h.{c}") for c in ("rank", "group", "mass", "performance", "compliance")}
 short["rank"] = full["rank"] if L == "zh" else short["rank"]  # 总排名 / 组内排名 fit; "Rank in group" does not
 number = {c: st.column_config.NumberColumn(format=f, width=w, help=full.get(c)) for c, f, w in (
     ("rank", "%d", W["rank"]), ("total", "%.2f", 60), ("mass", "%.1f", 58), ("performance", "%.1f", 58), ("compliance", "%.1f", 58))}

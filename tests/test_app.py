@@ -92,10 +92,10 @@ def test_rankings_filters_change_the_table():
 def test_unit_page_picks_a_unit_and_toggles_detail():
     at = run("unit", unit_pick="XZ03")
     assert at.title[0].value == "石桥镇 · 2026Q3"
-    steps = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["x"]
+    steps = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["y"]
     at.toggle(key="wf_detail").set_value(True)
     again(at)
-    detail = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["x"]
+    detail = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["y"]
     assert len(detail) > len(steps) and "一般公共预算收入增速" in detail
     frames = [df.value for df in at.dataframe]
     assert any("计分规则" in df for df in frames)

@@ -100,3 +100,85 @@ def test_the_columns_that_matter_fit(page, width, tmp_path):  # noqa: F811
     report = next(h for h in tables if "级别" in h)
     assert {"文件", "单元格", "问题", "建议"} <= set(report), report
     page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+BOXES = """([n, sel]) => [...document.querySelectorAll("[data-testid='stPlotlyChart']")[n].querySelectorAll(sel)]
+    .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.textContent]; })
+    .filter(b => b[2] > b[0] && b[3] > b[1])"""
+
+
+def boxes(pg, chart: int, selector: str) -> list:
+    return pg.evaluate(BOXES, [chart, selector])
+
+
+def overlapping(a: list, b: list | None = None, slack: float = 0.5) -> list:
+    """Pairs of boxes that overlap (within one list, or between two)."""
+    hit = lambda p, q: p[0] < q[2] - slack and q[0] < p[2] - slack and p[1] < q[3] - slack and q[1] < p[3] - slack  # noqa: E731
+    if b is None:
+        return [(p[4], q[4]) for i, p in enumerate(a) for q in a[i + 1:] if hit(p, q)]
+    return [(p[4], q[4]) for p in a for q in b if hit(p, q)]
+
+
+def chart_index(pg, title: str) -> int:
+    titles = pg.evaluate("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
+                         ".map(c => (c.querySelector('.gtitle') || {}).textContent || '')")
+    return next(i for i, t in enumerate(titles) if title in t)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_charts_read_at_1280(page, lang):  # noqa: F811
+    """Issue 15 §6: the waterfall squeezed ~30 bars, the rank axis showed 5.33, the floor label sat on a
+    bar, counts had 0.2 steps, the colour bar covered an axis title, red dots were unexplained and
+    36 names overlapped under the contribution chart."""
+    words = {"zh": {"contrib": "总分构成", "grades": "等次分布", "waterfall": "从 0 到总分", "trend": "历季总分",
+                    "trend_tab": "历季趋势", "detail": "显示每个指标"},
+             "en": {"contrib": "Totals by weighted", "grades": "Grade distribution", "waterfall": "From 0 to the total",
+                    "trend": "Score and rank", "trend_tab": "Trend", "detail": "Show every indicator"}}[lang]
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    goto(page, "", "analyst")
+    if lang == "en":
+        page.get_by_text("English").click()
+        page.get_by_text("Ledger thickness").wait_for()
+    idle(page, 2)
+    counts = chart_index(page, words["grades"])
+    assert all(float(t[4]).is_integer() for t in boxes(page, counts, ".ytick text"))
+
+    page.get_by_role("link", name={"zh": "排名总览", "en": "Rankings"}[lang]).click()
+    page.locator("[data-testid='stPlotlyChart']").nth(1).wait_for()
+    idle(page, 2)
+    names = boxes(page, chart_index(page, words["contrib"]), ".xtick text")
+    assert len(names) == 36 and not overlapping(names)
+
+    page.get_by_role("link", name={"zh": "单位详情", "en": "Unit breakdown"}[lang]).click()
+    page.get_by_text(words["detail"]).click()
+    idle(page, 2)
+    steps = boxes(page, chart_index(page, words["waterfall"]), ".ytick text")
+    assert len(steps) > 20 and not overlapping(steps)
+    page.get_by_role("tab", name=words["trend_tab"]).click()
+    idle(page, 1.5)
+    ranks = boxes(page, chart_index(page, words["trend"]), ".y2tick text")
+    assert ranks and all(float(t[4]).is_integer() for t in ranks)
+    top, bottom = min(ranks, key=lambda b: b[1]), max(ranks, key=lambda b: b[1])
+    assert float(top[4]) < float(bottom[4])  # rank 1 side on top
+
+    page.get_by_role("link", name={"zh": "基层评议", "en": "Reverse evaluation"}[lang]).click()
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+    idle(page, 2)
+    label = boxes(page, 0, ".annotation")
+    assert label and not overlapping(label, boxes(page, 0, ".bars path"))
+
+    page.get_by_role("link", name={"zh": "权重分析", "en": "Weight analysis"}[lang]).click()
+    page.get_by_role("tab", name={"zh": "敏感性分析", "en": "Sensitivity analysis"}[lang]).click()
+    page.locator(".colorbar").first.wait_for()
+    idle(page, 2)
+    mc = next(i for i in range(page.locator("[data-testid='stPlotlyChart']").count())
+              if boxes(page, i, ".legendtext") and any("稳健" in b[4] or "robust" in b[4] for b in boxes(page, i, ".legendtext")))
+    legend = " ".join(b[4] for b in boxes(page, mc, ".legendtext"))
+    assert {"zh": "敏感", "en": "sensitive"}[lang] in legend
+    unit_map = next(i for i in range(page.locator("[data-testid='stPlotlyChart']").count()) if boxes(page, i, ".colorbar"))
+    titles = boxes(page, unit_map, ".atitle, .btitle, .ctitle")
+    assert len(titles) == 3 and not overlapping(boxes(page, unit_map, ".colorbar"), titles)
+    if lang == "en":
+        page.get_by_text("中文").click()
+        idle(page)
+    page.set_viewport_size({"width": 1440, "height": 1000})
