@@ -31,9 +31,11 @@ with left:
     counts["group"] = counts["group"].map(lambda g: model.name_in(g, L))
     st.plotly_chart(charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"), key="grades")
 with right:
-    st.markdown(f"##### {ui.t('home.movers', prev=head['previous_period'] or '—')}")
-    up, down = views.movers(rk)
-    for title, df in ((ui.t("home.risers"), up), (ui.t("home.fallers"), down)):
+    prev = head["previous_period"]
+    st.markdown(f"##### {ui.t('home.movers', prev=prev) if prev else ui.t('home.movers_title')}")
+    if prev is None:  # the first published quarter: nothing to compare with
+        st.caption(ui.t("home.movers_first"))
+    for title, df in zip((ui.t("home.risers"), ui.t("home.fallers")), views.movers(rk) if prev else (), strict=False):
         st.markdown(f"**{title}**")
         if df.empty:
             st.caption(ui.t("common.none"))

@@ -32,6 +32,8 @@ period = c[0].text_input(ui.t("imp.period"), key="imp_period")
 uploads = c[1].file_uploader(ui.t("imp.files"), type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
                              key="imp_files", help=ui.t("imp.files_help"))
 files = [(u.name, u.getvalue()) for u in uploads or []]
+if len(files) > 6:  # the uploader shows two rows of chips and scrolls the rest: name them all here
+    c[1].caption(ui.t("imp.chosen", n=len(files), names=ui.join(n for n, _ in files)))
 period_ok = is_period(period)
 if not period_ok:
     st.error(ui.t("imp.bad_period"))

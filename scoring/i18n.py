@@ -6,6 +6,8 @@ Data (unit, indicator and item names) stays as the user entered it and is not tr
 
 from __future__ import annotations
 
+import re
+
 from scoring.flags import Flag, FlagCode, NoteCode
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -321,10 +323,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "home.subtitle": ("已发布结果 · 模型：{model}（版本 {version}）", "Published result · model: {model} (version {version})"),
     "home.units": ("参评单位", "Units assessed"),
     "home.ranked": ("参与排名", "Ranked"),
-    "home.incomplete_help": ("{n} 个单位数据不全，列出原因但不排名、不评等次", "{n} units are incomplete: listed with the reason, not ranked or graded"),
+    "home.incomplete_help": ("{n} 个单位数据不全，列出原因但不排名、不评等次", "Incomplete data: {n} units, listed with the reason, not ranked or graded"),
     "home.mean_total": ("平均总分", "Mean total"),
     "home.veto": ("一票否决", "Veto cases"),
     "home.movers": ("名次变化最大（对比 {prev}）", "Biggest movers (vs {prev})"),
+    "home.movers_title": ("名次变化", "Movers"),
+    "home.movers_first": ("这是第一个已发布的季度，没有更早的季度可以对比。", "This is the first published quarter: there is no earlier one to compare with."),
     "home.risers": ("上升最多", "Biggest risers"),
     "home.fallers": ("下降最多", "Biggest fallers"),
     "home.veto_cases": ("一票否决", "Veto cases"),
@@ -370,6 +374,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.bad_period": ("季度格式应为 2026Q3 这样的“年份Q季度”。", "The quarter must look like 2026Q3."),
     "imp.override": ("文件表明的季度（{said}）与所选不同：我确认按 {period} 导入，然后重新校验",
                      "The files name another quarter ({said}): I confirm importing them as {period}, then validate again"),
+    "imp.chosen": ("已选 {n} 个文件：{names}", "{n} files chosen: {names}"),
     "imp.validate": ("读取并校验", "Read and validate"),
     "imp.reading": ("正在读取文件…", "Reading files…"),
     "imp.reading_files": ("正在逐个读取 {n} 个文件（每个文件在受限的独立进程中读取），并核对单位、答案和指标…",
@@ -586,6 +591,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.valid": ("模型校验通过。", "The model is valid."),
     "model.save": ("保存为模型草稿", "Save as a model draft"),
     "model.saved": ("已保存模型草稿 #{id}：考核办启用后才用于计分", "Saved model draft #{id}: it scores once an officer activates it"),
+    "model.active_mark": ("（启用中）", " (active)"),
     "model.label": ("版本名称（如 2027.1 调整群众评价权重）", "Version name (e.g. 2027.1 mass weight raised)"),
     "model.note": ("修改说明", "What it changes"),
     "model.activate": ("启用此模型版本…", "Activate this model version…"),
@@ -667,7 +673,14 @@ def join(items, lang: str = "zh") -> str:
     return t("list.sep", lang).join(map(str, items))
 
 
+# English nouns counted in the strings above: after the number 1 they are singular ("1 warning")
+COUNTED = ("errors", "warnings", "problems", "units", "files", "raters", "respondents", "questionnaires",
+           "answers", "departments", "rows", "versions")
+_ONE = re.compile(r"(?<![\d.,])\b1 (" + "|".join(COUNTED) + r")\b")
+
+
 def t(key: str, lang: str = "zh", **values) -> str:
     """The UI string `key` in `lang` ("zh" or "en"), formatted with `values`."""
     text = TEXT[key][1 if lang == "en" else 0]
-    return text.format(**values) if values else text
+    text = text.format(**values) if values else text
+    return _ONE.sub(lambda m: "1 " + m[1][:-1], text) if lang == "en" and values else text

@@ -141,3 +141,31 @@ def test_the_import_report_speaks_one_language(tmp_path):
     row = rep[rep["Cell"] == "A2"].iloc[0]
     assert row["Expected"] == "a roster code or name" and "青山街道" in row["Suggestions"]
     assert "None" not in set(rep.astype(str).to_numpy().ravel())
+
+
+def test_small_things():
+    """Issue 15 §7: "对比 —" on the first quarter, "1 warnings", model versions named by a timestamp only."""
+    at = run("home", "zh", user="leader")
+    at.sidebar.selectbox(key="period").select("2025Q2")
+    again(at)
+    assert "这是第一个已发布的季度，没有更早的季度可以对比。" in texts(at) and "对比 —" not in texts(at)
+
+    from scoring.i18n import t
+
+    assert t("imp.checked", "en", e=1, w=1) == "Validated: 1 error, 1 warning"
+    assert t("imp.checked", "en", e=0, w=11) == "Validated: 0 errors, 11 warnings"
+    assert t("model.invalid", "en", n=1).startswith("The model has 1 problem and")
+
+    at = run("model_settings", "zh", user="analyst")
+    at.button(key="model_save").click()
+    again(at)
+    picker = at.selectbox(key="model_file")
+    saved = next(n for n in picker.options if n.startswith("#") and "2026.2-" in n)  # the labels shown
+    assert "analyst" in saved  # who saved it, and what it derives from, not a bare timestamp
+
+
+def test_every_chosen_file_is_named_when_the_chips_scroll():
+    at = run("import_data")
+    upload(at, Q3)
+    chosen = next(c.value for c in at.caption if c.value.startswith("已选 ")).replace(chr(92), "")  # shown as text
+    assert chosen.startswith(f"已选 {len(Q3)} 个文件") and all(f.name in chosen for f in Q3)

@@ -182,3 +182,21 @@ def test_charts_read_at_1280(page, lang):  # noqa: F811
         page.get_by_text("中文").click()
         idle(page)
     page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_rapid_arrow_keys_on_a_weight_slider_keep_every_step(page):  # noqa: F811
+    """Issue 15 §7: rapid arrow-key presses on a weight slider lost steps."""
+    goto(page, "weights", "analyst")
+    page.get_by_text("当前为正式权重").wait_for()
+    slider = page.get_by_role("slider").first
+    value = lambda: int(slider.evaluate("e => e.getAttribute('aria-valuetext') || e.textContent").rstrip("%"))  # noqa: E731
+    start = value()
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowRight")
+    idle(page, 2.5)
+    sliders = page.get_by_role("slider").all()[:3]
+    values = [int(s.evaluate("e => e.getAttribute('aria-valuetext') || e.textContent").rstrip("%")) for s in sliders]
+    assert values[0] == start + 10 and sum(values) == 100
+    page.get_by_role("button", name="恢复正式权重").click()
+    page.get_by_text("当前为正式权重").wait_for()
