@@ -36,6 +36,7 @@ bench: install
 	$(PY) bench/store --quick
 	$(PY) bench/sensitivity
 	$(PY) bench/dashboard
+	$(PY) bench/load
 
 demo: install
 	$(PY) -m scoring demo --out data/demo

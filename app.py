@@ -23,6 +23,7 @@ PAGES = [  # (file, i18n key of the title, url path, icon, who may open it: any 
     ("app_pages/rankings.py", "nav.rankings", "rankings", ":material/leaderboard:", (P.VIEW_RESULTS,)),
     ("app_pages/unit.py", "nav.unit", "unit", ":material/apartment:", (P.VIEW_RESULTS, P.VIEW_OWN_UNIT)),
     ("app_pages/weights.py", "nav.weights", "weights", ":material/tune:", (P.ANALYSE,)),
+    ("app_pages/audit.py", "nav.audit", "audit", ":material/query_stats:", (P.ANALYSE,)),
     ("app_pages/reverse.py", "nav.reverse", "reverse", ":material/how_to_vote:", (P.VIEW_RESULTS,)),
     ("app_pages/model_settings.py", "nav.model", "model", ":material/account_tree:", (P.VIEW_MODEL,)),
     ("app_pages/accounts.py", "nav.accounts", "accounts", ":material/manage_accounts:", (P.MANAGE_ACCOUNTS, P.VIEW_AUDIT)),

@@ -11,9 +11,26 @@ period = ui.need_period()
 res = ui.result(period)
 model = res.model
 rk = ui.rankings(period)
-head = views.headline(rk)
 L = ui.lang()
 labels = {t.label: views.grade_label(model, t.label, L) for t in model.grades.tier}
+
+
+def build():
+    """The headline, movers, veto cases and the grade chart: built once per quarter and language
+    for every session (ui.derived), not on each rerun."""
+    counts = views.grade_counts(rk, model.tier_labels(), by="group")
+    counts["group"] = counts["group"].map(lambda g: model.name_in(g, L))
+    up, down = views.movers(rk)
+    arrows = [df.assign(both=[views.change_text(r, d) for r, d in zip(df["rank_change"], df["delta_total"], strict=True)],
+                        group=df["group"].map(lambda g: model.name_in(g, L))) for df in (up, down)]
+    vetoes = views.veto_cases(rk)
+    vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
+    vetoes["group"] = vetoes["group"].map(lambda g: model.name_in(g, L))
+    return (views.headline(rk), charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"),
+            arrows, vetoes)
+
+
+head, grade_fig, (up, down), vetoes = ui.derived("home_page", period, L, compute=build)
 
 st.title(ui.t("home.title", period=period))
 st.caption(ui.t("home.subtitle", model=model.name_in(model.model.name, L), version=model.model.version))
@@ -27,21 +44,17 @@ c[3].metric(ui.t("home.veto"), head["n_veto"], border=True)
 
 left, right = st.columns([1.1, 1])
 with left:
-    counts = views.grade_counts(rk, model.tier_labels(), by="group")
-    counts["group"] = counts["group"].map(lambda g: model.name_in(g, L))
-    st.plotly_chart(charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"), key="grades")
+    st.plotly_chart(grade_fig, key="grades")
 with right:
     prev = head["previous_period"]
     st.markdown(f"##### {ui.t('home.movers', prev=prev) if prev else ui.t('home.movers_title')}")
     if prev is None:  # the first published quarter: nothing to compare with
         st.caption(ui.t("home.movers_first"))
-    for title, df in zip((ui.t("home.risers"), ui.t("home.fallers")), views.movers(rk) if prev else (), strict=False):
+    for title, df in zip((ui.t("home.risers"), ui.t("home.fallers")), (up, down) if prev else (), strict=False):
         st.markdown(f"**{title}**")
         if df.empty:
             st.caption(ui.t("common.none"))
             continue
-        df = df.assign(both=[views.change_text(r, d) for r, d in zip(df["rank_change"], df["delta_total"], strict=True)],
-                       group=df["group"].map(lambda g: model.name_in(g, L)))
         ui.table(df, ["unit_name", "group", "rank_overall", "both"],  # fits half a 1280 px page
                  labels={"rank_overall": ui.t("rank.h.rank"), "group": ui.t("rank.h.group")},
                  config={"unit_name": st.column_config.TextColumn(width=130),
@@ -49,13 +62,10 @@ with right:
                          "rank_overall": st.column_config.NumberColumn(width=52, help=ui.t("col.rank_overall")),
                          "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both"))})
 
-vetoes = views.veto_cases(rk)
 st.subheader(ui.t("home.veto_cases"))
 if vetoes.empty:
     st.caption(ui.t("home.no_veto"))
 else:
-    vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
-    vetoes["group"] = vetoes["group"].map(lambda g: model.name_in(g, L))
     ui.table(vetoes, ["unit_name", "group", "total", "grade", "veto", "waived"], config={"total": "%.2f"})
 
 st.divider()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from scoring import charts, views
+from scoring import charts, i18n, views
 from scoring.auth import Permission
 from scoring.export import localised_details, ranking_style
 
@@ -31,45 +31,55 @@ query = f[2].text_input(ui.t("rank.search"), key="rank_query", placeholder=ui.t(
 flagged = f[3].toggle(ui.t("rank.flagged"), key="rank_flagged")
 group = None if group in (None, ALL) else group
 
-view = views.ranking_view(rk, group, grades, query, flagged)
-view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
-view["flag_codes"] = view["flag_codes"].map(lambda codes: ui.join(map(ui.flag_label, codes)))
-view["group"] = view["group"].map(lambda g: model.name_in(g, L))
-# on screen: every column fits at 1280 px beside the sidebar (short headers, the full ones on hover);
-# the grade says what set it (quota, veto), and rank and score change share a cell
-screen = view.assign(grade=[views.grade_with_reason(g, fs, L) for g, fs in zip(view["grade"], view["flags"], strict=True)],
-                     both=[views.change_text(r, d) for r, d in zip(view["change_raw"], view["delta_total"], strict=True)])
-W = {"zh": {"rank": 72, "unit_name": 140, "group": 76, "grade": 92, "flag_codes": 80},
-     "en": {"rank": 52, "unit_name": 150, "group": 120, "grade": 96, "flag_codes": 48}}[L]
+export = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
+          "delta_total", "veto", "flag_codes"]
 full = {"rank": ui.t("col.rank_group" if group else "col.rank_overall"), "group": ui.t("col.group"),
         "mass": ui.t("dim.mass"), "performance": ui.t("dim.performance"), "compliance": ui.t("dim.compliance")}
+show = ui.headers(export, {"rank": full["rank"]})
+# on screen every column fits at 1280 px beside the sidebar: short headers (the full ones on hover),
+# rank and score change in one cell, the grade followed by what set it (quota, veto)
+columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "both", "flag_codes"]
 short = {c: ui.t(f"rank.h.{c}") for c in ("rank", "group", "mass", "performance", "compliance")}
 short["rank"] = full["rank"] if L == "zh" else short["rank"]  # 总排名 / 组内排名 fit; "Rank in group" does not
+W = {"zh": {"rank": 72, "unit_name": 140, "group": 76, "grade": 112, "flag_codes": 60},
+     "en": {"rank": 52, "unit_name": 150, "group": 120, "grade": 116, "flag_codes": 28}}[L]
+
+
+def build():
+    """The filtered table, its download copy and both charts: the same for every session that asks
+    for this quarter, language and filter, so they are built once (ui.derived), not on every rerun."""
+    view = views.ranking_view(rk, group, grades, query, flagged)
+    view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
+    view["flag_codes"] = view["flag_codes"].map(lambda codes: i18n.join((i18n.flag_label(c, L) for c in codes), L))
+    view["group"] = view["group"].map(lambda g: model.name_in(g, L))
+    table = view[export].rename(columns=show)  # the download: grades as words, every column
+    view["grade"] = [g + views.grade_reasons(fs, L) for g, fs in zip(ui.grade_display(view["grade"]), view["flags"], strict=True)]
+    view["both"] = [views.change_text(r, d) for r, d in zip(view["change_raw"], view["delta_total"], strict=True)]
+    sub = rk[rk["unit_id"].isin(view["unit_id"])]
+    contrib = charts.contribution_bar(views.contributions(sub, model.weights), L)
+    dist = charts.grade_bar(views.grade_counts(sub, tiers), tiers, labels, L)
+    return view, table, contrib, dist
+
+
+view, table, contrib, dist = ui.derived("rankings_page", period, L, group, tuple(grades), query, flagged, compute=build)
 number = {c: st.column_config.NumberColumn(format=f, width=w, help=full.get(c)) for c, f, w in (
-    ("rank", "%d", W["rank"]), ("total", "%.2f", 60), ("mass", "%.1f", 58), ("performance", "%.1f", 58), ("compliance", "%.1f", 58))}
-columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "both", "flag_codes"]
+    ("rank", "%d", W["rank"]), ("total", "%.2f", 60), ("mass", "%.1f", 58), ("performance", "%.1f", 58),
+    ("compliance", "%.1f", 58))}
 event = ui.table(
-    screen, columns, labels=short, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
+    view, columns, labels=short, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
     config={**number, "unit_name": st.column_config.TextColumn(width=W["unit_name"]),
             "group": st.column_config.TextColumn(width=W["group"], help=full["group"]),
-            "grade": st.column_config.TextColumn(width=W["grade"], help=ui.t("rank.grade_help")),
+            "grade": ui.grade_column(model, L, notes=views.reason_words(L), width=W["grade"], help=ui.t("rank.grade_help")),
             "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both")),
-            "flag_codes": st.column_config.TextColumn(width=W["flag_codes"])},
-    style=lambda shown, head: ui.grade_styler(shown, head["grade"], model))
-export = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change", "delta_total",
-          "veto", "flag_codes"]
-show = ui.headers(export, {"rank": full["rank"]})
-table = view[export].rename(columns=show)
+            "flag_codes": st.column_config.TextColumn(width=W["flag_codes"])})
 st.caption(ui.t("rank.click_hint", n=len(table)))
 if event.selection.rows:
     st.session_state["unit_id"] = view.iloc[event.selection.rows[0]]["unit_id"]
     st.switch_page("app_pages/unit.py")
 
 c1, c2 = st.columns([3, 1.3])
-sub = rk[rk["unit_id"].isin(view["unit_id"])]
-c1.plotly_chart(charts.contribution_bar(views.contributions(sub, model.weights), L), key="contrib")
-counts = views.grade_counts(sub, tiers)
-c2.plotly_chart(charts.grade_bar(counts, tiers, labels, L), key="grade_dist")
+c1.plotly_chart(contrib, key="contrib")
+c2.plotly_chart(dist, key="grade_dist")
 
 
 sheet = ui.t("rank.sheet")

@@ -48,26 +48,29 @@ for flag in row["flags"]:  # a veto reason is data
     (st.error if flag.code == "veto" else st.warning)(f"**{ui.flag_label(flag.code)}** — {ui.md(ui.flag_text(flag))}")
 
 left, right = st.columns(2)
-left.plotly_chart(charts.dimension_compare(views.dimension_vs_group(res.units, uid), L), key="dims")
+# figures and tables of a unit are the same for every session: built once per quarter, language and unit
+left.plotly_chart(ui.derived("unit_dims", period, L, uid, compute=lambda: charts.dimension_compare(
+    views.dimension_vs_group(res.units, uid), L)), key="dims")
 detail = right.toggle(ui.t("unit.detail"), key="wf_detail")
-right.plotly_chart(charts.waterfall(views.waterfall_steps(res.breakdown, row, model, detail, L), L), key="waterfall")
+right.plotly_chart(ui.derived("unit_waterfall", period, L, uid, detail, compute=lambda: charts.waterfall(
+    views.waterfall_steps(res.breakdown, row, model, detail, L), L)), key="waterfall")
 
 tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_ex", "unit.tab_excl",
                                    "unit.tab_trend")])
 with tabs[0]:
-    ind = views.indicator_rows(res.breakdown, uid, model, L)
-    ind["weight"] = ind["weight"] * 100
+    ind = ui.derived("unit_indicators", period, L, uid, compute=lambda: views.indicator_rows(
+        res.breakdown, uid, model, L).assign(weight=lambda d: d["weight"] * 100))
     ui.table(ind, ["category", "name", "raw", "unit", "score", "weight", "contribution", "rule", "note"], fit=True,
              config={"raw": "%.2f", "score": "%.1f", "weight": "%.2f%%", "contribution": "%.2f"})
-    good, bad = views.strengths_weaknesses(res.breakdown, res.units, uid)  # against the group's means
-    good["name"], bad["name"] = good["name"].map(lambda n: model.name_in(n, L)), bad["name"].map(lambda n: model.name_in(n, L))
+    good, bad = ui.derived("unit_strengths", period, L, uid, compute=lambda: [df.assign(name=df["name"].map(
+        lambda n: model.name_in(n, L))) for df in views.strengths_weaknesses(res.breakdown, res.units, uid)])
     a, b = st.columns(2)
     for col, title, df in ((a, "unit.strengths", good), (b, "unit.weaknesses", bad)):
         with col:
             st.markdown(f"**{ui.t(title)}**")
             ui.table(df, ["name", "score", "group_mean", "gap"], config={"score": "%.1f", "group_mean": "%.1f", "gap": "%+.1f"})
 with tabs[1]:
-    stats = views.survey_stats(res.survey, uid)
+    stats = ui.derived("unit_survey", period, uid, compute=lambda: views.survey_stats(res.survey, uid))
     if stats is None:
         st.info(ui.t("unit.no_survey"))
     else:
@@ -77,7 +80,8 @@ with tabs[1]:
         m[2].metric(ui.t("unit.mean"), f"{stats['mean']:.2f}")
         m[3].metric(ui.t("unit.ci", level=model.survey.ci_level), f"{stats['ci_low']:.1f} – {stats['ci_high']:.1f}")
         m[4].metric(ui.t("unit.sat_rate"), f"{stats['satisfaction_rate']:.1%}")
-        st.plotly_chart(charts.answer_bars(views.answer_shares(res.answers, uid, model, L), L), key="answers")
+        st.plotly_chart(ui.derived("unit_answers", period, L, uid, compute=lambda: charts.answer_bars(
+            views.answer_shares(res.answers, uid, model, L), L)), key="answers")
     if (screen := views.survey_screen(res.survey, uid)) is not None:
         st.markdown(f"**{ui.t('unit.screen')}**")
         st.caption(ui.t("unit.screen_text", **screen, policy=ui.t(f"straight.{model.survey.straight_lining}")))
@@ -113,6 +117,7 @@ with tabs[4]:
     ui.table(ex, ["column", "points", "reason", "file"])
 with tabs[5]:
     hist["grade"] = hist["grade"].map(lambda g: views.grade_label(model, g, L))
-    st.plotly_chart(charts.trend_chart(hist, L), key="trend")
+    st.plotly_chart(ui.derived("unit_trend", period, L, uid, tuple(ui.state().published().items()),
+                               compute=lambda: charts.trend_chart(hist, L)), key="trend")
     ui.table(hist, ["period", "total", "rank_overall", "rank_group", "grade", "delta_total"],
              config={"total": "%.2f", "delta_total": "%+.2f"})

@@ -61,9 +61,11 @@ def live_panel() -> None:
                          graded=int(df["grade_changed"].sum())), icon=":material/science:")
     df["grade"] = df["grade"].map(lambda g: views.grade_label(model, g, L))
     df["official_grade"] = df["official_grade"].map(lambda g: views.grade_label(model, g, L))
-    ui.table(df, ["rank", "change", "unit_name", "group", "score", "grade", "official_rank", "official_score",
-                  "official_grade"], key="w_table", fit=560, config={"score": "%.2f", "official_score": "%.2f"},
-             style=lambda shown, head: ui.grade_styler(shown, [head["grade"], head["official_grade"]], model))
+    chips = ui.grade_column(model, L)
+    ui.table(df.assign(grade=ui.grade_display(df["grade"]), official_grade=ui.grade_display(df["official_grade"])),
+             ["rank", "change", "unit_name", "group", "score", "grade", "official_rank", "official_score",
+              "official_grade"], key="w_table", fit=560,
+             config={"score": "%.2f", "official_score": "%.2f", "grade": chips, "official_grade": chips})
     if moved:
         st.plotly_chart(charts.rank_shift_bar(df, L), key="w_shift")
 
@@ -131,11 +133,46 @@ with analysis:
     st.plotly_chart(charts.sobol_bars(sob.to_frames()["sobol_mean_abs_shift"], L), key="s_sobol")
     st.caption(ui.t("sens.sobol_caption"))
 
+    st.subheader(ui.t("sens.methods"))
+    st.caption(ui.t("sens.methods_intro"))
+    names_ind = {c: model.indicators[c].name for c in views.method_candidates(model)}
+    with st.form("s_methods_form"):
+        f = st.columns([3, 1, 1, 2])
+        varied = f[0].multiselect(ui.t("sens.methods_ind"), list(names_ind), key="s_m_ind", format_func=names_ind.get)
+        agg = f[1].checkbox(ui.t("sens.methods_agg"), key="s_m_agg")
+        treat = f[2].checkbox(ui.t("sens.methods_treat"), key="s_m_treat")
+        missing = f[3].multiselect(ui.t("sens.methods_missing"), ["reweight", "zero", "group_mean", "group_median", "previous"],
+                                   key="s_m_missing", format_func=lambda m: ui.t(f"missing.{m}"))
+        go = st.form_submit_button(ui.t("sens.methods_run"), icon=":material/play_arrow:")
+    if go:
+        st.session_state["s_m_chosen"] = sensitivity.Assumptions.of(
+            mc_args["delta"] or 0.05, {c: views.METHOD_OPTIONS for c in varied}, aggregation=agg, treatment=treat,
+            missing=missing)
+    methods_res = None
+    if (chosen := st.session_state.get("s_m_chosen")) is not None:
+        try:
+            methods_res = ui.method_analysis(period, chosen, 1000)
+        except ValueError as err:
+            st.error(str(err))
+    if methods_res is not None:
+        for note in methods_res.space.notes:
+            st.warning(note.get(L), icon=":material/warning:")
+        m_units, m_sobol = views.assumptions_view(methods_res, L)
+        a, b = st.columns([3, 2])
+        a.plotly_chart(charts.caterpillar(m_units, L), key="s_m_cater")
+        b.plotly_chart(charts.assumption_bars(m_sobol, L), key="s_m_sobol")
+        m_units["interval"] = m_units["rank_p05"].astype(str) + "–" + m_units["rank_p95"].astype(str)
+        m_units["grade"] = m_units["grade"].map(lambda g: views.grade_label(model, g, L))
+        ui.table(m_units, ["rank", "unit_name", "group", "grade", "interval", "p_same_grade"], key="s_m_units", fit=360,
+                 config={"p_same_grade": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+        st.caption(ui.t("sens.methods_caption", n=methods_res.n_samples, ms=methods_res.elapsed * 1000))
+
     sweeps = [ui.memo((*key, "sweep", d), lambda d=d: sensitivity.sweep(inp, d)) for d in inp.dimensions]
 
     def workbook() -> bytes:
         """Built on click, outside the script run: only captured results, no session state."""
-        parts = {**mc.to_frames(), **sob.to_frames(), **tern.to_frames()}
+        parts = {**mc.to_frames(), **sob.to_frames(), **tern.to_frames(),
+                 **(methods_res.to_frames() if methods_res is not None else {})}
         for s in sweeps:
             parts.update(s.to_frames())
         return ui.xlsx_bytes(views.analysis_frames(parts, L, model))

@@ -35,11 +35,12 @@ class Permission(StrEnum):
     VIEW_RESULTS = "view_results"      # every unit's published results
     VIEW_OWN_UNIT = "view_own_unit"    # one unit's published results
     ANALYSE = "analyse"                # weights page, sensitivity analysis
+    BACKUP = "backup"                  # copy the whole store (every account's hash, every input) to a file
 
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset({P.MANAGE_ACCOUNTS, P.VIEW_AUDIT}),
+    Role.ADMIN: frozenset({P.MANAGE_ACCOUNTS, P.VIEW_AUDIT, P.BACKUP}),
     Role.OFFICER: frozenset({P.IMPORT, P.PUBLISH, P.VIEW_DRAFTS, P.ACTIVATE_MODEL, P.VIEW_MODEL, P.VIEW_RESULTS,
                              P.VIEW_AUDIT}),
     Role.ANALYST: frozenset({P.ANALYSE, P.DRAFT_MODEL, P.VIEW_MODEL, P.VIEW_DRAFTS, P.VIEW_RESULTS}),

@@ -81,6 +81,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from scoring.deploy import Site, nginx_main, nginx_site
+
+    backends = args.backend or [f"127.0.0.1:{p}" for p in (8501, 8502)]
+    site = Site(tuple(backends), args.server_name, args.listen, args.cert, args.key, not args.no_http_redirect)
+    text = nginx_main(site, args.prefix) if args.prefix else nginx_site(site)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(say(args, f"已写入：{args.out}", f"written: {args.out}"))
+    else:
+        print(text, end="")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from scoring.templates import KINDS
 
@@ -116,6 +130,19 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="write the demo data set")
     d.add_argument("--out", required=True)
     d.set_defaults(func=cmd_demo)
+
+    n = sub.add_parser("deploy", help="generate the office server's nginx configuration for N app processes")
+    n.add_argument("what", choices=["nginx"])
+    n.add_argument("--backend", action="append", metavar="127.0.0.1:PORT",
+                   help="an app process (repeat for each; default 127.0.0.1:8501 and :8502)")
+    n.add_argument("--server-name", default="sanwei.example.lan", help="the name users type (the certificate's)")
+    n.add_argument("--listen", default="443", help="nginx listen address of the TLS server")
+    n.add_argument("--cert", default="/etc/ssl/sanwei/sanwei.crt")
+    n.add_argument("--key", default="/etc/ssl/sanwei/sanwei.key")
+    n.add_argument("--no-http-redirect", action="store_true", help="do not answer plain HTTP on :80 with a redirect")
+    n.add_argument("--prefix", help="write a complete nginx.conf that runs from this directory (a trial run)")
+    n.add_argument("--out", help="write to this file instead of standard output")
+    n.set_defaults(func=cmd_deploy)
 
     try:
         from scoring.store.cli import register

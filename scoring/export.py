@@ -59,7 +59,8 @@ def result_frames(result: PeriodResult, lang: str = "zh") -> dict[str, pd.DataFr
     ranking, _ = ranking_sheet(result.units, result.model.tier_labels(), lang)
     survey = result.survey.reset_index().rename(columns={"index": "unit_id"})
     breakdown = result.breakdown.assign(
-        note=result.breakdown["note"].map(lambda n: i18n.flag_text(n, lang) if isinstance(n, Flag) else None))
+        note=result.breakdown["note"].map(lambda n: i18n.flag_text(n, lang) if isinstance(n, Flag) else None),
+        treatment=result.breakdown["treatment"].map(lambda n: i18n.flag_text(n, lang) if isinstance(n, Flag) else None))
     excluded = pd.DataFrame([{**e.as_json(), "reason": e.reason.get(lang)} for e in result.excluded],
                             columns=["file", "column", "keyword", "overridden", "note", "reason"])
     warnings = pd.DataFrame([{"where": w.location(), "warning": w.message(lang)} for w in result.warnings],

@@ -43,6 +43,10 @@ class NoteCode(StrEnum):
     DEDUCTIONS_FLOORED = "deductions_floored"
     REVERSE_FILLED = "reverse_filled"
     WAIVED = "waived"
+    MISSING_GROUP_MEDIAN = "missing_group_median"
+    MISSING_PREVIOUS = "missing_previous"
+    WINSORISED = "winsorised"
+    LOG_TRANSFORMED = "log_transformed"
 
 
 # The parameters each code carries. A parameter `x_en` is the English form of the data value `x`
@@ -73,6 +77,10 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     NoteCode.DEDUCTIONS_FLOORED: (),
     NoteCode.REVERSE_FILLED: ("value", "n", "k"),
     NoteCode.WAIVED: ("document",),
+    NoteCode.MISSING_GROUP_MEDIAN: ("value",),
+    NoteCode.MISSING_PREVIOUS: ("value", "period"),  # the raw value carried over, and its quarter
+    NoteCode.WINSORISED: ("value", "treated", "skew", "kurtosis"),  # raw → treated; the group's statistics before
+    NoteCode.LOG_TRANSFORMED: ("value", "treated", "skew", "kurtosis"),
 }
 
 

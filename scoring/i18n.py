@@ -17,6 +17,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav.rankings": ("排名总览", "Rankings"),
     "nav.unit": ("单位详情", "Unit breakdown"),
     "nav.weights": ("权重分析", "Weight analysis"),
+    "nav.audit": ("统计审查", "Statistical audit"),
     "nav.reverse": ("基层评议", "Reverse evaluation"),
     "nav.model": ("模型设置", "Model settings"),
     "nav.accounts": ("账户与审计", "Accounts and audit"),
@@ -165,7 +166,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.n_respondents": ("受访人数", "Respondents"),
     "col.n_valid": ("有效样本", "Valid respondents"),
     "col.n_unknown": ("“不了解”人数", "“Don't know” answers"),
-    "col.mean": ("平均得分", "Mean score"),
     "col.ci_low": ("置信区间下限", "CI low"),
     "col.ci_high": ("置信区间上限", "CI high"),
     "col.satisfaction_rate": ("满意率", "Satisfaction rate"),
@@ -187,6 +187,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet.sobol_mean_abs_shift": ("Sobol 指数", "Sobol indices"),
     "sheet.sobol_units": ("Sobol-单位", "Sobol units"),
     "sheet.ternary": ("三元图", "Ternary map"),
+    "sheet.assumption_units": ("方法选择-单位", "Method choices units"),
+    "sheet.assumption_sobol": ("方法选择-指数", "Method choices indices"),
+    "sheet.assumption_unit_sobol": ("方法选择-单位指数", "Method choices unit indices"),
+    "sheet.assumption_samples": ("方法选择-抽样", "Method choices samples"),
     "sheet.sweep": ("扫描-{dim}", "Sweep {dim}"),
     "sheet.crossings": ("交叉点-{dim}", "Crossings {dim}"),
     "col.rank_median": ("名次中位数", "Median rank"),
@@ -317,6 +321,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart.ternary_unit": ("权重三角图：所选单位的名次", "Weight simplex: the chosen unit's rank"),
     "chart.sobol": ("Sobol 敏感性指数（对平均名次变动）", "Sobol indices (on the mean rank shift)"),
     "chart.tree": ("指标体系与权重", "Indicator tree and weights"),
+    "chart.effective": ("名义权重与有效权重（按与实绩得分相关性）", "Nominal vs effective weight (by correlation with the performance score)"),
+    "chart.sobol_methods": ("各项假设的 Sobol 指数（对平均名次变动）", "Sobol indices of each assumption (on the mean rank shift)"),
+    "chart.corr": ("{node}：下级{method}相关矩阵", "{node}: {method} correlations of its children"),
+    "chart.corr_level": ("第 {depth} 级节点之间的{method}相关矩阵", "{method} correlations between the level-{depth} nodes"),
     "reverse.floor": ("底线 {floor:g} 分", "Floor {floor:g}"),
     # ---- home
     "home.title": ("{period} 三维考评结果", "{period} three-dimension assessment"),
@@ -426,9 +434,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "rank.search": ("查找单位", "Find a unit"),
     "rank.search_hint": ("名称或编码", "Name or code"),
     "rank.flagged": ("只看有提示的", "Flagged only"),
-    "rank.grade_help": ("“· 名额”：超出等次名额而调低；“· 否决”：一票否决；“· 评议底线”：基层评议低于底线，不得评为最高等次（详见单位详情）",
-                        "“· quota”: lowered by the tier quota; “· veto”: vetoed; “· reverse floor”: rated below the "
-                        "reverse floor, so not the top tier (details on the unit page)"),
+    "rank.grade_help": ("等次后的灰色标签说明等次由何而定。名额：超出等次名额而调低；否决：一票否决；评议底线：基层评议低于底线，不得评为最高等次（详见单位详情）",
+                        "A grey tag after the grade says what set it. quota: lowered by the tier quota; veto: vetoed; "
+                        "reverse floor: rated below the reverse floor, so not the top tier (details on the unit page)"),
     "rank.change_help_both": ("名次变化（▲ 上升、▼ 下降、— 不变）和分数变化，对比上季度", "Rank change (▲ up, ▼ down, — unchanged) and score change vs last quarter"),
     "why.quota": ("名额", "quota"),
     "why.veto": ("否决", "veto"),
@@ -526,6 +534,96 @@ TEXT: dict[str, tuple[str, str]] = {
     "sens.sobol_caption": ("S1：单独改变该维度权重引起的变动占比；ST：含与其他权重交互的总占比。",
                            "S1: share of the variation due to that weight alone; ST: including its interactions."),
     "sens.download": ("下载完整分析（Excel）", "Download the analysis (Excel)"),
+    "sens.methods": ("方法选择的不确定性", "Uncertainty over method choices"),
+    "sens.methods_intro": ("除权重外，名次还取决于计分方法、聚合方式、异常值处理和缺失值处理。选择要变动的假设，每个样本在各选项中随机抽取"
+                           "（权重按上方 Δ 抽样），给出名次区间和各假设的 Sobol 指数。",
+                           "Besides the weights, a rank depends on the scoring methods, the aggregation rule, outlier treatment and "
+                           "the missing-value policy. Choose the assumptions to vary: each sample draws one option of each (the "
+                           "weights within the Δ above), giving rank intervals and each assumption's Sobol indices."),
+    "sens.methods_ind": ("变动计分方法的指标（极差 / 标准分 / 位次）", "Indicators whose method varies (min-max / z-score / rank)"),
+    "sens.methods_agg": ("算术/几何聚合", "Arithmetic / geometric"),
+    "sens.methods_treat": ("异常值处理 开/关", "Outlier treatment on / off"),
+    "sens.methods_missing": ("缺失值处理方式", "Missing-value policies"),
+    "sens.methods_run": ("运行方法不确定性分析", "Run the method-choice analysis"),
+    "sens.methods_caption": ("{n} 个蒙特卡洛样本，另加 Sobol 设计；计算耗时 {ms:.0f} ms。",
+                             "{n} Monte Carlo samples plus the Sobol design; computed in {ms:.0f} ms."),
+    "missing.reweight": ("按比例分配权重", "reweight"),
+    "missing.zero": ("按 0 分计", "zero"),
+    "missing.group_mean": ("组内平均", "group mean"),
+    "missing.group_median": ("组内中位数", "group median"),
+    "missing.previous": ("沿用上季度数值", "previous quarter"),
+    # ---- statistical audit
+    "audit.title": ("{period} 统计审查", "{period} statistical audit"),
+    "audit.intro": ("调整权重之前，先看指标是否测量了指标体系声称的内容：覆盖率与缺失、偏度与峰度（异常值）、节点内相关性、"
+                    "Cronbach α、主成分，以及各指标的有效权重。相关性按已报送数值的得分计算（不含补齐值）。",
+                    "Before changing weights, check that the indicators measure what the tree claims: coverage and "
+                    "missing data, skewness and kurtosis (outliers), correlations within each node, Cronbach's α, "
+                    "principal components and each indicator's effective weight. Correlations use the scores of "
+                    "reported values (no imputed ones)."),
+    "audit.scope": ("审查范围", "Units audited"),
+    "audit.all_units": ("全部单位", "All units"),
+    "audit.settings": ("本季度模型的数据处理：异常值 {outliers}；缺失值 {missing}；聚合 {aggregation}。",
+                       "Data treatment in this quarter's model: outliers {outliers}; missing values {missing}; "
+                       "aggregation {aggregation}."),
+    "audit.rule": ("异常值规则（COINr）：组内 |偏度| ≥ {skew:g} 且峰度 ≥ {kurtosis:g}（均为样本修正值，峰度为超额峰度）。",
+                   "Outlier rule (COINr's): |skewness| ≥ {skew:g} and kurtosis ≥ {kurtosis:g} (bias-corrected; excess kurtosis)."),
+    "audit.n_outliers": ("有异常值的指标", "Indicators with outliers"),
+    "audit.n_negative": ("负相关指标对", "Negatively correlated pairs"),
+    "audit.n_duplicates": ("近似重复指标对（|r| > 0.92）", "Near-duplicate pairs (|r| > 0.92)"),
+    "audit.low_alpha": ("最低 Cronbach α", "Lowest Cronbach's α"),
+    "audit.indicators": ("指标数据质量", "Indicator data"),
+    "audit.correlations": ("相关性", "Correlations"),
+    "audit.node": ("节点", "Node"),
+    "audit.method": ("相关系数", "Correlation"),
+    "audit.pearson": ("Pearson", "Pearson"),
+    "audit.spearman": ("Spearman", "Spearman"),
+    "audit.by_node": ("节点内", "Within a node"),
+    "audit.by_level": ("同级节点之间", "Between nodes of a level"),
+    "audit.level": ("层级", "Level"),
+    "audit.pairs": ("需要关注的指标对（负相关或近似重复）", "Pairs to look at (negative or near-duplicate)"),
+    "audit.against": ("与上级、实绩得分和总分的相关性", "Against the parent, the performance score and the total"),
+    "audit.nodes": ("节点一致性：Cronbach α 与第一主成分解释方差", "Node consistency: Cronbach's α and the first principal component"),
+    "audit.effective_title": ("有效权重", "Effective weights"),
+    "audit.effective_caption": ("有效权重 = 指标得分与实绩得分 Pearson 相关系数的平方，归一化后与名义权重（指标体系权重，按报送单位平均）比较："
+                                "比值远离 1 说明指标对排名的实际影响与设定权重不符。",
+                                "Effective weight = the squared Pearson correlation of the indicator's scores with the performance "
+                                "score, normalised, next to its nominal share (the tree's weights, averaged over the units reporting "
+                                "it): a ratio far from 1 means the indicator moves the ranking more or less than its weight says."),
+    "audit.nominal": ("名义权重", "Nominal share"),
+    "audit.effective": ("有效权重", "Effective share"),
+    "audit.download": ("下载统计审查（Excel）", "Download the audit (Excel)"),
+    "audit.none": ("无", "none"),
+    "audit.negative": ("负相关", "negative"),
+    "audit.near_duplicate": ("近似重复", "near-duplicate"),
+    "col.coverage": ("覆盖率", "Coverage"),
+    "col.missing_share": ("缺失比例", "Missing"),
+    "col.n_units": ("适用单位数", "Units"),
+    "col.n_reported": ("报送数", "Reported"),
+    "col.mean": ("均值", "Mean"),
+    "col.sd": ("标准差", "SD"),
+    "col.skewness": ("偏度", "Skewness"),
+    "col.kurtosis": ("峰度", "Kurtosis"),
+    "col.outlier_flag": ("异常值", "Outliers"),
+    "col.groups_flagged": ("触发规则的组别", "Groups flagged"),
+    "col.n_beyond_iqr": ("超出 1.5×IQR 的值", "Beyond 1.5×IQR"),
+    "col.a_name": ("指标 A", "A"),
+    "col.b_name": ("指标 B", "B"),
+    "col.r": ("相关系数", "r"),
+    "col.corr_method": ("类型", "Type"),
+    "col.kind": ("问题", "Issue"),
+    "col.node_name": ("节点", "Node"),
+    "col.pearson_parent": ("与上级 (Pearson)", "vs parent (Pearson)"),
+    "col.spearman_parent": ("与上级 (Spearman)", "vs parent (Spearman)"),
+    "col.pearson_performance": ("与实绩得分 (Pearson)", "vs performance (Pearson)"),
+    "col.pearson_total": ("与总分 (Pearson)", "vs total (Pearson)"),
+    "col.spearman_total": ("与总分 (Spearman)", "vs total (Spearman)"),
+    "col.n_children": ("下级数", "Children"),
+    "col.n_complete": ("完整单位数", "Complete units"),
+    "col.alpha": ("Cronbach α", "Cronbach's α"),
+    "col.pca_first_share": ("第一主成分解释方差", "First component's variance share"),
+    "col.nominal_share": ("名义权重", "Nominal share"),
+    "col.effective_share": ("有效权重", "Effective share"),
+    "col.ratio": ("有效/名义", "Effective / nominal"),
     # ---- reverse
     "rev.title": ("{period} 基层评议上级", "{period} reverse evaluation"),
     "rev.none": ("本季度没有基层评议数据。", "No reverse-evaluation data this quarter."),
@@ -641,6 +739,13 @@ FLAG_TEXT: dict[FlagCode | NoteCode, tuple[str, str]] = {
     NoteCode.WAIVED: ("经容错纠错免除（{document}）", "waived by an exemption ({document})"),
     NoteCode.REVERSE_FILLED: ("评议单位 {n} 个，少于 {k} 个：按组内部门平均 {value:.2f} 分计",
                               "{n} raters, fewer than {k}: the group's mean {value:.2f}"),
+    NoteCode.MISSING_GROUP_MEDIAN: ("缺失，按组内中位数 {value:.2f} 分计", "missing: group median {value:.2f}"),
+    NoteCode.MISSING_PREVIOUS: ("缺失，沿用 {period} 的数值 {value:g} 计分", "missing: scored on its {period} value {value:g}"),
+    NoteCode.WINSORISED: ("异常值缩尾处理：{value:g} → {treated:g}（组内偏度 {skew:.2f}、峰度 {kurtosis:.2f}）",
+                          "outlier winsorised: {value:g} → {treated:g} (group skewness {skew:.2f}, kurtosis {kurtosis:.2f})"),
+    NoteCode.LOG_TRANSFORMED: ("组内分布严重偏斜（偏度 {skew:.2f}、峰度 {kurtosis:.2f}），{value:g} 按对数变换值 {treated:.4g} 计分",
+                               "skewed in its group (skewness {skew:.2f}, kurtosis {kurtosis:.2f}): {value:g} scored on "
+                               "its log transform {treated:.4g}"),
 }
 
 
@@ -661,6 +766,12 @@ def flag_text(flag: Flag, lang: str = "zh") -> str:
     if "dimensions" in params:
         params["dimensions"] = join((t(f"dim.{d}", lang) for d in params["dimensions"]), lang)
     return FLAG_TEXT[flag.code][1 if lang == "en" else 0].format(**params)
+
+
+def notes_text(notes, lang: str = "zh") -> str:
+    """The words of a breakdown row's notes (its `note` and `treatment`; None skipped), joined."""
+    return "；".join(flag_text(n, lang) for n in notes if isinstance(n, Flag)) if lang != "en" else \
+        "; ".join(flag_text(n, lang) for n in notes if isinstance(n, Flag))
 
 
 def flag_json(flag: Flag) -> dict:

@@ -14,6 +14,9 @@ the tests all speak the same shapes:
                column per criterion (answer labels); rows sorted by (unit_id, rater), never in imported order
 - exemptions:  unit_id, target ("veto" | "deduction" | "level:<扣分类别>" | "item:<compliance code>"),
                reason, document (批准文号), approved_on (ISO date)     -- 容错纠错, one row per exemption
+- previous:    unit_id, code, value, period -- the previous quarter's indicator values of the same
+               units, attached (and stored with the version) only when the model fills missing values
+               from them (`performance.missing = "previous"`)
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ COMPLIANCE_COLUMNS = ["unit_id", "item", "status", "points"]
 ADJUSTMENT_COLUMNS = ["unit_id", "bonus", "deduction", "veto", "note"]
 REVERSE_ID_COLUMNS = ["rater", "unit_id"]
 EXEMPTION_COLUMNS = ["unit_id", "target", "reason", "document", "approved_on"]
+PREVIOUS_COLUMNS = ["unit_id", "code", "value", "period"]
 
 PERIOD = re.compile(r"^\d{4}Q[1-4]$")  # periods sort as text, so the form is fixed: 2026Q3
 
@@ -65,6 +69,12 @@ def is_period(text: object) -> bool:
     return isinstance(text, str) and bool(PERIOD.match(text))
 
 
+def previous_period(period: str) -> str:
+    """The quarter before `period`."""
+    year, q = int(period[:4]), int(period[-1])
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
 def next_period(period: str | None, today: date | None = None) -> str:
     """The quarter after `period` (the natural default for a new import); today's quarter if None."""
     if not period:
@@ -88,6 +98,7 @@ class PeriodInputs:
     adjustments: pd.DataFrame = field(default_factory=lambda: empty(ADJUSTMENT_COLUMNS))
     reverse: pd.DataFrame = field(default_factory=lambda: empty(REVERSE_ID_COLUMNS))
     exemptions: pd.DataFrame = field(default_factory=lambda: empty(EXEMPTION_COLUMNS))
+    previous: pd.DataFrame = field(default_factory=lambda: empty(PREVIOUS_COLUMNS))
     excluded: list[Exclusion] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 

@@ -51,6 +51,19 @@ class MissingPolicy(StrEnum):
     REWEIGHT = "reweight"
     ZERO = "zero"
     GROUP_MEAN = "group_mean"
+    GROUP_MEDIAN = "group_median"
+    PREVIOUS = "previous"  # the same unit's value of the previous quarter, kept with the version
+
+
+class Aggregation(StrEnum):
+    ARITHMETIC = "arithmetic"
+    GEOMETRIC = "geometric"
+
+
+class OutlierTreatment(StrEnum):
+    OFF = "off"
+    WINSORISE = "winsorise"
+    LOG = "log"
 
 
 class Scope(StrEnum):
@@ -214,6 +227,7 @@ class Node(_Strict):
     weight: Weight
     applies_to: tuple[str, ...] = ()
     formalism: bool = False
+    aggregation: Aggregation = Aggregation.ARITHMETIC  # how its children's scores combine
 
 
 class Indicator(_Strict):
@@ -257,10 +271,41 @@ class Indicator(_Strict):
             raise _invalid(f"指标 {self.code}：满意值不能等于不允许值", f"indicator {self.code}: satisfactory equals unacceptable")
         return self
 
+    @property
+    def relative(self) -> bool:
+        """Scored against the spread of its comparison group (min-max, z-score, efficacy with the group's
+        best and worst as bounds): the methods one extreme value can distort, so the only ones outlier
+        treatment applies to. Fixed thresholds from the model (target, threshold, band, efficacy with
+        bounds) already bound the score, and rank points ignore distances."""
+        return self.method in (Method.MINMAX, Method.ZSCORE) or (self.method == Method.EFFICACY and self.satisfactory is None)
+
+
+class Treatment(_Strict):
+    """Outlier treatment of raw indicator values before scoring (COINr's `Treat`): off by default.
+
+    Within each comparison group, an indicator is flagged when |skewness| ≥ `skew` and kurtosis ≥
+    `kurtosis` (both bias-corrected, excess kurtosis: COINr's `check_SkewKurt`). `winsorise` then
+    replaces the most extreme value on the side of the skew with the next one in, one point at a time,
+    until the flag clears or `max_points` values were changed; `log` scores the flagged indicator on
+    ln(x − min + 0.01·(max − min)) (COINr's `log_CT`; mirrored for negative skew)."""
+
+    outliers: OutlierTreatment = OutlierTreatment.OFF
+    skew: float = Field(default=2.0, gt=0)
+    kurtosis: float = 3.5
+    max_points: int = Field(default=5, ge=1)
+    indicators: tuple[str, ...] = ()  # only these indicator codes; empty = every relative indicator
+
+    @property
+    def on(self) -> bool:
+        return self.outliers != OutlierTreatment.OFF
+
 
 class Performance(_Strict):
     missing: MissingPolicy = MissingPolicy.REWEIGHT
     efficacy_floor: float = Field(default=0, ge=0, lt=100)
+    aggregation: Aggregation = Aggregation.ARITHMETIC  # how the top-level categories combine
+    geometric_shift: float = Field(default=1.0, ge=0)  # geometric mean of (score + shift), minus shift
+    treatment: Treatment = Treatment()
     node: tuple[Node, ...] = ()
     indicator: tuple[Indicator, ...]
 
@@ -407,6 +452,21 @@ class Model(_Strict):
         return {p: [k for k in ks if not self.is_formalism(k)] for p, ks in self.children.items()}
 
     @cached_property
+    def aggregation(self) -> dict[str, Aggregation]:
+        """Every node's aggregation rule ("" = the dimension itself)."""
+        if self.performance is None:
+            return {}
+        return {"": self.performance.aggregation} | {n.code: n.aggregation for n in self.performance.node}
+
+    def treated(self, code: str) -> bool:
+        """Whether the model's outlier treatment applies to indicator `code` (a relative indicator,
+        among the listed ones if any are listed)."""
+        t = self.performance.treatment if self.performance else None
+        if t is None or not t.on:
+            return False
+        return self.indicators[code].relative and (not t.indicators or code in t.indicators)
+
+    @cached_property
     def tree_weights(self) -> dict[str, float]:
         """Every node's and indicator's weight relative to its siblings."""
         return {n.code: n.weight for n in self.nodes.values()} | {i.code: i.weight for i in self.indicators.values()}
@@ -454,7 +514,25 @@ class Model(_Strict):
         return self.english_names.get(name, name) if lang == "en" and isinstance(name, str) else name
 
     def to_toml(self) -> str:
-        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+        return tomli_w.dumps(_without_new_defaults(self.model_dump(mode="json", exclude_none=True)))
+
+
+# Settings added after models were first stored (issue 16): written only when they differ from their
+# defaults, so an unchanged model keeps the same text, hash and stored model version as before.
+_NEW_DEFAULTS = {"aggregation": Aggregation.ARITHMETIC.value, "geometric_shift": 1.0,
+                 "treatment": Treatment().model_dump(mode="json")}
+
+
+def _without_new_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    perf = data.get("performance")
+    if perf:
+        for key, default in _NEW_DEFAULTS.items():
+            if perf.get(key) == default:
+                perf.pop(key)
+        for node in perf.get("node", []):
+            if node.get("aggregation") == Aggregation.ARITHMETIC.value:
+                node.pop("aggregation")
+    return data
 
 
 class ModelProblem(_Strict):
@@ -621,6 +699,15 @@ def _tree_problems(m: Model) -> list[ModelProblem]:
         elif not m.is_formalism(ind.code) and ind.weight > 0 and ind.substantive is None and (
                 p := _formalism_problem(where, ind.name)):
             out.append(p)
+    for code in m.performance.treatment.indicators:
+        where = f"performance.treatment.indicators.{code}"
+        if code not in m.indicators:
+            out.append(_problem(where, f"指标“{code}”不存在", f"unknown indicator {code!r}"))
+        elif not m.indicators[code].relative:
+            out.append(_problem(where, f"指标 {code} 按模型给定的阈值计分（{m.indicators[code].method.value}），异常值处理只适用于"
+                                "组内相对计分（minmax、zscore、未给满意值/不允许值的 efficacy）",
+                                f"indicator {code} is scored on the model's fixed thresholds ({m.indicators[code].method.value}); "
+                                "outlier treatment applies only to relative methods (minmax, zscore, efficacy without bounds)"))
     for n in m.performance.node:
         if n.formalism and n.weight != 0:
             out.append(_problem(f"performance.{n.code}", "形式主义类别权重必须为 0", "the formalism category must have weight 0"))

@@ -16,15 +16,18 @@ import pandas as pd
 from scoring import aliases, methods, survey, tree
 from scoring import compliance as comp
 from scoring import grades as grading
+from scoring import treatment as treating
 from scoring.flags import Flag, FlagCode, NoteCode, make
 from scoring.formalism import Exclusion
 from scoring.inputs import PeriodInputs
-from scoring.model import BelowK, MissingPolicy, Model, ReverseCycle, Scope
+from scoring.model import BelowK, Indicator, MissingPolicy, Model, ReverseCycle, Scope, Treatment
 from scoring.ranking import competition_rank, round_half_up
 from scoring.report import Issue, Severity
 
-# `note` is a scoring.flags.Flag with a NoteCode (no spread, a filled or dropped missing value…), or None
-BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note"]
+# `note` is a scoring.flags.Flag with a NoteCode (no spread, a filled or dropped missing value…), or None;
+# `treatment` the note of an outlier treatment that changed the raw value before scoring, or None
+BREAKDOWN_COLUMNS = ["unit_id", "dimension", "code", "name", "raw", "score", "weight", "contribution", "note",
+                     "treatment"]
 # per exemption: what it waives (kind veto | deduction | level | item, key = level name or item code),
 # whether it applied (something was there to waive) and the deduction points it waived
 EXEMPTION_REPORT = ["unit_id", "target", "kind", "key", "reason", "document", "approved_on", "applied", "waived_points"]
@@ -270,50 +273,130 @@ def _reverse(run: _Run, survey_mean: pd.Series) -> _Reverse:
 def _performance(run: _Run) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
     """Every scored indicator within its comparison scope, missing values per the model's policy,
     aggregated up the tree: the dimension score, node scores and the breakdown rows."""
-    model, idx, units, scope = run.model, run.idx, run.units, run.scope
+    model, idx = run.model, run.idx
     if model.performance is None or not model.scored_indicators:
         return pd.Series(np.nan, index=idx), pd.DataFrame(index=idx), pd.DataFrame(columns=BREAKDOWN_COLUMNS)
-    leaves = [i.code for i in model.scored_indicators]
-    values = run.inputs.indicators.pivot_table(index="unit_id", columns="code", values="value", aggfunc="last")
-    values = values.reindex(index=idx, columns=leaves).astype(float)
+    li = leaf_inputs(run)
+    leaves, values, applicable, any_value = li.leaves, li.values, li.applicable, li.any_value
     scores = pd.DataFrame(index=idx, columns=leaves, dtype=float)
     notes = pd.DataFrame(None, index=idx, columns=leaves, dtype=object)
-    types = units["unit_type"].unique()
-    applicable = pd.DataFrame({c: units["unit_type"].map({t: model.applies(c, t) for t in types}) for c in leaves},
-                              index=idx).astype(bool)
-    values = values.where(applicable)
-    any_value = values.notna().any(axis=1)
+    treatments = pd.DataFrame(None, index=idx, columns=leaves, dtype=object)
     for code in leaves:
         app = applicable[code]
-        s, no_spread = methods.score_indicator(model.indicators[code], values.loc[app, code], scope[app],
-                                               model.performance.efficacy_floor)
-        note = pd.Series(np.where(no_spread, make(NoteCode.NO_SPREAD), None), index=s.index, dtype=object)
-        _fill_missing(model.performance.missing, s, note, values.loc[app, code].isna() & any_value[app], scope[app])
-        scores.loc[app, code] = s
-        notes.loc[app, code] = note
-    agg = tree.aggregate(scores, model.scored_children, model.tree_weights)
+        leaf = li.score(model.indicators[code], model.performance.missing,
+                        model.performance.treatment if model.treated(code) else None)
+        scores.loc[app, code] = leaf.score
+        notes.loc[app, code] = leaf.note
+        treatments.loc[app, code] = leaf.treatment
+    agg = tree.aggregate(scores, model.scored_children, model.tree_weights, model.aggregation,
+                         model.performance.geometric_shift)
     perf = agg.node_scores[""] if "" in agg.node_scores else pd.Series(np.nan, index=idx)
     w_perf = model.weights["performance"]
     frames = []
     for code in leaves:
         app = applicable[code] & any_value
         frames.append(_rows(idx[app], "performance", code, model.indicators[code].name, values.loc[app, code],
-                            scores.loc[app, code], (agg.effective[code] * w_perf)[app], notes.loc[app, code]))
+                            scores.loc[app, code], (agg.effective[code] * w_perf)[app], notes.loc[app, code],
+                            treatments.loc[app, code]))
     return perf.where(any_value), agg.node_scores.where(any_value, np.nan), pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class LeafInputs:
+    """What scoring each indicator starts from: raw values (units × scored leaves, NaN where missing or
+    not applicable), where each applies, which units reported anything, previous-quarter values."""
+
+    run: _Run
+    leaves: list[str]
+    values: pd.DataFrame
+    applicable: pd.DataFrame
+    any_value: pd.Series
+    previous: dict[str, pd.DataFrame]
+
+    def score(self, ind: Indicator, policy: MissingPolicy, treatment: Treatment | None) -> LeafScores:
+        """`score_leaf` of one indicator (possibly with another method) over the units it applies to."""
+        code, app = ind.code, self.applicable[ind.code]
+        x = self.values.loc[app, code]
+        return score_leaf(ind, x, self.run.scope[app], x.isna() & self.any_value[app], policy,
+                          self.run.model.performance.efficacy_floor, treatment, self.previous.get(code))
+
+
+def leaf_inputs(run: _Run) -> LeafInputs:
+    model, idx, units = run.model, run.idx, run.units
+    leaves = [i.code for i in model.scored_indicators]
+    values = run.inputs.indicators.pivot_table(index="unit_id", columns="code", values="value", aggfunc="last")
+    values = values.reindex(index=idx, columns=leaves).astype(float)
+    types = units["unit_type"].unique()
+    applicable = pd.DataFrame({c: units["unit_type"].map({t: model.applies(c, t) for t in types}) for c in leaves},
+                              index=idx).astype(bool)
+    values = values.where(applicable)
+    return LeafInputs(run, leaves, values, applicable, values.notna().any(axis=1), _previous(run))
+
+
+@dataclass
+class LeafScores:
+    """One indicator's scores for the units it applies to, with the note of each filled, dropped or
+    full-marks value (`note`) and of each treated raw value (`treatment`), Flags or None."""
+
+    score: pd.Series
+    note: pd.Series
+    treatment: pd.Series
+
+
+def score_leaf(ind: Indicator, values: pd.Series, scope: pd.Series, missing: pd.Series, policy: MissingPolicy,
+               efficacy_floor: float, treatment: Treatment | None = None, previous: pd.DataFrame | None = None
+               ) -> LeafScores:
+    """Score one indicator as the pipeline does, in order: fill missing raw values from the previous
+    quarter (policy `previous`), treat outliers (`treatment`, None = off), score within the comparison
+    scope, then apply the missing policy to the scores. `missing` marks the units whose value is
+    missing and must be filled or reweighted; `previous` is indexed by unit with `value` and `period`.
+    Shared by the pipeline and the method-choice sensitivity analysis, which must agree with it."""
+    raw = values.astype(float).copy()
+    note = pd.Series(None, index=values.index, dtype=object)
+    if policy == MissingPolicy.PREVIOUS and previous is not None and len(previous):
+        prev = previous.reindex(values.index)
+        fill = missing & prev["value"].notna()
+        raw[fill] = prev.loc[fill, "value"]
+        missing = missing & ~fill
+    else:
+        fill = pd.Series(False, index=values.index)
+    treated = pd.Series(None, index=values.index, dtype=object)
+    if treatment is not None:
+        raw, treated = treating.treat(raw, scope, treatment)
+    s, no_spread = methods.score_indicator(ind, raw, scope, efficacy_floor)
+    note[no_spread.to_numpy()] = make(NoteCode.NO_SPREAD)
+    if fill.any():
+        note[fill] = [make(NoteCode.MISSING_PREVIOUS, value=float(v), period=str(p))
+                      for v, p in zip(previous.reindex(values.index).loc[fill, "value"],
+                                      previous.reindex(values.index).loc[fill, "period"], strict=True)]
+    _fill_missing(policy, s, note, missing, scope)
+    return LeafScores(s, note, treated)
+
+
+def _previous(run: _Run) -> dict[str, pd.DataFrame]:
+    """The previous quarter's values per indicator code, indexed by unit (value, period)."""
+    prev = run.inputs.previous
+    if prev is None or prev.empty:
+        return {}
+    prev = prev.dropna(subset=["value"]).drop_duplicates(["unit_id", "code"], keep="last")
+    return {code: g.set_index("unit_id")[["value", "period"]] for code, g in prev.groupby("code", sort=False)}
 
 
 def _fill_missing(policy: MissingPolicy, scores: pd.Series, notes: pd.Series, missing: pd.Series,
                   scope: pd.Series) -> None:
-    """Apply the missing-value policy in place; every filled or dropped value gets a note."""
+    """Apply the missing-value policy in place; every filled or dropped value gets a note. The
+    `previous` policy filled raw values before scoring; what it could not fill is reweighted."""
     if policy == MissingPolicy.ZERO:
         scores[missing] = 0.0
         notes[missing] = make(NoteCode.MISSING_ZERO)
         return
-    if policy == MissingPolicy.GROUP_MEAN:
-        fill = scores.groupby(scope).transform("mean")
+    if policy in (MissingPolicy.GROUP_MEAN, MissingPolicy.GROUP_MEDIAN):
+        median = policy == MissingPolicy.GROUP_MEDIAN
+        fill = scores.groupby(scope).transform("median" if median else "mean")
         filled = missing & fill.notna()
         scores[filled] = fill[filled]
-        notes[filled] = [make(NoteCode.MISSING_GROUP_MEAN, value=float(v)) for v in fill[filled]]
+        code = NoteCode.MISSING_GROUP_MEDIAN if median else NoteCode.MISSING_GROUP_MEAN
+        notes[filled] = [make(code, value=float(v)) for v in fill[filled]]
         missing = missing & ~filled  # nobody in the group reported it: nothing to fill with, so reweight
     notes[missing] = make(NoteCode.MISSING_REWEIGHTED)
 
@@ -495,7 +578,7 @@ def _unit_table(run: _Run, totals: _Totals, adj: _Adjustments, reverse: _Reverse
 
 # ---------------------------------------------------------------------------------------- helpers
 
-def _rows(idx, dimension, code, name, raw, score, weight, note) -> pd.DataFrame:
+def _rows(idx, dimension, code, name, raw, score, weight, note, treatment=None) -> pd.DataFrame:
     weight = pd.Series(weight, index=idx, dtype=float)
     score = pd.Series(score, index=idx, dtype=float)
     return pd.DataFrame({
@@ -503,6 +586,7 @@ def _rows(idx, dimension, code, name, raw, score, weight, note) -> pd.DataFrame:
         "raw": pd.Series(raw, index=idx, dtype=float), "score": score, "weight": weight,
         "contribution": (weight * score).where(weight > 0, 0.0).fillna(0.0),
         "note": note,
+        "treatment": pd.Series(treatment, index=idx, dtype=object).map(lambda t: t if isinstance(t, Flag) else None),
     })
 
 
@@ -571,5 +655,6 @@ def _compliance_rows(model: Model, items: pd.DataFrame, dims: pd.DataFrame, w_co
         "raw": df["status"].where(df["status"].notna(), df["points"]), "score": df["score"], "weight": df["weight"],
         "contribution": df["contribution"],
         "note": [make(NoteCode.WAIVED, document=w) if isinstance(w, str) else None for w in df.get("waived", [None] * len(df))],
+        "treatment": None,
     })
     return pd.concat([out, extra], ignore_index=True) if not extra.empty else out

@@ -39,12 +39,15 @@ def _indicator_records(breakdown) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for b in breakdown.to_dict("records"):
         raw = b["raw"]
-        out.setdefault(b["unit_id"], []).append({
+        record = {
             "dimension": b["dimension"], "code": b["code"], "name": b["name"],
             "raw": raw if isinstance(raw, str) else _num(raw),
             "score": _num(b["score"]), "weight": _num(b["weight"]), "contribution": _num(b["contribution"]),
             "note": i18n.flag_json(b["note"]) if isinstance(b["note"], Flag) else None,
-        })
+        }
+        if isinstance(b.get("treatment"), Flag):  # only where an outlier treatment changed the raw value
+            record["treatment"] = i18n.flag_json(b["treatment"])
+        out.setdefault(b["unit_id"], []).append(record)
     return out
 
 
@@ -98,7 +101,7 @@ def result_to_json(r: PeriodResult) -> dict:
             "applied": bool(e["applied"]), "waived_points": _num(e["waived_points"])})
     units = []
     for row in r.units.to_dict("records"):
-        s = survey.get(row["unit_id"])
+        s = survey.get(row["unit_id"]) if r.model.survey is not None else None  # a model without a survey
         units.append({
             "unit_id": row["unit_id"], "unit_name": row["unit_name"], "unit_type": row["unit_type"],
             "group": row["group"], "status": row["status"], "total": _num(row["total"]), "mass": _num(row["mass"]),

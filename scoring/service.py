@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,8 +22,8 @@ import pandas as pd
 from scoring import annual, anonymity, auth
 from scoring.auth import SYSTEM, Actor, Permission, PermissionDenied, Role, SignInError
 from scoring.importer import read_period
-from scoring.inputs import PeriodInputs
-from scoring.model import Model, ReverseCycle, load_model
+from scoring.inputs import PREVIOUS_COLUMNS, PeriodInputs, previous_period
+from scoring.model import MissingPolicy, Model, ReverseCycle, load_model
 from scoring.pipeline import PeriodResult, score_period
 from scoring.report import InputError, Report
 from scoring.store.accounts import Account
@@ -306,9 +307,29 @@ class Service:
 
     def store_inputs(self, model: Model, inputs: PeriodInputs, files: Sequence[FileRecord] = (),
                      report: Report | None = None) -> VersionInfo:
-        """Store already validated inputs as a new draft version of their period."""
+        """Store already validated inputs as a new draft version of their period. A model that fills
+        missing indicator values from the previous quarter gets that quarter's published values attached
+        and stored with the version, so the version always recomputes the same."""
         self.require(P.IMPORT)
+        if model.performance is not None and model.performance.missing == MissingPolicy.PREVIOUS and inputs.previous.empty:
+            inputs = replace(inputs, previous=self._previous_values(inputs))
         return self.store.write_version(encode(model, inputs, files, report), self.actor.username)
+
+    def previous_values(self, period: str) -> pd.DataFrame:
+        """The published indicator values of the quarter before `period` (PREVIOUS_COLUMNS; empty if that
+        quarter was never published): what a "previous" missing policy, or an analysis of it, fills from."""
+        prev = previous_period(period)
+        self.require_read(prev)
+        if prev not in self.store.published_periods():
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in PREVIOUS_COLUMNS})
+        ind = self.store.inputs(prev).indicators.dropna(subset=["value"])
+        ind = ind.drop_duplicates(["unit_id", "code"], keep="last")
+        return pd.DataFrame({"unit_id": ind["unit_id"], "code": ind["code"], "value": ind["value"].astype(float),
+                             "period": prev}).reset_index(drop=True)
+
+    def _previous_values(self, inputs: PeriodInputs) -> pd.DataFrame:
+        prev = self.previous_values(inputs.period)
+        return prev[prev["unit_id"].isin(set(inputs.units["unit_id"]))].reset_index(drop=True)
 
     def publish(self, period: str, version: int | None = None, reason: str = "") -> VersionInfo:
         """Make `version` (default: the latest) the version leaders see, with a written reason kept
@@ -375,6 +396,28 @@ class Service:
                 raise InputError(report)
             versions.append(encode(model, inputs, [FileRecord.of(p.name, p) for p in paths], report))
         return store.write_demo_if_empty(versions, demo_accounts, SYSTEM.username)
+
+    # ------------------------------------------------------------------ backup
+    def backup(self, out: str | Path) -> Path:
+        """Copy the whole store to the file `out` (administrators: it holds every account and input)."""
+        from scoring.store import backup
+
+        self.require(P.BACKUP)
+        self.store.record_audit(self.actor.username, "backup", {"file": Path(out).name})  # kept in the backup too
+        return backup.backup(self.store.url, out)
+
+    @staticmethod
+    def restore(path: str | Path, url: str) -> list[str]:
+        """Restore a backup into the empty store at `url` and check every version (Store.verify);
+        returns the problems found ([]: intact). Like the first administrator, this needs no
+        account — an empty store has none — only access to the database; a store that holds
+        anything is refused and left as it was."""
+        from scoring.store import backup
+
+        backup.restore(path, url)
+        with Store(url) as store:  # migrates a backup made by an older Sanwei
+            store.record_audit(SYSTEM.username, "restore", {"file": Path(path).name})
+            return store.verify()
 
     # ------------------------------------------------------------------ reads
     def require_read(self, period: str, version: Version = None, unit_id: str | None = None) -> None:

@@ -86,14 +86,14 @@ def change_arrow(change: Any) -> str:
 GRADE_REASONS = (flagging.FlagCode.VETO, flagging.FlagCode.QUOTA, flagging.FlagCode.REVERSE_BELOW_FLOOR)
 
 
-GRADE_SEP = " · "
-
-
-def grade_with_reason(grade: str, flags: list, lang: str = "zh") -> str:
-    """The grade as a ranking shows it: with a word for what set it, when a flag did ("良好 · 名额"),
+def grade_reasons(flags: list, lang: str = "zh") -> list[str]:
+    """A word for each flag that set the grade ("名额", "否决"): shown beside the grade in a ranking,
     so a higher score with a lower grade explains itself in the table."""
-    why = [i18n.t(f"why.{f.code}", lang) for f in flags if f.code in GRADE_REASONS]
-    return GRADE_SEP.join([grade, *dict.fromkeys(why)]) if grade and why else grade
+    return list(dict.fromkeys(i18n.t(f"why.{f.code}", lang) for f in flags if f.code in GRADE_REASONS))
+
+
+def reason_words(lang: str = "zh") -> tuple[str, ...]:
+    return tuple(i18n.t(f"why.{c}", lang) for c in GRADE_REASONS)
 
 
 def change_text(rank_change: Any, delta: Any) -> str:
@@ -192,7 +192,7 @@ def indicator_rows(breakdown: pd.DataFrame, unit_id: str, model: Model, lang: st
         "raw": pd.to_numeric(b["raw"], errors="coerce"), "unit": b["code"].map(lambda c: model.indicators[c].unit),
         "score": b["score"], "weight": b["weight"], "contribution": b["contribution"],
         "rule": b["code"].map(rules),
-        "note": b["note"].map(lambda n: i18n.flag_text(n, lang) if isinstance(n, flagging.Flag) else ""),
+        "note": [i18n.notes_text((n, t), lang) for n, t in zip(b["note"], b.get("treatment", [None] * len(b)), strict=True)],
     }).reset_index(drop=True)
 
 
@@ -454,6 +454,25 @@ def ternary_points(tr: sensitivity.TernaryResult, unit_id: str | None = None, mo
     if model is not None:
         points["grade"] = points["grade"].map(lambda g: grade_label(model, g, lang))
     return points
+
+
+METHOD_OPTIONS = ("minmax", "zscore", "rank")  # normalisations any indicator outside a band can switch to
+
+
+def method_candidates(model: Model) -> list[str]:
+    """Indicators whose normalisation the method-choice analysis may vary (scored, not band-type)."""
+    return [i.code for i in model.scored_indicators if i.direction.value != "band"]
+
+
+def assumptions_view(res: sensitivity.AssumptionResult, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per unit rank interval over the method choices (robust: P(same grade) ≥ ROBUST_P), and each
+    assumption's Sobol indices with a label in `lang`."""
+    frames = res.to_frames()
+    units = frames["assumption_units"]
+    units["robust"] = units["p_same_grade"] >= ROBUST_P
+    sobol = frames["assumption_sobol"]
+    sobol["label"] = sobol["label_en" if lang == "en" else "label_zh"]
+    return units.sort_values("rank").reset_index(drop=True), sobol
 
 
 def analysis_frames(parts: dict[str, pd.DataFrame], lang: str = "zh", model: Model | None = None) -> dict[str, pd.DataFrame]:

@@ -11,12 +11,12 @@ from ui.session import demo_accounts
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_FILES = {"home": "home", "import": "import_data", "import_data": "import_data", "rankings": "rankings",
-              "unit": "unit", "weights": "weights", "reverse": "reverse", "model": "model_settings",
+              "unit": "unit", "weights": "weights", "audit": "audit", "reverse": "reverse", "model": "model_settings",
               "model_settings": "model_settings", "accounts": "accounts", "login": "login"}
 
 
 # who opens a page when a test does not say: an account whose roles show it
-DEFAULT_USER = {"weights": "analyst", "accounts": "admin"}
+DEFAULT_USER = {"weights": "analyst", "audit": "analyst", "accounts": "admin"}
 
 
 def ensure_accounts(url: str) -> None:

@@ -17,7 +17,7 @@ from tests.apptest import open_page
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PAGES = ["home", "import_data", "rankings", "unit", "weights", "reverse", "model_settings"]
+PAGES = ["home", "import_data", "rankings", "unit", "weights", "audit", "reverse", "model_settings"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -85,7 +85,7 @@ def test_rankings_filters_change_the_table():
     assert all("镇" in n for n in at.dataframe[0].value["单位"])
     at.multiselect(key="rank_grades").set_value(["优秀"])
     again(at)
-    assert set(at.dataframe[0].value["等次"]) <= {"优秀"}
+    assert {g for chips in at.dataframe[0].value["等次"] for g in chips} <= {"优秀"}  # a grade is a coloured chip
     assert len(at.download_button) == 1
 
 
@@ -262,10 +262,47 @@ def test_parsed_tables_do_not_stay_in_the_session():
     at.button(key="imp_validate").click()
     again(at)
     kept = at.session_state["imp"]
-    assert set(kept) == {"period", "previews", "report", "ok", "records"} and kept["ok"]
+    assert set(kept) == {"period", "previews", "report", "ok", "records", "override"} and kept["ok"]
     frames = [v for p in kept["previews"] for v in p.values() if isinstance(v, pd.DataFrame)]
     assert all(len(f) <= 20 for f in frames) and not any("table" in p for p in kept["previews"])
     at.button(key="imp_store").click()
     again(at)
     assert any("已保存 2026Q3 第" in s.value for s in at.success)
     assert "imp" not in at.session_state
+def test_audit_page_shows_heatmaps_tables_and_exports():
+    """统计审查: metrics, indicator table, a correlation heatmap per node (Pearson or Spearman, or by level),
+    α/PCA, effective weights; the group filter re-audits; the workbook holds every sheet."""
+    at = run("audit")
+    assert at.title[0].value == "2026Q3 统计审查"
+    heat = [c for c in charts(at) if c["data"][0]["type"] == "heatmap"]
+    assert heat and heat[0]["data"][0]["zmid"] == 0
+    tables = {len(df.value.columns) for df in at.dataframe}
+    assert len(at.dataframe) >= 5 and tables
+    first = at.dataframe[0].value
+    assert "偏度" in first.columns and "覆盖率" in first.columns and len(first) == 16
+    at.radio(key="a_method").set_value("spearman")
+    again(at)
+    assert "Spearman" in [c for c in charts(at) if c["data"][0]["type"] == "heatmap"][0]["layout"]["title"]["text"]
+    at.radio(key="a_view").set_value("level")
+    again(at)
+    assert any("第 1 级" in c["layout"]["title"]["text"] for c in charts(at) if c["data"][0]["type"] == "heatmap")
+    at.selectbox(key="a_scope").select("市直部门")
+    again(at)
+    assert len(at.dataframe[0].value) == 16
+    assert any(e.value.startswith("本季度模型的数据处理") for e in at.caption)
+    button = at.get("download_button")
+    assert button and button[0].proto.label == "下载统计审查（Excel）"
+
+
+def test_weights_page_runs_the_method_choice_analysis():
+    """The analyst picks assumptions (two indicators' methods, aggregation, missing policies) and runs
+    them: rank intervals and a Sobol bar per assumption appear, and the workbook gains their sheets."""
+    at = run("weights")
+    at.multiselect(key="s_m_ind").select("LIV05").select("SAF03")
+    at.checkbox(key="s_m_agg").check()
+    at.multiselect(key="s_m_missing").select("zero").select("group_median")
+    at.button(key="FormSubmitter:s_methods_form-运行方法不确定性分析").click()
+    again(at)
+    bars = [c for c in charts(at) if c["layout"]["title"]["text"].startswith("各项假设的 Sobol 指数")]
+    assert bars and len(bars[0]["data"][0]["x"]) == 5  # weights, two methods, aggregation, missing
+    assert any(t.startswith("1000 个蒙特卡洛样本") for t in (c.value for c in at.caption))

@@ -14,7 +14,7 @@ from tests import hostile_store
 from tests.apptest import open_page
 from tests.fixtures.make_fixtures import MARKUP_NAMES
 
-PAGES = ["home", "import_data", "rankings", "unit", "weights", "reverse", "model_settings"]
+PAGES = ["home", "import_data", "rankings", "unit", "weights", "audit", "reverse", "model_settings"]
 MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "toast")
 
 

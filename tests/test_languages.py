@@ -64,7 +64,7 @@ def test_a_ranking_grade_says_what_set_it_and_changes_share_a_cell(result):
     """The quota reason was only on the unit page (issue 15 §4): the ranking's grade cell says it."""
     units = result.units.set_index("unit_id")
     quota = next(u for u, fs in units["flags"].items() if any(f.code == "quota" for f in fs))
-    grade = views.grade_label(MODEL, units.at[quota, "grade"], "en")
-    assert views.grade_with_reason(grade, units.at[quota, "flags"], "en") == f"{grade} · quota"
-    assert views.grade_with_reason("良好", [], "zh") == "良好"
+    assert views.grade_reasons(units.at[quota, "flags"], "en") == ["quota"]
+    assert views.grade_reasons(units.at[quota, "flags"], "zh") == ["名额"] and "名额" in views.reason_words("zh")
+    assert views.grade_reasons([], "zh") == []
     assert views.change_text(3, 1.254) == "▲3 +1.25" and views.change_text(None, None) == ""

@@ -12,11 +12,11 @@ from streamlit.testing.v1 import AppTest
 from scoring.store import Store
 from tests.apptest import ROOT, open_page
 
-PAGES = ["home", "import_data", "rankings", "unit", "weights", "reverse", "model_settings", "accounts"]
+PAGES = ["home", "import_data", "rankings", "unit", "weights", "audit", "reverse", "model_settings", "accounts"]
 SHOWN = {  # demo account -> the pages its roles open
     "admin": {"accounts"},
     "officer": {"home", "import_data", "rankings", "unit", "reverse", "model_settings", "accounts"},
-    "analyst": {"home", "rankings", "unit", "weights", "reverse", "model_settings"},
+    "analyst": {"home", "rankings", "unit", "weights", "audit", "reverse", "model_settings"},
     "leader": {"home", "rankings", "unit", "reverse"},
     "jd01": {"unit"},
 }

@@ -281,6 +281,27 @@ def test_a_saved_model_is_a_draft_until_an_officer_activates_it(store, service):
         store.stored_model(999)
 
 
+def test_unit_history_from_the_rankings_equals_the_stored_history(tmp_path):
+    """The dashboard builds a unit's history from the quarters' rankings it already holds (no read
+    per unit); it must be the store's own history exactly, changes vs the previous quarter included."""
+    from scoring.store.history import unit_history_from
+
+    with Store(f"sqlite:///{tmp_path}/h.db") as store:
+        service = Service(store, staff("tester"))
+        for period, n in (("2025Q4", 12), ("2026Q1", 14), ("2026Q3", 13)):  # a gap and a changing roster
+            service.publish(period, service.store_inputs(MODEL, make_inputs(period, n_units=n, per_unit=31)).number,
+                            reason="测试发布")
+        frames = [store.rankings(p) for p in store.published_periods()]
+        for unit in ("U0001", "U0013", "U0014", "NOPE"):
+            want = store.history(unit)
+            got = unit_history_from(frames, unit)
+            assert list(got.columns) == list(want.columns) or want.empty
+            def plain(df: pd.DataFrame) -> pd.DataFrame:  # a missing veto is None or NaN as the column's dtype has it
+                df = df.reset_index(drop=True).astype(object)
+                return df.where(df.notna(), None)
+            pd.testing.assert_frame_equal(plain(got), plain(want))
+
+
 def test_a_negative_zero_keeps_the_checksum_verifiable(store, service):
     """A cell reading -0 (e.g. a change of -0.04 rounded) is stored as 0.0: SQLite returns 0.0 for
     -0.0, so the checksum recomputed from storage must not have seen -0.0 at import."""

@@ -1,31 +1,47 @@
 """Streamlit glue shared by the pages: language, the store and cached reads, the sidebar, tables.
 
 Pages `import ui` and call these; everything they compute comes from the `scoring` library.
+Importing `ui` first makes client `clear_cache`/`load_git_info` messages harmless (ui/hardening.py).
 """
 
-from ui import session
+import logging
+
+from ui import hardening, session  # noqa: F401 - hardening first: before any session can ask anything
 from ui.data import (
     active_model,
     db,
+    derived,
     history,
+    method_analysis,
     model_version,
     model_versions,
     official_model,
+    published_info,
     published_periods,
     published_version,
     rankings,
     result,
     save_model,
     sens_input,
+    state,
+    statistical_audit,
     store,
 )
-from ui.output import grade_styler, memo, xlsx_bytes
+from ui.output import grade_column, grade_display, memo, xlsx_bytes
 from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, lang, md, t
 from ui.table import headers, height, table
 
-__all__ = ["active_model", "current", "db", "flag_label", "flag_text", "grade_styler", "headers", "height", "history", "join", "lang", "md",
-           "memo", "model_version", "model_versions", "need_period", "official_model", "period", "published_periods",
-           "published_version", "rankings", "require", "result", "save_model", "session", "sens_input", "service", "sidebar", "store", "t",
-           "table", "xlsx_bytes"]
+_LOG = logging.getLogger("sanwei")  # what the shared cache loads and what hardening refuses, in the process's log
+if not _LOG.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _LOG.addHandler(_handler)
+    _LOG.setLevel(logging.INFO)
+    _LOG.propagate = False
+
+__all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
+           "height", "history", "join", "lang", "md", "memo", "method_analysis", "model_version", "model_versions", "need_period",
+           "official_model", "period", "published_info", "published_periods", "published_version", "rankings", "require", "result",
+           "save_model", "session", "sens_input", "service", "sidebar", "state", "statistical_audit", "store", "t", "table", "xlsx_bytes"]

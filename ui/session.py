@@ -21,10 +21,12 @@ from scoring.service import Service
 from scoring.store.store import NewAccount
 from scoring.text import Text
 from ui.data import official_model, store
+from ui.shared import forget_run, per_run
 from ui.state import t
 
 USER, SEEN, SINCE, FLASH, NEXT = "_sanwei_user", "_sanwei_seen", "_sanwei_since", "_sanwei_flash", "_sanwei_next"
 SSO_REFUSED = "_sanwei_sso_refused"
+RUN_KEY = "service"  # the per-run memo of current()
 
 
 def idle_limit() -> float:
@@ -60,7 +62,12 @@ def _sso_identity() -> str | None:
 
 
 def current() -> Service | None:
-    """The signed-in account's service, or None (signed out, expired, disabled)."""
+    """The signed-in account's service, or None (signed out, expired, disabled): the account is
+    read from the store once per run of the page, however often the page asks."""
+    return per_run(RUN_KEY, _current)
+
+
+def _current() -> Service | None:
     state = st.session_state
     now = time.time()
     state.pop(SSO_REFUSED, None)
@@ -85,6 +92,7 @@ def current() -> Service | None:
 
 def _begin(service: Service) -> None:
     now = time.time()
+    forget_run(RUN_KEY)
     st.session_state.update({USER: service.actor.username, SINCE: now, SEEN: now})
     account = service.store.account(service.actor.username)
     if account and account.lang:
@@ -103,6 +111,7 @@ def sign_in_demo(username: str) -> None:
 
 
 def sign_out(message: Text | None = None) -> None:
+    forget_run(RUN_KEY)
     for key in (USER, SEEN, SINCE):
         st.session_state.pop(key, None)
     if message:

@@ -7,7 +7,7 @@ import streamlit as st
 from scoring import i18n
 from scoring.auth import Permission
 from scoring.service import Service
-from ui.data import active_model, published_periods, store
+from ui.data import active_model, published_info, published_periods
 from ui.session import sign_out
 from ui.state import LANGS, lang, set_lang, t
 
@@ -51,7 +51,7 @@ def sidebar(service: Service | None) -> None:
 
 def published(period: str) -> None:
     """Which version of the quarter everyone sees: number, when, by whom, under which model."""
-    v = store().version(period)
+    v = published_info(period)
     st.caption(t("sidebar.published", period=period, version=v.number, at=(v.published_at or "")[:16].replace("T", " "),
                  who=v.published_by or "", model=active_model().name_in(v.model_name, lang()), model_version=v.model_label))
 

@@ -17,7 +17,10 @@ annotations only):
     montecarlo       rank and grade distributions over weight samples (`monte_carlo`)
     ternary          the map of the whole 3-weight simplex (`ternary`)
     sobol            Sobol indices of the dimension weights (`sobol_weights`, `sobol_indices`)
-    straightforward  `model_with_weights`: the pipeline re-run per sample, for checks and the benchmark
+    straightforward  `model_with_weights`, `model_with_choices`: the pipeline re-run per sample, for checks
+                     and the benchmark
+    assumptions      uncertainty over method choices (normalisation, aggregation, treatment, missing
+                     policy) besides weights: `Assumptions`, `method_space`, `analyse`
 
 Public API (re-exported here): `SensitivityInput` (`from_result`, `from_arrays`), `evaluate`, `sweep`,
 `crossings`, `monte_carlo`, `ternary`, `sobol_weights`, `sobol_indices`, the samplers,
@@ -26,17 +29,24 @@ Public API (re-exported here): `SensitivityInput` (`from_result`, `from_arrays`)
 functions are the kernel and trust their input.
 """
 
+from scoring.sensitivity.assumptions import AssumptionResult, Assumptions, MethodSpace, analyse, method_space
 from scoring.sensitivity.inputs import SensitivityInput
 from scoring.sensitivity.kernel import Evaluation, evaluate
 from scoring.sensitivity.montecarlo import MonteCarloResult, monte_carlo
 from scoring.sensitivity.sampling import sample_dirichlet, sample_tree_factors, sample_uniform
 from scoring.sensitivity.sobol import SobolResult, sobol_indices, sobol_weights
-from scoring.sensitivity.straightforward import model_with_weights
+from scoring.sensitivity.straightforward import model_with_choices, model_with_weights
 from scoring.sensitivity.sweeps import SweepResult, crossings, sweep
 from scoring.sensitivity.ternary import TernaryResult, ternary
 from scoring.sensitivity.tree import Tree, tree_from_model
 
 __all__ = [
+    "AssumptionResult",
+    "Assumptions",
+    "MethodSpace",
+    "analyse",
+    "method_space",
+    "model_with_choices",
     "Evaluation",
     "MonteCarloResult",
     "SensitivityInput",

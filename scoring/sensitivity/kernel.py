@@ -56,9 +56,10 @@ class _Scratch:
 
 
 def _keys(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | None = None,
-          sc: _Scratch | None = None) -> np.ndarray:
+          sc: _Scratch | None = None, perf: np.ndarray | None = None) -> np.ndarray:
     """Rounded totals as integers q = round-half-up(clip(dims·w + adjust, 0, 100)·10^decimals), samples ×
-    units. Must equal the pipeline's rounding, `scoring.ranking.rounded_keys` of its clipped total (the
+    units; with `perf` (samples × units) the performance dimension's score of each sample replaces the
+    published one (the method-choice analysis, `scoring.sensitivity.assumptions`). Must equal the pipeline's rounding, `scoring.ranking.rounded_keys` of its clipped total (the
     same formula and ROUND_EPS). int16 when it fits (radix argsort), else int32.
 
     The product is an einsum, not `@`: with 4 columns BLAS saves only ~2 ms per 1,000 samples, and
@@ -68,9 +69,9 @@ def _keys(inp: SensitivityInput, w: np.ndarray, tree_factors: np.ndarray | None 
     shape = (len(w), inp.n_units)
     s = np.einsum("ij,jk->ik", np.column_stack([w, np.ones(len(w))]), inp.augmented,
                   out=sc.get("total", shape, np.float64))  # dims·w + adjust
-    if tree_factors is not None:
+    if tree_factors is not None or perf is not None:  # the performance score differs per sample
         j = inp.tree_dimension
-        s += w[:, [j]] * (_tree_rows(inp.tree, tree_factors) - inp.dims[:, j])
+        s += w[:, [j]] * ((_tree_rows(inp.tree, tree_factors) if perf is None else perf) - inp.dims[:, j])
     np.clip(s, 0.0, 100.0, out=s)
     s *= 10.0 ** inp.decimals
     s += 0.5 + ROUND_EPS

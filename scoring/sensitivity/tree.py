@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.model import Model
+from scoring.tree import combine
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +32,12 @@ class Tree:
     weights: np.ndarray
     nodes: tuple[np.ndarray, ...]
     codes: tuple[str, ...]
+    rules: tuple[str, ...] = ()  # each internal node's aggregation rule (empty: all arithmetic)
+    shift: float = 1.0  # the geometric rule's shift (`scoring.tree.combine`)
+
+    @property
+    def geometric(self) -> bool:
+        return "geometric" in self.rules
 
     @property
     def n_edges(self) -> int:
@@ -73,12 +80,25 @@ def _tree_rows(tree: Tree, factors: np.ndarray) -> np.ndarray:
     pipeline computes with those weights (NaN where no leaf is present).
     """
     fw = factors * tree.weights
+    if tree.geometric:  # not linear in the leaf scores: node by node, as the pipeline aggregates
+        return _tree_rows_by_node(tree, fw)
     filled = np.nan_to_num(tree.leaf_scores)
     out = np.full((len(factors), len(filled)), np.nan)
     for present, units in tree.patterns:
         if present.any():
             out[:, units] = _leaf_weights(tree, fw, present) @ filled[units].T
     return out
+
+
+def _tree_rows_by_node(tree: Tree, fw: np.ndarray) -> np.ndarray:
+    """`_tree_rows` for a tree with geometric nodes: each node by `scoring.tree.combine`, samples × units."""
+    n_leaves = tree.leaf_scores.shape[1]
+    values: list[np.ndarray] = [np.broadcast_to(tree.leaf_scores[:, e], (len(fw), len(tree.leaf_scores)))
+                                for e in range(n_leaves)]
+    for k, kids in enumerate(tree.nodes):
+        score, _ = combine([values[c] for c in kids], [fw[:, [c]] for c in kids], tree.rules[k], tree.shift)
+        values.append(score)
+    return values[-1]
 
 
 def tree_from_model(model: Model, leaf_scores: pd.DataFrame) -> Tree:
@@ -104,4 +124,6 @@ def tree_from_model(model: Model, leaf_scores: pd.DataFrame) -> Tree:
 
     visit("")
     scores = leaf_scores.reindex(columns=leaves).to_numpy(dtype=float)
-    return Tree(scores, np.array(weights, dtype=float), tuple(nodes), tuple(codes))
+    rules = tuple(str(model.aggregation.get(c, "arithmetic")) for c in codes[len(leaves):])
+    return Tree(scores, np.array(weights, dtype=float), tuple(nodes), tuple(codes), rules,
+                model.performance.geometric_shift)

@@ -1,12 +1,13 @@
-"""`sanwei import | publish | versions | history | annual | export | user | model`: the store on the command line.
+"""`sanwei import | publish | versions | history | annual | export | user | model | backup | restore`: the store on the command line.
 
 `register(subparsers)` adds them to the main `sanwei` parser. Exit codes follow it: 0 ok, 1 input
 errors, a refusal or nothing to show (message printed, nothing stored).
 
 Every command signs in: `--user NAME` (or $SANWEI_USER) with the password from $SANWEI_PASSWORD
 or a hidden prompt, and then goes through the application service, which checks the account's
-roles exactly as the dashboard does. The one exception is the first administrator of a store
-that has no account yet: `sanwei user add NAME --role admin`.
+roles exactly as the dashboard does. The exceptions need a store that has no account yet, where
+nobody could sign in: its first administrator (`sanwei user add NAME --role admin`) and restoring
+a backup into it (`sanwei restore FILE`).
 """
 
 from __future__ import annotations
@@ -258,6 +259,34 @@ def cmd_model(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- backup
+
+@_guarded
+def cmd_backup(args: argparse.Namespace) -> int:
+    with _service(args) as service:
+        path = service.backup(args.out)
+    size = path.stat().st_size / (1 << 20)
+    print(say(args, f"已备份到 {path}（{size:.1f} MB）", f"backed up to {path} ({size:.1f} MB)"))
+    return EXIT_OK
+
+
+@_guarded
+def cmd_restore(args: argparse.Namespace) -> int:
+    from scoring.service import Service
+
+    problems = Service.restore(args.file, args.db)
+    with _store(args) as store:
+        versions = sum(len(store.versions(p)) for p in store.periods()["period"])
+        accounts = store.count_accounts()
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        print(say(args, "已恢复，但校验发现问题（见上）", "restored, but the check found problems (above)"), file=sys.stderr)
+        return EXIT_INPUT
+    print(say(args, f"已恢复到 {args.db}：{versions} 个版本、{accounts} 个账户，校验通过",
+              f"restored into {args.db}: {versions} versions, {accounts} accounts, all checksums verified"))
+    return EXIT_OK
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=resolve_url(),
@@ -307,6 +336,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--display", help="the name shown in the dashboard")
     p.add_argument("--sso", help="map a single sign-on identity (e-mail or subject) to this account")
     p.add_argument("--password-stdin", action="store_true", help="read the new password from one line of stdin")
+
+    p = add("backup", "copy the whole store to a file: pg_dump or SQLite's backup API (admin)", cmd_backup)
+    p.add_argument("--out", required=True, help="the backup file to write (never overwritten)")
+
+    p = add("restore", "restore a backup into an empty store (a new database or file) and verify it", cmd_restore)
+    p.add_argument("file")
 
     p = add("model", "model versions: list | save FILE (analyst draft) | activate ID (officer)", cmd_model)
     p.add_argument("action", choices=["list", "save", "activate"])

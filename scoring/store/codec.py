@@ -22,6 +22,7 @@ from scoring.inputs import (
     COMPLIANCE_COLUMNS,
     EXEMPTION_COLUMNS,
     INDICATOR_COLUMNS,
+    PREVIOUS_COLUMNS,
     REVERSE_ID_COLUMNS,
     SURVEY_ID_COLUMNS,
     UNIT_COLUMNS,
@@ -39,15 +40,18 @@ ROW_COLUMNS: dict[str, list[str]] = {
     "adjustments": ["unit_id", "bonus", "deduction", "veto", "note"],
     "reverse": ["rater", "unit_id", "answers"],
     "exemptions": ["unit_id", "target", "reason", "document", "approved_on"],
+    "previous": ["unit_id", "code", "value", "period"],
 }
+# Tables added later: left out of checksums and row counts when empty, so versions stored before
+# them keep verifying.
+OPTIONAL = ("exemptions", "previous")
 _TEXT = {"units": (0, 1, 2, 3), "survey": (0, 1, 2, 3), "indicators": (0, 1, 3), "compliance": (0, 1, 2),
-         "adjustments": (0, 3, 4), "reverse": (1,), "exemptions": (0, 1, 2, 3, 4)}
-_REAL = {"survey": (4,), "indicators": (2,), "compliance": (3,), "adjustments": (1, 2)}
+         "adjustments": (0, 3, 4), "reverse": (1,), "exemptions": (0, 1, 2, 3, 4), "previous": (0, 1, 3)}
+_REAL = {"survey": (4,), "indicators": (2,), "compliance": (3,), "adjustments": (1, 2), "previous": (2,)}
 SURVEY_TEXT_IDS = [c for c in SURVEY_ID_COLUMNS if c != "duration"]
 # Columns added after schema 2, left out of the checksum while every row of the table has them
 # empty, so versions stored before they existed keep their checksum: table -> column positions.
 _LATER_COLUMNS = {"survey": (4,)}
-_LATER_TABLES = ("exemptions",)  # tables added after schema 2, left out of the checksum while empty
 
 
 def is_missing(v: Any) -> bool:
@@ -172,8 +176,14 @@ def encode(inputs: PeriodInputs, survey_answers: list[str] | None = None) -> dic
         "adjustments": list(inputs.adjustments[ADJUSTMENT_COLUMNS].itertuples(index=False, name=None)),
         "reverse": list(zip(_raters(r["rater"]), r["unit_id"], _answers(r, criteria), strict=True)),
         "exemptions": list(inputs.exemptions[EXEMPTION_COLUMNS].itertuples(index=False, name=None)),
+        "previous": list(inputs.previous[PREVIOUS_COLUMNS].itertuples(index=False, name=None)),
     }
     return {t: rows if t == "survey" else _typed(t, rows) for t, rows in raw.items()}  # the survey is typed by column
+
+
+def row_counts(rows: dict[str, list[tuple]]) -> dict[str, int]:
+    """Rows per table, optional tables only when they hold rows."""
+    return {t: len(r) for t, r in rows.items() if r or t not in OPTIONAL}
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
@@ -215,6 +225,7 @@ def decode(period: str, rows: dict[str, list[tuple]], items: list[str], criteria
         adjustments=nan_float(_frame(rows["adjustments"], ADJUSTMENT_COLUMNS), ["bonus", "deduction"]),
         reverse=reverse,
         exemptions=_frame(rows.get("exemptions", []), EXEMPTION_COLUMNS),
+        previous=nan_float(_frame(rows.get("previous", []), PREVIOUS_COLUMNS), ["value"]),
         excluded=[Exclusion(**e) for e in excluded],
         warnings=[Issue.from_json(w) for w in warnings],
     )
@@ -228,7 +239,7 @@ def checksum(rows: dict[str, list[tuple]], model_sha: str, items: list[str], cri
     h = hashlib.sha256()
     h.update(json.dumps([model_sha, items, criteria], ensure_ascii=False).encode())
     for table in ROW_COLUMNS:
-        if table in _LATER_TABLES and not rows.get(table):
+        if table in OPTIONAL and not rows.get(table):
             continue
         h.update(f"\x1e{table}\x1f".encode())
         for block in (lines or {}).get(table) or _row_lines(_hashed(table, rows[table])):

@@ -28,19 +28,36 @@ def _previous_published(conn: Connection, period: str) -> str | None:
                                                             _P.c.published_version.isnot(None))).scalar()
 
 
-def rankings(conn: Connection, period: str) -> pd.DataFrame:
+def _of_version(period: str, number: int):
+    """result_units of one version of `period`, with the period and version number."""
+    return (select(_V.c.period, _V.c.number.label("version"), *(c for c in _R.c if c.name != "version_id"))
+            .join(_V, _V.c.id == _R.c.version_id).where(_V.c.period == period, _V.c.number == number))
+
+
+def rankings(conn: Connection, period: str, version: int | None = None,
+             previous: tuple[str, int] | None = None) -> pd.DataFrame:
     """The published units of `period` sorted by overall rank, with prev_total, delta_total,
     prev_rank_overall, rank_change (positive = moved up) and prev_grade from the previous
-    published quarter (named in `attrs["previous_period"]`)."""
-    if conn.execute(select(_P.c.published_version).where(_P.c.period == period)).scalar() is None:
-        raise NotFound(f"{period} 尚未发布", f"{period} has not been published")
-    cur = results_frame(conn.execute(_published().where(_V.c.period == period)
-                                     .order_by(_R.c.rank_overall.nulls_last(), _R.c.unit_id)))
-    prev_period = _previous_published(conn, period)
+    published quarter (named in `attrs["previous_period"]`).
+
+    With `version` (and `previous`, the previous published quarter and its version, or None when
+    there is none) exactly those versions are read, whatever is published meanwhile: a caller that
+    caches the result under those numbers can never store another version's rows under them."""
+    if version is None:
+        version = conn.execute(select(_P.c.published_version).where(_P.c.period == period)).scalar()
+        if version is None:
+            raise NotFound(f"{period} 尚未发布", f"{period} has not been published")
+        prev_period = _previous_published(conn, period)
+        previous = None if prev_period is None else (prev_period, conn.execute(
+            select(_P.c.published_version).where(_P.c.period == prev_period)).scalar())
+    order = (_R.c.rank_overall.nulls_last(), _R.c.unit_id)
+    cur = results_frame(conn.execute(_of_version(period, version).order_by(*order)))
+    if cur.empty and conn.execute(select(_V.c.id).where(_V.c.period == period, _V.c.number == version)).first() is None:
+        raise NotFound(f"{period} 没有第 {version} 版", f"{period} has no version {version}")
     cols = ["unit_id", "total", "rank_overall", "rank_group", "grade"]
-    prev = results_frame(conn.execute(_published().where(_V.c.period == prev_period)))
-    out = _with_change(cur, prev[cols])
-    out.attrs["previous_period"] = prev_period
+    prev = results_frame(conn.execute(_of_version(*previous) if previous else _of_version("", -1)))
+    out = _with_change(cur, prev.reindex(columns=cols))
+    out.attrs["previous_period"] = previous[0] if previous else None
     return out
 
 
@@ -66,6 +83,17 @@ def unit_history(conn: Connection, unit_id: str) -> pd.DataFrame:
     prev = df[["period", "total", "rank_overall", "rank_group", "grade"]].copy()
     prev["period"] = prev["period"].map(following)  # this row is the previous quarter of that one
     return _with_change(df, prev.dropna(subset=["period"]), on="period")
+
+
+def unit_history_from(rankings_by_period: list[pd.DataFrame], unit_id: str) -> pd.DataFrame:
+    """`unit_history` assembled from the published quarters' `rankings` frames (which every page
+    already holds), without reading the store again: the same rows, columns and changes."""
+    parts = [r[r["unit_id"] == unit_id] for r in rankings_by_period]
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True).sort_values("period", kind="stable").reset_index(drop=True)
+    out.attrs = {}
+    return out
 
 
 def published_in_year(conn: Connection, year: str) -> pd.DataFrame:

@@ -142,9 +142,13 @@ exemptions = _input_table(  # 容错纠错 (schema 4)
     Column("unit_id", Text), Column("target", Text), Column("reason", Text), Column("document", Text),
     Column("approved_on", String(10)))
 
+previous_values = _input_table(  # schema 6: the previous quarter's values a "previous" missing policy fills from
+    "previous_values",
+    Column("unit_id", Text), Column("code", Text), Column("value", Real), Column("period", String(16)))
+
 INPUT_TABLES = {"units": version_units, "survey": survey_responses, "indicators": indicator_values,
                 "compliance": compliance_results, "adjustments": adjustments, "reverse": reverse_ratings,
-                "exemptions": exemptions}
+                "exemptions": exemptions, "previous": previous_values}
 
 # The roster's identity and history: unit_id never changes; a rename or a move to another
 # group is a new row valid from the period of the published version that made it.
@@ -232,7 +236,7 @@ audit = Table(
 # A fresh database gets the current tables and SCHEMA_VERSION at once. An older database runs
 # MIGRATIONS[v] for every v from its version up: each step upgrades v -> v + 1 in the same
 # transaction as the version bump, so a failed upgrade leaves the old schema intact.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -395,8 +399,14 @@ def _pseudonymous_raters(conn: Connection) -> None:
         conn.execute(versions.update().where(versions.c.id == vid).values(checksum=checksum))
 
 
+def _previous_values(conn: Connection) -> None:
+    """5 -> 6: the table of previous-quarter values kept with a version (issue 16); old versions have none."""
+    previous_values.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _structured_messages, 2: _accounts,
-                                                      3: _exemptions_and_raters, 4: _pseudonymous_raters}
+                                                      3: _exemptions_and_raters, 4: _pseudonymous_raters,
+                                                      5: _previous_values}
 
 
 class SchemaError(SanweiError, RuntimeError):

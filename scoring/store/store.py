@@ -73,6 +73,26 @@ class VersionInfo:
 
 
 @dataclass(frozen=True)
+class StoreState:
+    """What a dashboard page needs to know about the store on every run, read in one transaction:
+    each period's last and published version, how many publications there have been (a rollback or
+    re-publication changes it even when the version numbers do not), and the active model.
+    Everything read for a published version can be cached on this (`ui.shared`)."""
+
+    periods: tuple[tuple[str, int, int | None], ...]  # (period, last_version, published_version), by period
+    publications: int
+    active_model_id: int | None
+
+    def published(self) -> dict[str, int]:
+        return {p: pub for p, _, pub in self.periods if pub is not None}
+
+    def previous_published(self, period: str) -> tuple[str, int] | None:
+        """The published quarter before `period` and its version (what rankings compare with)."""
+        earlier = [(p, v) for p, v in self.published().items() if p < period]
+        return earlier[-1] if earlier else None
+
+
+@dataclass(frozen=True)
 class NewAccount:
     username: str
     display_name: str
@@ -114,7 +134,7 @@ class NewVersion:
 
     @property
     def row_counts(self) -> dict[str, int]:
-        return {t: len(r) for t, r in self.rows.items()}
+        return codec.row_counts(self.rows)
 
 
 def _result_rows(units: pd.DataFrame) -> list[tuple]:
@@ -419,6 +439,10 @@ class Store:
                     {"previous": previous, "reason": reason})
         return number
 
+    def record_audit(self, who: str, action: str, detail: dict) -> None:
+        """An audit entry for something done outside a store transaction (a backup, a restore)."""
+        db.write(self.engine, lambda conn: self._audit(conn, who, action, None, None, detail))
+
     @staticmethod
     def _audit(conn: Connection, who: str, action: str, period: str | None, version: int | None, detail: dict) -> None:
         conn.execute(s.audit.insert().values(at=_now(), who=who, action=action, period=period, version=version,
@@ -431,6 +455,17 @@ class Store:
     def periods(self) -> pd.DataFrame:
         """period, last_version, published_version (None while only drafts exist)."""
         return self._read(lambda c: frame(c.execute(select(s.periods).order_by(s.periods.c.period))))
+
+    def state(self) -> StoreState:
+        """The store's publication state in one read (see StoreState)."""
+        def read(conn: Connection) -> StoreState:
+            rows = conn.execute(select(s.periods.c.period, s.periods.c.last_version, s.periods.c.published_version)
+                                .order_by(s.periods.c.period)).all()
+            pubs = conn.execute(select(func.count()).select_from(s.publications)).scalar_one()
+            active = conn.execute(select(s.meta.c.value).where(s.meta.c.key == ACTIVE_MODEL_KEY)).scalar()
+            return StoreState(tuple((r[0], int(r[1]), None if r[2] is None else int(r[2])) for r in rows), int(pubs),
+                              None if active is None else int(active))
+        return self._read(read)
 
     def published_periods(self) -> list[str]:
         df = self.periods()
@@ -517,9 +552,10 @@ class Store:
         """The stored JSON contract of a version's result (per-unit breakdowns included)."""
         return json.loads(self.snapshot_text(period, version))
 
-    def rankings(self, period: str) -> pd.DataFrame:
-        """The published quarter for the rankings page, with change vs the previous published quarter."""
-        return self._read(lambda c: history.rankings(c, period))
+    def rankings(self, period: str, version: int | None = None, previous: tuple[str, int] | None = None) -> pd.DataFrame:
+        """The published quarter for the rankings page, with change vs the previous published quarter
+        (or exactly `version` of `period` against `previous` = (period, version) or None)."""
+        return self._read(lambda c: history.rankings(c, period, version, previous))
 
     def history(self, unit_id: str) -> pd.DataFrame:
         """One unit across published quarters: scores, ranks, grade and change vs the quarter before."""

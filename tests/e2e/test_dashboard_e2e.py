@@ -248,6 +248,21 @@ def test_weight_slider_changes_the_ranking(page, tmp_path):
     assert book["蒙特卡洛-单位"].max_row == 37 and "名次 5% 分位" in next(book["蒙特卡洛-单位"].iter_rows(values_only=True))
 
 
+def test_audit_page_heatmap_and_download(page, tmp_path):
+    goto(page, "audit", "analyst")
+    page.locator("h1").filter(has_text="统计审查").wait_for()
+    page.get_by_text("指标数据质量").wait_for()
+    page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()  # a correlation heatmap drawn by plotly
+    idle(page, 2)
+    shoot(page, "audit")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载统计审查（Excel）").click()
+    dl.value.save_as(tmp_path / "audit.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "audit.xlsx", read_only=True)
+    assert {"indicators", "nodes", "effective_weights", "pearson performance", "spearman LIV"} <= set(book.sheetnames)
+    assert book["indicators"].max_row == 17  # 16 scored indicators
+
+
 def test_reverse_and_model_pages(page):
     goto(page, "reverse", "leader")
     page.get_by_text("评议单位身份只用于统计数量").wait_for()
@@ -278,7 +293,7 @@ TITLE = {"admin": "账户与审计", "jd01": "青山街道"}  # the one page of 
 NAV = {  # demo account -> the page links its roles show
     "admin": {"账户与审计"},
     "officer": {"首页", "数据导入", "排名总览", "单位详情", "基层评议", "模型设置", "账户与审计"},
-    "analyst": {"首页", "排名总览", "单位详情", "权重分析", "基层评议", "模型设置"},
+    "analyst": {"首页", "排名总览", "单位详情", "权重分析", "统计审查", "基层评议", "模型设置"},
     "leader": {"首页", "排名总览", "单位详情", "基层评议"},
     "jd01": {"单位详情"},
 }

@@ -21,7 +21,7 @@ from tests.test_hostile import EXPECTED, HOSTILE
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["", "import", "rankings", "unit?unit=JD02", "unit?unit=BM12", "weights", "reverse", "model"]
+PAGES = ["", "import", "rankings", "unit?unit=JD02", "unit?unit=BM12", "weights", "audit", "reverse", "model"]
 # elements that only markup from data could have made
 FROM_DATA = {
     "link to phish": "a[href*='phish']",
@@ -68,7 +68,7 @@ def new_page(browser, base: str):
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_shows_names_as_text(browser, hostile_server, path):
     pg = new_page(browser, hostile_server)
-    goto(pg, path, "analyst" if path == "weights" else "officer")
+    goto(pg, path, "analyst" if path in ("weights", "audit") else "officer")
     for tab in pg.get_by_role("tab").all():  # tabs render lazily: open each
         tab.click()
         idle(pg, 0.3)
