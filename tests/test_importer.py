@@ -209,7 +209,7 @@ def test_numeric_answer_codes_only_when_the_model_maps_them(tmp_path):
     survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": [1, 4]})
     files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.xlsx", survey)]
     inputs, report = read_period(MODEL, PERIOD, files)
-    assert {w.row for w in report.warnings if w.header == "总体满意度"} == {2, 3}  # not on the default scale
+    assert {e.row for e in report.errors if e.header == "总体满意度"} == {2, 3}  # not on the default scale
     data = tomllib.loads(default_model_toml().decode("utf-8"))
     for answer, code in zip(data["survey"]["answer"], [1, 2, 3, 4, 9], strict=True):
         answer["codes"] = [code]
