@@ -19,10 +19,13 @@ def build():
     """The headline, movers, veto cases and the grade chart: built once per quarter and language
     for every session (ui.derived), not on each rerun."""
     counts = views.grade_counts(rk, model.tier_labels(), by="group")
+    counts["group"] = counts["group"].map(lambda g: model.name_in(g, L))
     up, down = views.movers(rk)
-    arrows = [df.assign(change=df["rank_change"].map(views.change_arrow)) for df in (up, down)]
+    arrows = [df.assign(both=[views.change_text(r, d) for r, d in zip(df["rank_change"], df["delta_total"], strict=True)],
+                        group=df["group"].map(lambda g: model.name_in(g, L))) for df in (up, down)]
     vetoes = views.veto_cases(rk)
     vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
+    vetoes["group"] = vetoes["group"].map(lambda g: model.name_in(g, L))
     return (views.headline(rk), charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"),
             arrows, vetoes)
 
@@ -30,7 +33,7 @@ def build():
 head, grade_fig, (up, down), vetoes = ui.derived("home_page", period, L, compute=build)
 
 st.title(ui.t("home.title", period=period))
-st.caption(ui.t("home.subtitle", model=model.model.name, version=model.model.version))
+st.caption(ui.t("home.subtitle", model=model.name_in(model.model.name, L), version=model.model.version))
 ui.quarter_state(service, period)
 
 c = st.columns(4)
@@ -44,13 +47,21 @@ left, right = st.columns([1.1, 1])
 with left:
     st.plotly_chart(grade_fig, key="grades")
 with right:
-    st.markdown(f"##### {ui.t('home.movers', prev=head['previous_period'] or '—')}")
-    for title, df in ((ui.t("home.risers"), up), (ui.t("home.fallers"), down)):
+    prev = head["previous_period"]
+    st.markdown(f"##### {ui.t('home.movers', prev=prev) if prev else ui.t('home.movers_title')}")
+    if prev is None:  # the first published quarter: nothing to compare with
+        st.caption(ui.t("home.movers_first"))
+    for title, df in zip((ui.t("home.risers"), ui.t("home.fallers")), (up, down) if prev else (), strict=False):
         st.markdown(f"**{title}**")
         if df.empty:
             st.caption(ui.t("common.none"))
             continue
-        ui.table(df, ["unit_name", "group", "rank_overall", "change", "delta_total"], config={"delta_total": "%+.2f"})
+        ui.table(df, ["unit_name", "group", "rank_overall", "both"],  # fits half a 1280 px page
+                 labels={"rank_overall": ui.t("rank.h.rank"), "group": ui.t("rank.h.group")},
+                 config={"unit_name": st.column_config.TextColumn(width=130),
+                         "group": st.column_config.TextColumn(width=100 if L == "en" else 76),
+                         "rank_overall": st.column_config.NumberColumn(width=52, help=ui.t("col.rank_overall")),
+                         "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both"))})
 
 st.subheader(ui.t("warn.title"))
 st.caption(ui.t("warn.caption"))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from scoring import views
+from scoring import period_hint, views
 from scoring.auth import Permission
 from scoring.inputs import is_period, next_period
 from scoring.service import ImportBusy, default_announcement_end
@@ -22,14 +22,22 @@ if msg := st.session_state.pop("imp_flash", None):
     st.success(msg, icon=":material/check_circle:")
 
 stored = list(store.periods()["period"])
+names = [u.name for u in st.session_state.get("imp_files") or []]
+if names != st.session_state.get("imp_named") and (said := period_hint.from_names(names)):
+    st.session_state["imp_period"] = said  # new files that name their quarter preselect it
+st.session_state["imp_named"] = names
+st.session_state.setdefault("imp_period", next_period(stored[-1] if stored else None))
 c = st.columns([1, 3])
-period = c[0].text_input(ui.t("imp.period"), value=next_period(stored[-1] if stored else None), key="imp_period")
+period = c[0].text_input(ui.t("imp.period"), key="imp_period")
 uploads = c[1].file_uploader(ui.t("imp.files"), type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
                              key="imp_files", help=ui.t("imp.files_help"))
 files = [(u.name, u.getvalue()) for u in uploads or []]
+if len(files) > 6:  # the uploader shows two rows of chips and scrolls the rest: name them all here
+    c[1].caption(ui.t("imp.chosen", n=len(files), names=ui.join(n for n, _ in files)))
 period_ok = is_period(period)
 if not period_ok:
     st.error(ui.t("imp.bad_period"))
+override = bool(st.session_state.get("imp_override"))  # the box below, offered once the files disagree
 
 if st.button(ui.t("imp.validate"), type="primary", disabled=not (files and period_ok), key="imp_validate",
              icon=":material/fact_check:"):
@@ -37,7 +45,7 @@ if st.button(ui.t("imp.validate"), type="primary", disabled=not (files and perio
     with st.status(ui.t("imp.reading"), expanded=True) as status:
         st.write(ui.t("imp.reading_files", n=len(files)))
         try:  # each file is read in a memory- and time-limited child process (scoring.isolation)
-            previews, inputs, report = service.check_uploads(period, files, model)
+            previews, inputs, report = service.check_uploads(period, files, model, override)
         except ImportBusy as err:
             status.update(label=ui.md(err.get(L)), state="error", expanded=False)
         else:
@@ -46,7 +54,7 @@ if st.button(ui.t("imp.validate"), type="primary", disabled=not (files and perio
             # only previews (20 rows each) and the report stay in the session: the parsed tables
             # and validated inputs are dropped here; storing reads the uploads again
             st.session_state["imp"] = {"period": period, "previews": previews, "report": report, "ok": inputs is not None,
-                                       "records": [FileRecord.of(n, d) for n, d in files]}
+                                       "records": [FileRecord.of(n, d) for n, d in files], "override": override}
             del inputs
 
 imp = st.session_state.get("imp")
@@ -77,11 +85,19 @@ if imp:
         fl = f[1].multiselect(ui.t("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.t("rank.all"))
         view = views.report_view(rep, sev, fl, L)
         view["severity"] = view["severity"].map(lambda s: ui.t(f"sev.{s}"))
-        ui.table(view, list(view.columns), key="imp_report")
-        sheet = ui.t("imp.report")  # the download callable runs outside the script: capture the name
-        st.download_button(ui.t("imp.report_download"), lambda: ui.xlsx_bytes({sheet: rep}),
+        # what an officer needs first fits at 1280 px: where, what is wrong, what to write instead
+        order = ["severity", "file", "cell", "message", "suggestions", "expected", "header", "sheet", "value"]
+        width = {"severity": 56, "file": 150, "cell": 56, "message": 330, "suggestions": 140, "expected": 160}
+        ui.table(view, order, key="imp_report", config={c: st.column_config.TextColumn(width=w) for c, w in width.items()})
+        sheet = ui.t("imp.report")  # the download callable runs outside the script: capture the name and table
+        full = views.report_view(rep, None, None, L)
+        full = full.assign(severity=full["severity"].map(lambda s: ui.t(f"sev.{s}"))).rename(columns=ui.headers(full.columns))
+        st.download_button(ui.t("imp.report_download"), lambda: ui.xlsx_bytes({sheet: full}),
                            file_name=f"sanwei_{imp['period']}_report.xlsx", mime=XLSX, on_click="ignore",
                            key="imp_report_dl", icon=":material/download:")
+    said = period_hint.agreed(e for p in imp["previews"] for e in p["periods"])
+    if said and said != period or override:  # confirming another quarter than the files name: explicit
+        st.checkbox(ui.t("imp.override", period=period, said=said or "—"), key="imp_override")
     if not imp["ok"]:
         st.error(ui.t("imp.blocked"))
     elif st.button(ui.t("imp.store"), type="primary", key="imp_store", icon=":material/save:"):
@@ -90,7 +106,7 @@ if imp:
         else:
             try:
                 with st.spinner(ui.t("imp.storing")):
-                    v, report = service.import_files(imp["period"], files, model)
+                    v, report = service.import_files(imp["period"], files, model, imp["override"])
             except ImportBusy as err:
                 st.error(ui.md(err.get(L)))
             else:

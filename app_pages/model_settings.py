@@ -19,7 +19,8 @@ versions = dict(ui.model_versions())
 path = st.selectbox(ui.t("model.version"), list(versions)[::-1], key="model_file", format_func=versions.get)
 model = ui.model_version(path)
 active = ui.active_model()
-st.caption(ui.t("model.caption", name=model.model.name, version=model.model.version, active=active.model.version))
+st.caption(ui.t("model.caption", name=model.name_in(model.model.name, L), version=model.model.version,
+                active=active.model.version))
 
 types = list(model.unit_types)
 utype = st.segmented_control(ui.t("model.unit_type"), types, default=types[0], key="model_type",
@@ -52,8 +53,10 @@ tree = st.data_editor(
     column_config={"tree": st.column_config.TextColumn(ui.t("col.tree"), width="medium"),
                    "code": ui.t("col.code"), "weight": st.column_config.NumberColumn(ui.t("col.weight"), min_value=0.0, format="%.3f"),
                    "effective": st.column_config.NumberColumn(ui.t("col.effective"), format="percent"),
-                   "method": st.column_config.SelectboxColumn(ui.t("col.method"), options=methods),
-                   "direction": st.column_config.SelectboxColumn(ui.t("col.direction"), options=[d.value for d in Direction]),
+                   "method": st.column_config.SelectboxColumn(ui.t("col.method"), options=methods,
+                                                              format_func=lambda m: ui.t(f"method.{m}")),
+                   "direction": st.column_config.SelectboxColumn(ui.t("col.direction"), options=[d.value for d in Direction],
+                                                                 format_func=lambda d: ui.t(f"direction.{d}")),
                    "unit": ui.t("col.unit"), "satisfactory": ui.t("col.satisfactory"),
                    "unacceptable": ui.t("col.unacceptable"), "target": ui.t("col.target"),
                    "applies_to": ui.t("col.applies_to"), "formalism": ui.t("col.formalism")})
@@ -68,7 +71,7 @@ try:
 except ModelError as err:
     edited = None
     st.error(ui.t("model.invalid", n=len(err.problems)))
-    ui.table(model_edit.problems_frame(err, L), ["where", "message"], key="problems")
+    ui.table(model_edit.problems_frame(err, L, model), ["where", "message"], key="problems")
 else:
     st.success(ui.t("model.valid"), icon=":material/check_circle:")
 
@@ -118,7 +121,7 @@ with c[2].popover(ui.t("model.upload"), icon=":material/upload:", disabled=not c
             new = model_from_toml(up.getvalue(), up.name)
         except ModelError as err:
             st.error(ui.t("model.invalid", n=len(err.problems)))
-            ui.table(model_edit.problems_frame(err, L), ["where", "message"])
+            ui.table(model_edit.problems_frame(err, L, model), ["where", "message"])
         else:
             st.success(ui.t("model.upload_ok", name=new.model.name))
             if st.button(ui.t("model.save_upload"), key="model_save_upload"):

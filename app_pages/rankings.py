@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from scoring import charts, i18n, views
 from scoring.auth import Permission
-from scoring.export import RANKING_SHEET, ranking_style, result_frames
+from scoring.export import localised_details, ranking_style
 
 service = ui.require(Permission.VIEW_RESULTS)
 period = ui.need_period()
@@ -25,17 +25,27 @@ ALL = "__all__"
 groups = [g.name for g in model.group] or sorted(rk["group"].unique())
 f = st.columns([4, 2.5, 2, 1.3])
 group = f[0].segmented_control(ui.t("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
-                               format_func=lambda g: ui.t("rank.all") if g == ALL else ui.md(g))
+                               format_func=lambda g: ui.t("rank.all") if g == ALL else ui.md(model.name_in(g, L)))
 grades = f[1].multiselect(ui.t("rank.grades"), tiers, format_func=labels.get, key="rank_grades",
                           placeholder=ui.t("rank.all"))
 query = f[2].text_input(ui.t("rank.search"), key="rank_query", placeholder=ui.t("rank.search_hint"))
 flagged = f[3].toggle(ui.t("rank.flagged"), key="rank_flagged")
 group = None if group in (None, ALL) else group
 
-columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
-           "delta_total", "level", "rules", "veto", "flag_codes"]
-rank_header = {"rank": ui.t("col.rank_group" if group else "col.rank_overall")}
-show = ui.headers(columns, rank_header)
+export = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "change",
+          "delta_total", "level", "rules", "veto", "flag_codes"]
+full = {"rank": ui.t("col.rank_group" if group else "col.rank_overall"), "group": ui.t("col.group"),
+        "mass": ui.t("dim.mass"), "performance": ui.t("dim.performance"), "compliance": ui.t("dim.compliance")}
+show = ui.headers(export, {"rank": full["rank"]})
+# on screen every column fits at 1280 px beside the sidebar: short headers (the full ones on hover),
+# rank and score change in one cell, the grade followed by what set it (quota, veto), the warning as its dot
+columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "both", "warn",
+           "flag_codes"]
+short = {c: ui.t(f"rank.h.{c}") for c in ("rank", "group", "mass", "performance", "compliance")}
+short["rank"] = full["rank"] if L == "zh" else short["rank"]  # 总排名 / 组内排名 fit; "Rank in group" does not
+short["warn"] = ui.t("warn.title")
+W = {"zh": {"rank": 72, "unit_name": 140, "group": 76, "grade": 112, "flag_codes": 60},
+     "en": {"rank": 52, "unit_name": 150, "group": 120, "grade": 116, "flag_codes": 28}}[L]
 
 
 def build():
@@ -44,10 +54,13 @@ def build():
     view = views.ranking_view(rk, group, grades, query, flagged)
     view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
     view["flag_codes"] = view["flag_codes"].map(lambda codes: i18n.join((i18n.flag_label(c, L) for c in codes), L))
+    view["group"] = view["group"].map(lambda g: model.name_in(g, L))
     view["level"] = view["unit_id"].map(warn["level"]).map(lambda v: ui.warning_label(v) if isinstance(v, str) else "")
     view["rules"] = view["unit_id"].map(warn["rules"]).map(lambda r: ui.warning_rules(r) if isinstance(r, list) else "")
-    table = view[columns].rename(columns=show)  # the download: grades as words
-    view["grade"] = ui.grade_display(view["grade"])
+    view["warn"] = view["unit_id"].map(warn["level"]).map(lambda v: ui.warning_icon(v) if isinstance(v, str) else "")
+    table = view[export].rename(columns=show)  # the download: grades as words, every column
+    view["grade"] = [g + views.grade_reasons(fs, L) for g, fs in zip(ui.grade_display(view["grade"]), view["flags"], strict=True)]
+    view["both"] = [views.change_text(r, d) for r, d in zip(view["change_raw"], view["delta_total"], strict=True)]
     sub = rk[rk["unit_id"].isin(view["unit_id"])]
     contrib = charts.contribution_bar(views.contributions(sub, model.weights), L)
     dist = charts.grade_bar(views.grade_counts(sub, tiers), tiers, labels, L)
@@ -57,13 +70,22 @@ def build():
 warn = ui.warnings(period).set_index("unit_id")  # (they look back over earlier quarters: keyed on every publication)
 view, table, contrib, dist = ui.derived("rankings_page", period, L, group, tuple(grades), query, flagged,
                                         ui.state().publications, compute=build)
-progress = {d: st.column_config.ProgressColumn(format="%.1f", min_value=0, max_value=100)
-            for d in ("mass", "performance", "compliance")}
+number = {c: st.column_config.NumberColumn(format=f, width=w, help=full.get(c)) for c, f, w in (
+    ("rank", "%d", W["rank"]), ("total", "%.2f", 60), ("mass", "%.1f", 58), ("performance", "%.1f", 58),
+    ("compliance", "%.1f", 58))}
 event = ui.table(
-    view, columns, labels=rank_header, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
-    config={**progress, "total": "%.2f", "delta_total": "%+.2f", "grade": ui.grade_column(model, L),
-            "change": st.column_config.TextColumn(help=ui.t("rank.change_help"))})
+    view, columns, labels=short, key="rank_table", on_select="rerun", selection_mode="single-row", fit=720,
+    config={**number, "unit_name": st.column_config.TextColumn(width=W["unit_name"]),
+            "group": st.column_config.TextColumn(width=W["group"], help=full["group"]),
+            "grade": ui.grade_column(model, L, notes=views.reason_words(L), width=W["grade"], help=ui.t("rank.grade_help")),
+            "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both")),
+            "warn": st.column_config.TextColumn(width=40, help=ui.t("warn.caption")),
+            "flag_codes": st.column_config.TextColumn(width=W["flag_codes"])})
 st.caption(ui.t("rank.click_hint", n=len(table)))
+warned = view[view["rules"] != ""]  # the rules that fired, beside the table rather than widening it
+if len(warned):
+    with st.expander(f'{ui.t("warn.title")} ({len(warned)})'):
+        ui.table(warned, ["level", "unit_name", "rules"], key="rank_warnings", fit=320)
 if event.selection.rows:
     st.session_state["unit_id"] = view.iloc[event.selection.rows[0]]["unit_id"]
     st.switch_page("app_pages/unit.py")
@@ -79,7 +101,7 @@ style = ranking_style(show, [labels[t] for t in tiers])
 
 def workbook() -> bytes:
     """Built on click, outside the script run: it may only use values captured here, not session state."""
-    details = {k: v for k, v in result_frames(res, L).items() if k != RANKING_SHEET}
+    details = localised_details(res, L)
     return ui.xlsx_bytes({sheet: table, **details}, {sheet: style})
 
 

@@ -20,7 +20,7 @@ if model.reverse is None or res.reverse.empty:
     st.stop()
 rv = model.reverse
 st.caption(ui.t("rev.caption", k=rv.min_raters, share=rv.share, floor=rv.excellent_floor,
-                 criteria=ui.join(rv.criteria)))
+                 criteria=ui.join(model.name_in(c, L) for c in rv.criteria)))
 st.caption(ui.t(f"rev.cycle.{rv.cycle}", share=rv.share))
 st.caption(ui.t("rev.below_k", k=rv.min_raters, rule=ui.t(f"rev.rule.{rv.below_k}")))
 rnd, part = ui.reverse_source(period)
@@ -50,10 +50,11 @@ report["result"] = [ui.t("rev.hidden", k=rv.min_raters) if s else f"{v:.2f}"
 report["note"] = [ui.t("rev.capped", floor=rv.excellent_floor) if b else "" for b in report["below_floor"]]
 criteria = list(rv.criteria)
 ui.table(report, ["unit_name", "n_raters", "result", *criteria, "rule", "used", "note", "grade"],
-         labels={c: c for c in criteria}, config={**{c: "%.1f" for c in criteria}, "used": "%.2f"},
+         labels={c: model.name_in(c, L) for c in criteria}, config={**{c: "%.1f" for c in criteria}, "used": "%.2f"},
          key="rev_table", fit=True)
 sheet = ui.t("nav.reverse")
 shown = report.drop(columns=["result", "note"])
+shown = shown.rename(columns=ui.headers(shown.columns, {c: model.name_in(c, L) for c in criteria}))
 sheets = {sheet: shown} if participation is None else {sheet: shown, ui.t("rev.participation"): participation}
 st.download_button(ui.t("rev.download"), lambda: ui.xlsx_bytes(sheets), file_name=f"sanwei_{period}_reverse.xlsx",
                    mime=XLSX, on_click="ignore", key="rev_download", icon=":material/download:")

@@ -43,7 +43,7 @@ c[1].metric(ui.t("col.rank_overall"), "—" if row["status"] != "ok" else int(ro
             delta=None if last.empty or last["rank_change"].isna().all() else int(last["rank_change"].iloc[0]))
 c[2].metric(ui.t("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
 c[3].metric(ui.t("col.grade"), ui.md(views.grade_label(model, row["grade"], L)) or "—", border=True)
-c[4].metric(ui.t("col.group"), ui.md(row["group"]), border=True)
+c[4].metric(ui.t("col.group"), ui.md(model.name_in(row["group"], L)), border=True)
 ui.quarter_state(service, period)
 warn = ui.warnings(period, uid)
 if len(warn):
@@ -61,7 +61,7 @@ left.plotly_chart(ui.derived("unit_dims", period, L, uid, compute=lambda: charts
     views.dimension_vs_group(res.units, uid), L)), key="dims")
 detail = right.toggle(ui.t("unit.detail"), key="wf_detail")
 right.plotly_chart(ui.derived("unit_waterfall", period, L, uid, detail, compute=lambda: charts.waterfall(
-    views.waterfall_steps(res.breakdown, row, model, detail), L)), key="waterfall")
+    views.waterfall_steps(res.breakdown, row, model, detail, L), L)), key="waterfall")
 
 tabs = st.tabs([ui.t(k) for k in ("unit.tab_ind", "unit.tab_survey", "unit.tab_comp", "unit.tab_ex", "unit.tab_excl",
                                    "unit.tab_trend")])
@@ -70,8 +70,8 @@ with tabs[0]:
         res.breakdown, uid, model, L).assign(weight=lambda d: d["weight"] * 100))
     ui.table(ind, ["category", "name", "raw", "unit", "score", "weight", "contribution", "rule", "note"], fit=True,
              config={"raw": "%.2f", "score": "%.1f", "weight": "%.2f%%", "contribution": "%.2f"})
-    good, bad = ui.derived("unit_strengths", period, uid, compute=lambda: views.strengths_weaknesses(
-        res.breakdown, res.units, uid))  # against the group's means
+    good, bad = ui.derived("unit_strengths", period, L, uid, compute=lambda: [df.assign(name=df["name"].map(
+        lambda n: model.name_in(n, L))) for df in views.strengths_weaknesses(res.breakdown, res.units, uid)])
     a, b = st.columns(2)
     for col, title, df in ((a, "unit.strengths", good), (b, "unit.weaknesses", bad)):
         with col:
@@ -89,7 +89,7 @@ with tabs[1]:
         m[3].metric(ui.t("unit.ci", level=model.survey.ci_level), f"{stats['ci_low']:.1f} – {stats['ci_high']:.1f}")
         m[4].metric(ui.t("unit.sat_rate"), f"{stats['satisfaction_rate']:.1%}")
         st.plotly_chart(ui.derived("unit_answers", period, L, uid, compute=lambda: charts.answer_bars(
-            views.answer_shares(res.answers, uid, model), L)), key="answers")
+            views.answer_shares(res.answers, uid, model, L), L)), key="answers")
     if (screen := views.survey_screen(res.survey, uid)) is not None:
         st.markdown(f"**{ui.t('unit.screen')}**")
         st.caption(ui.t("unit.screen_text", **screen, policy=ui.t(f"straight.{model.survey.straight_lining}")))

@@ -175,7 +175,7 @@ with analysis:
                  **(methods_res.to_frames() if methods_res is not None else {})}
         for s in sweeps:
             parts.update(s.to_frames())
-        return ui.xlsx_bytes(views.analysis_frames(parts))
+        return ui.xlsx_bytes(views.analysis_frames(parts, L, model))
 
     st.download_button(ui.t("sens.download"), workbook, file_name=f"sanwei_{period}_sensitivity.xlsx",
                        icon=":material/download:", on_click="ignore", key="s_download")

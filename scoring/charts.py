@@ -33,6 +33,11 @@ def grade_colour(i: int) -> str:
     return GRADE_COLOURS[min(i, len(GRADE_COLOURS) - 1)]
 
 
+def whole_step(top: float, ticks: int = 6) -> int:
+    """A whole-number tick step showing about `ticks` ticks up to `top`: counts and ranks have no 0.2 or 5.33."""
+    return max(1, math.ceil(top / ticks)) if top == top else 1
+
+
 def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
     """The product's layout, in one update_layout call: plotly validates on every update, so one
     call instead of four makes a figure about a third cheaper to build (the unit page builds four)."""
@@ -57,6 +62,8 @@ def grade_bar(counts: pd.DataFrame, tiers: list[str], labels: dict[str, str], la
         x = _hs(part[by]) if by else [_h(labels[tier])]
         fig.add_bar(x=x, y=part["count"], name=_h(labels[tier]), marker_color=grade_colour(i), text=part["count"],
                     textposition="inside")
+    top = counts.groupby(by or "grade")["count"].sum().max() if len(counts) else 1
+    fig.update_yaxes(dtick=whole_step(top), tick0=0, rangemode="tozero")
     return _layout(fig, barmode="stack", yaxis_title=t("chart.units", lang), title=t("chart.grades", lang))
 
 
@@ -69,8 +76,9 @@ def contribution_bar(long: pd.DataFrame, lang: str) -> go.Figure:
         if not p.empty:
             fig.add_bar(x=_hs(p["unit_name"]), y=p["value"], name=t(f"part.{part}", lang), marker_color=DIM_COLOURS[part],
                         hovertemplate="%{x}: %{y:.2f}<extra>" + t(f"part.{part}", lang) + "</extra>")
-    fig.update_xaxes(categoryorder="array", categoryarray=order, tickangle=-45)
-    return _layout(fig, height=420, barmode="relative", yaxis_title=t("chart.points", lang),
+    # names upright-rotated at a small size: 36 units fit side by side in half a 1280 px page
+    fig.update_xaxes(categoryorder="array", categoryarray=order, tickangle=-90, tickfont={"size": 10}, automargin=True)
+    return _layout(fig, height=460, barmode="relative", yaxis_title=t("chart.points", lang),
                    title=t("chart.contributions", lang))
 
 
@@ -93,14 +101,17 @@ def waterfall(steps: pd.DataFrame, lang: str) -> go.Figure:
             return _h(r.name)
         return t(f"part.{r.kind}", lang)
 
+    # horizontal, first step on top: every indicator's name has a line of its own, however many there are
     fig = go.Figure(go.Waterfall(
-        x=[label(r) for r in steps.itertuples()], y=steps["value"],
+        y=[label(r) for r in steps.itertuples()], x=steps["value"], orientation="h",
         measure=["total" if k == "total" else "relative" for k in steps["kind"]],
         text=[f"{v:+.2f}" if k != "total" else f"{v:.2f}" for k, v in zip(steps["kind"], steps["value"], strict=True)],
         textposition="outside", connector={"line": {"color": "#BBB"}},
         increasing={"marker": {"color": DIM_COLOURS["performance"]}},
         decreasing={"marker": {"color": DIM_COLOURS["deduction"]}}, totals={"marker": {"color": DIM_COLOURS["mass"]}}))
-    return _layout(fig, height=400, title=t("chart.waterfall", lang), yaxis_range=[0, 110], showlegend=False)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(fig, height=max(400, 110 + 24 * len(steps)), title=t("chart.waterfall", lang),
+                   xaxis_range=[0, 115], showlegend=False)
 
 
 def answer_bars(shares: pd.DataFrame, lang: str) -> go.Figure:
@@ -124,20 +135,23 @@ def trend_chart(df: pd.DataFrame, lang: str) -> go.Figure:
         go.Scatter(x=df["period"], y=df["rank_overall"], name=t("col.rank_overall", lang), yaxis="y2",
                    mode="lines+markers", line={"color": "#888", "dash": "dot"}),
     ])
-    ranks = pd.to_numeric(df["rank_overall"], errors="coerce").dropna()
-    step = max(1, math.ceil((ranks.max() - ranks.min()) / 5)) if len(ranks) else 1  # ranks are whole places
+    ranks = df["rank_overall"].dropna()
+    low, high = (int(ranks.min()), int(ranks.max())) if len(ranks) else (1, 1)
+    step = whole_step(high - low + 1, 5)  # whole ranks, 1 on top, a little room around the line
     return _layout(fig, title=t("chart.trend", lang), yaxis_title=t("col.total", lang),
                    yaxis2={"title": t("col.rank_overall", lang), "overlaying": "y", "side": "right",
-                           "autorange": "reversed", "showgrid": False, "dtick": step, "tick0": 1})
+                           "range": [high + 0.5, max(0.5, low - 0.5)], "dtick": step, "tick0": 1, "showgrid": False})
 
 
 def reverse_bar(df: pd.DataFrame, floor: float, lang: str) -> go.Figure:
     shown = df[~df["suppressed"]]
     fig = go.Figure(go.Bar(x=_hs(shown["unit_name"]), y=shown["score"], text=shown["score"].round(1), textposition="outside",
                            marker_color=[DIM_COLOURS["deduction"] if b else DIM_COLOURS["mass"] for b in shown["below_floor"]]))
-    fig.add_hline(y=floor, line_dash="dash", line_color="#C0504D", annotation_text=t("reverse.floor", lang, floor=floor),
-                  annotation_position="bottom left")
-    return _layout(fig, yaxis_range=[0, 110], title=t("chart.reverse", lang), showlegend=False)
+    fig.add_hline(y=floor, line_dash="dash", line_color="#C0504D")
+    fig.add_annotation(x=1, xref="paper", xanchor="left", y=floor, text=t("reverse.floor", lang, floor=floor),
+                       showarrow=False, font={"color": "#C0504D"})  # beside the plot, never on a bar
+    _layout(fig, yaxis_range=[0, 110], title=t("chart.reverse", lang), showlegend=False)
+    return fig.update_layout(margin={"r": 90})
 
 
 def rank_shift_bar(df: pd.DataFrame, lang: str) -> go.Figure:
@@ -168,17 +182,18 @@ def sweep_chart(long: pd.DataFrame, crossings: pd.DataFrame, names: dict[str, st
 def caterpillar(df: pd.DataFrame, lang: str) -> go.Figure:
     """Each unit's 5–95% Monte Carlo rank interval and median, sorted by nominal rank."""
     df = df.sort_values("rank")
-    colour = [DIM_COLOURS["performance"] if r else DIM_COLOURS["deduction"] for r in df["robust"]]
-    fig = go.Figure([
-        go.Scatter(x=_hs(df["unit_name"]), y=df["rank_median"], mode="markers", name=t("sens.median", lang),
-                   marker={"color": colour, "size": 8},
-                   error_y={"type": "data", "symmetric": False, "array": df["rank_p95"] - df["rank_median"],
-                            "arrayminus": df["rank_median"] - df["rank_p05"], "color": "#90A4AE"}),
-        go.Scatter(x=_hs(df["unit_name"]), y=df["rank"], mode="markers", name=t("sens.nominal", lang),
-                   marker={"symbol": "line-ew-open", "size": 12, "color": "#333"}),
-    ])
+    fig = go.Figure()
+    for robust, name, colour in ((True, "sens.median_robust", DIM_COLOURS["performance"]),
+                                 (False, "sens.median_sensitive", DIM_COLOURS["deduction"])):
+        part = df[df["robust"] == robust]  # one legend entry per colour: a red dot is explained
+        fig.add_scatter(x=_hs(part["unit_name"]), y=part["rank_median"], mode="markers", name=t(name, lang),
+                        marker={"color": colour, "size": 8},
+                        error_y={"type": "data", "symmetric": False, "array": part["rank_p95"] - part["rank_median"],
+                                 "arrayminus": part["rank_median"] - part["rank_p05"], "color": "#90A4AE"})
+    fig.add_scatter(x=_hs(df["unit_name"]), y=df["rank"], mode="markers", name=t("sens.nominal", lang),
+                    marker={"symbol": "line-ew-open", "size": 12, "color": "#333"})
     fig.update_yaxes(autorange="reversed", title=t("col.rank_overall", lang))
-    fig.update_xaxes(tickangle=-45)
+    fig.update_xaxes(tickangle=-90, tickfont={"size": 10}, categoryorder="array", categoryarray=_hs(df["unit_name"]))
     return _layout(fig, height=420, title=t("chart.caterpillar", lang))
 
 
@@ -186,7 +201,8 @@ def ternary_map(points: pd.DataFrame, official, lang: str, unit: bool = False) -
     """The weight simplex coloured by the leading unit (or, for one unit, its rank); official point starred."""
     a, b, c = (points[f"w_{d}"] for d in ("mass", "performance", "compliance"))
     if unit:
-        marker = {"color": points["rank"], "colorscale": "Viridis_r", "size": 5, "colorbar": {"title": t("col.rank_overall", lang)}}
+        marker = {"color": points["rank"], "colorscale": "Viridis_r", "size": 5,  # the bar stays clear of the axis titles
+                  "colorbar": {"title": t("col.rank_overall", lang), "len": 0.5, "y": 1, "yanchor": "top", "x": 1.02}}
         text = _hs(points["grade"])
         fig = go.Figure(go.Scatterternary(a=a, b=b, c=c, mode="markers", marker=marker, text=text,
                                           hovertemplate="%{a:.2f}/%{b:.2f}/%{c:.2f}: #%{marker.color} %{text}<extra></extra>",

@@ -76,6 +76,23 @@ def result_frames(result: PeriodResult, lang: str = "zh") -> dict[str, pd.DataFr
     }
 
 
+DETAIL_SHEETS = {"明细 breakdown": "breakdown", "群众评价 survey": "survey", "基层评议 reverse": "reverse",
+                 "容错纠错 exemptions": "exemptions", "不计分 excluded": "excluded", "提示 warnings": "warnings"}
+
+
+def localised_details(result: PeriodResult, lang: str) -> dict[str, pd.DataFrame]:
+    """The detail sheets under sheet names and headers of `lang` alone (the dashboard's download;
+    the command line's workbook keeps both languages): model names in `lang`, a column without a
+    word as it is."""
+    model = result.model
+    out = {}
+    for sheet, df in result_frames(result, lang).items():
+        if sheet in DETAIL_SHEETS:
+            head = {c: model.name_in(c, lang) if f"col.{c}" not in i18n.TEXT else i18n.t(f"col.{c}", lang) for c in df.columns}
+            out[i18n.t(f"sheet.{DETAIL_SHEETS[sheet]}", lang)] = df.rename(columns=head)
+    return out
+
+
 def write_result_xlsx(result: PeriodResult, out: str | Path | BytesIO, lang: str = "zh") -> None:
     _, style = ranking_sheet(result.units, result.model.tier_labels(), lang)
     write_xlsx(result_frames(result, lang), out, {RANKING_SHEET: style})

@@ -6,6 +6,8 @@ Data (unit, indicator and item names) stays as the user entered it and is not tr
 
 from __future__ import annotations
 
+import re
+
 from scoring.flags import Flag, FlagCode, NoteCode
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -142,6 +144,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.grade": ("等次", "Grade"),
     "col.change": ("名次变化", "Change"),
     "col.delta_total": ("分数变化", "Score change"),
+    "col.both": ("变化", "Change"),  # rank and score change in one cell
     "col.veto": ("一票否决", "Veto"),
     "col.waived": ("容错免除（批准文号）", "Waived by exemption (document)"),
     "col.flag_codes": ("提示", "Flags"),
@@ -153,6 +156,92 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.weight": ("权重", "Weight"),
     "col.contribution": ("对总分贡献", "Contribution to total"),
     "col.rule": ("计分规则", "Scoring rule"),
+    # ---- the detail sheets of a downloaded result workbook, and their columns without a word above
+    "sheet.breakdown": ("明细", "Breakdown"),
+    "sheet.survey": ("群众评价", "Survey"),
+    "sheet.reverse": ("基层评议", "Reverse evaluation"),
+    "sheet.exemptions": ("容错纠错", "Exemptions"),
+    "sheet.excluded": ("不计分", "Earns no points"),
+    "sheet.warnings": ("提示", "Warnings"),
+    "col.n_respondents": ("受访人数", "Respondents"),
+    "col.n_valid": ("有效样本", "Valid respondents"),
+    "col.n_unknown": ("“不了解”人数", "“Don't know” answers"),
+    "col.ci_low": ("置信区间下限", "CI low"),
+    "col.ci_high": ("置信区间上限", "CI high"),
+    "col.satisfaction_rate": ("满意率", "Satisfaction rate"),
+    "col.low_sample": ("样本不足", "Low sample"),
+    "col.n_uncategorised": ("未分类受访者", "Uncategorised respondents"),
+    "col.weighted": ("按类别加权", "Group-weighted"),
+    "col.n_rows": ("问卷行数", "Survey rows"),
+    "col.n_duplicates": ("重复问卷", "Repeated ids"),
+    "col.n_straight_lining": ("同一答案到底", "Straight-lining"),
+    "col.n_straight_dropped": ("剔除的同一答案", "Straight-lining dropped"),
+    "col.screen_guarded": ("保护性保留", "Kept by the guard"),
+    "col.keyword": ("命中词", "Matched words"),
+    "col.overridden": ("标记为实质性", "Marked substantive"),
+    "col.warning": ("提示", "Warning"),
+    # ---- the weight analysis workbook: sheets and the columns without a word above
+    "sheet.mc_units": ("蒙特卡洛-单位", "Monte Carlo units"),
+    "sheet.mc_summary": ("蒙特卡洛-概况", "Monte Carlo summary"),
+    "sheet.mc_samples": ("蒙特卡洛-抽样", "Monte Carlo samples"),
+    "sheet.sobol_mean_abs_shift": ("Sobol 指数", "Sobol indices"),
+    "sheet.sobol_units": ("Sobol-单位", "Sobol units"),
+    "sheet.ternary": ("三元图", "Ternary map"),
+    "sheet.assumption_units": ("方法选择-单位", "Method choices units"),
+    "sheet.assumption_sobol": ("方法选择-指数", "Method choices indices"),
+    "sheet.assumption_unit_sobol": ("方法选择-单位指数", "Method choices unit indices"),
+    "sheet.assumption_samples": ("方法选择-抽样", "Method choices samples"),
+    "sheet.sweep": ("扫描-{dim}", "Sweep {dim}"),
+    "sheet.crossings": ("交叉点-{dim}", "Crossings {dim}"),
+    "col.rank_median": ("名次中位数", "Median rank"),
+    "col.rank_p05": ("名次 5% 分位", "Rank 5th percentile"),
+    "col.rank_p95": ("名次 95% 分位", "Rank 95th percentile"),
+    "col.rank_mean_abs_shift": ("平均名次变动", "Mean rank shift"),
+    "col.group_rank": ("组内名次", "Group rank"),
+    "col.group_rank_median": ("组内名次中位数", "Median group rank"),
+    "col.group_rank_p05": ("组内名次 5% 分位", "Group rank 5th percentile"),
+    "col.group_rank_p95": ("组内名次 95% 分位", "Group rank 95th percentile"),
+    "col.mean_abs_rank_shift": ("平均名次变动", "Mean rank shift"),
+    "col.factor": ("因素", "Factor"),
+    "col.low": ("下限", "Low"),
+    "col.high": ("上限", "High"),
+    "col.n_evaluations": ("计算次数", "Evaluations"),
+    "col.leader_id": ("第一名编码", "Leader code"),
+    "col.leader_name": ("第一名", "Leader"),
+    "col.n_leaders": ("可能的第一名数", "Possible leaders"),
+    "col.up_id": ("上升单位", "Rising unit"),
+    "col.down_id": ("下降单位", "Falling unit"),
+    "col.tie_from": ("持平起点", "Tie from"),
+    "col.tie_to": ("持平终点", "Tie to"),
+    "col.same_group": ("同组", "Same group"),
+    "col.official": ("正式权重", "Official weights"),
+    "col.p_grade": ("保持{grade}的概率", "P({grade})"),
+    "col.p_group_top": ("组内前 {k} 的概率", "P(group top {k})"),
+    "col.weight_of": ("{dim}权重", "{dim} weight"),
+    "col.index_of": ("{index} {dim}", "{index} {dim}"),
+    # ---- the model's sections, where a model problem sits (model page)
+    "section.model": ("模型信息", "model"),
+    "section.dimensions": ("维度权重", "dimension weights"),
+    "section.group": ("考核组别", "groups"),
+    "section.survey": ("群众评价", "survey"),
+    "section.reverse": ("基层评议", "reverse evaluation"),
+    "section.performance": ("实绩数据", "performance data"),
+    "section.compliance": ("过程合规", "process compliance"),
+    "section.adjustments": ("加减分", "bonus and deductions"),
+    "section.grades": ("等次", "grades"),
+    "section.annual": ("年度考核", "annual assessment"),
+    "section.workflow": ("流程", "workflow"),
+    # ---- the model's scoring methods and directions (model page)
+    "method.efficacy": ("功效系数", "efficacy coefficient"),
+    "method.target": ("目标完成率", "target completion"),
+    "method.minmax": ("极差标准化", "min-max"),
+    "method.zscore": ("标准分", "z-score"),
+    "method.rank": ("名次", "rank"),
+    "method.threshold": ("达标线", "threshold"),
+    "method.band": ("区间", "band"),
+    "direction.higher": ("越高越好", "higher is better"),
+    "direction.lower": ("越低越好", "lower is better"),
+    "direction.band": ("区间内最好", "best within a band"),
     "col.note": ("说明", "Note"),
     "col.group_mean": ("组内平均", "Group mean"),
     "col.gap": ("高出/低于组内", "Above/below group"),
@@ -243,10 +332,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "home.subtitle": ("已发布结果 · 模型：{model}（版本 {version}）", "Published result · model: {model} (version {version})"),
     "home.units": ("参评单位", "Units assessed"),
     "home.ranked": ("参与排名", "Ranked"),
-    "home.incomplete_help": ("{n} 个单位数据不全，列出原因但不排名、不评等次", "{n} units are incomplete: listed with the reason, not ranked or graded"),
+    "home.incomplete_help": ("{n} 个单位数据不全，列出原因但不排名、不评等次", "Incomplete data: {n} units, listed with the reason, not ranked or graded"),
     "home.mean_total": ("平均总分", "Mean total"),
     "home.veto": ("一票否决", "Veto cases"),
     "home.movers": ("名次变化最大（对比 {prev}）", "Biggest movers (vs {prev})"),
+    "home.movers_title": ("名次变化", "Movers"),
+    "home.movers_first": ("这是第一个已发布的季度，没有更早的季度可以对比。", "This is the first published quarter: there is no earlier one to compare with."),
     "home.risers": ("上升最多", "Biggest risers"),
     "home.fallers": ("下降最多", "Biggest fallers"),
     "home.veto_cases": ("一票否决", "Veto cases"),
@@ -290,6 +381,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.files_help": ("支持 .xlsx 和 .csv；表头可用中文或英文。没有上传单位名录时，使用已发布的单位名录。",
                        ".xlsx and .csv; headers in Chinese or English. Without a units file, the published roster is used."),
     "imp.bad_period": ("季度格式应为 2026Q3 这样的“年份Q季度”。", "The quarter must look like 2026Q3."),
+    "imp.override": ("文件表明的季度（{said}）与所选不同：我确认按 {period} 导入，然后重新校验",
+                     "The files name another quarter ({said}): I confirm importing them as {period}, then validate again"),
+    "imp.chosen": ("已选 {n} 个文件：{names}", "{n} files chosen: {names}"),
     "imp.validate": ("读取并校验", "Read and validate"),
     "imp.reading": ("正在读取文件…", "Reading files…"),
     "imp.reading_files": ("正在逐个读取 {n} 个文件（每个文件在受限的独立进程中读取），并核对单位、答案和指标…",
@@ -341,6 +435,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "rank.search": ("查找单位", "Find a unit"),
     "rank.search_hint": ("名称或编码", "Name or code"),
     "rank.flagged": ("只看有提示的", "Flagged only"),
+    "rank.grade_help": ("等次后的灰色标签说明等次由何而定。名额：超出等次名额而调低；否决：一票否决；评议底线：基层评议低于底线，不得评为最高等次（详见单位详情）",
+                        "A grey tag after the grade says what set it. quota: lowered by the tier quota; veto: vetoed; "
+                        "reverse floor: rated below the reverse floor, so not the top tier (details on the unit page)"),
+    "rank.change_help_both": ("名次变化（▲ 上升、▼ 下降、— 不变）和分数变化，对比上季度", "Rank change (▲ up, ▼ down, — unchanged) and score change vs last quarter"),
+    "why.quota": ("名额", "quota"),
+    "why.veto": ("否决", "veto"),
+    "why.reverse_below_floor": ("评议底线", "reverse floor"),
+    "rank.h.rank": ("排名", "Rank"),
+    "rank.h.group": ("考核组别", "Group"),
+    "rank.h.mass": ("群众", "Mass"),
+    "rank.h.performance": ("实绩", "Perf."),
+    "rank.h.compliance": ("合规", "Compl."),
     "rank.change_help": ("▲ 上升、▼ 下降、— 不变（对比上季度总排名）", "▲ up, ▼ down, — unchanged (overall rank vs last quarter)"),
     "rank.click_hint": ("共 {n} 个单位。选中一行即打开该单位详情。", "{n} units. Select a row to open the unit."),
     "rank.download": ("下载排名（Excel）", "Download rankings (Excel)"),
@@ -414,7 +520,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "sens.seconds": ("计算耗时", "Compute time"),
     "sens.robust": ("稳健", "Robust"),
     "sens.sensitive": ("敏感", "Sensitive"),
-    "sens.median": ("抽样名次中位数", "Median sampled rank"),
+    "sens.median_robust": ("抽样名次中位数（稳健）", "Median sampled rank (robust)"),
+    "sens.median_sensitive": ("抽样名次中位数（敏感）", "Median sampled rank (sensitive)"),
     "sens.nominal": ("正式名次", "Official rank"),
     "sens.sweep": ("单维度权重扫描", "One-at-a-time sweep"),
     "sens.dimension": ("扫描维度", "Dimension swept"),
@@ -657,6 +764,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "model.valid": ("模型校验通过。", "The model is valid."),
     "model.save": ("保存为模型草稿", "Save as a model draft"),
     "model.saved": ("已保存模型草稿 #{id}：考核办启用后才用于计分", "Saved model draft #{id}: it scores once an officer activates it"),
+    "model.active_mark": ("（启用中）", " (active)"),
     "model.label": ("版本名称（如 2027.1 调整群众评价权重）", "Version name (e.g. 2027.1 mass weight raised)"),
     "model.note": ("修改说明", "What it changes"),
     "model.activate": ("启用此模型版本…", "Activate this model version…"),
@@ -910,7 +1018,14 @@ def join(items, lang: str = "zh") -> str:
     return t("list.sep", lang).join(map(str, items))
 
 
+# English nouns counted in the strings above: after the number 1 they are singular ("1 warning")
+COUNTED = ("errors", "warnings", "problems", "units", "files", "raters", "respondents", "questionnaires",
+           "answers", "departments", "rows", "versions")
+_ONE = re.compile(r"(?<![\d.,])\b1 (" + "|".join(COUNTED) + r")\b")
+
+
 def t(key: str, lang: str = "zh", **values) -> str:
     """The UI string `key` in `lang` ("zh" or "en"), formatted with `values`."""
     text = TEXT[key][1 if lang == "en" else 0]
-    return text.format(**values) if values else text
+    text = text.format(**values) if values else text
+    return _ONE.sub(lambda m: "1 " + m[1][:-1], text) if lang == "en" and values else text

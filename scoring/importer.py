@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoring import aliases, cells, formalism
+from scoring import aliases, cells, formalism, period_hint
 from scoring.formalism import Exclusion
 from scoring.inputs import (
     ADJUSTMENT_COLUMNS,
@@ -57,11 +57,14 @@ class Loaded:
 
 
 def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]],
-                 roster: pd.DataFrame | None = None, tables: dict[str, Table] | None = None
-                 ) -> tuple[PeriodInputs | None, Report]:
+                 roster: pd.DataFrame | None = None, tables: dict[str, Table] | None = None,
+                 *, period_override: bool = False) -> tuple[PeriodInputs | None, Report]:
     """Read, recognise and validate every file of one period (`period` like 2026Q3; "" only to
     validate files without storing them). `tables` holds files already read (by name) so an
-    upload previewed first is not read twice. Returns (inputs, report); inputs is None on any error."""
+    upload previewed first is not read twice. A file whose name, sheet title or response ids name
+    another period is an error unless `period_override` confirms `period` (`scoring.period_hint`).
+    Every file is checked, whatever another file's problems. Returns (inputs, report); inputs is
+    None on any error."""
     report = Report()
     if period and not is_period(period):
         report.error("", f"期次“{period}”格式不对，应为“2026Q3”这样的年份加季度", f"period {period!r} must look like 2026Q3",
@@ -69,13 +72,16 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
         return None, report
     loaded: list[Loaded] = []
     extra = model_headers(model)
+    said: list[period_hint.Evidence] = []
     for name, source in files:
         try:
             table = (tables or {}).get(name) or read_table(source, name, extra_headers=extra, sheet_hint=SHEET_HINTS)
         except InputError as err:
             report.extend(err.report)
+            said += period_hint.of_file(name)
             continue
         report.extend(table.report)
+        said += file_periods(table)
         kind = detect_kind(table, model)
         if kind is None:
             report.error(table.file, "无法识别文件类型：表头中没有单位、问卷或指标列",
@@ -83,10 +89,13 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
                          sheet=table.sheet)
             continue
         loaded.append(Loaded(kind, table, {i: c for i, h in enumerate(table.header) if (c := aliases.canonical(h))}))
+    if period:
+        period_hint.check(report, period, said, period_override)
 
     rosters = [item for item in loaded if item.kind == "units"]
-    if rosters:
-        roster = _read_roster(model, rosters, report)
+    if rosters:  # a units file with errors: the other files are still checked, against the stored roster if any
+        read = _read_roster(model, rosters, report)
+        roster = read if read is not None else roster
     if roster is None:
         if not rosters:
             report.error(files[0][0] if files else "", "缺少单位名录：请一并上传单位名录文件",
@@ -122,6 +131,14 @@ def read_period(model: Model, period: str, files: list[tuple[str, bytes | Path]]
     _warn_missing_dimensions(model, parts, files, report)
     inputs.warnings = list(report.warnings)
     return (inputs if report.ok else None), report
+
+
+def file_periods(table: Table) -> list[period_hint.Evidence]:
+    """The periods a read file names: file name, sheet title, response ids."""
+    ids = next((j for j, h in enumerate(table.header) if aliases.canonical(h) == "response_id"), None)
+    if ids is None:
+        return period_hint.of_file(table.file, table.sheet)
+    return period_hint.of_file(table.file, table.sheet, table.data[ids], column=table.columns[ids], header=table.header[ids])
 
 
 def load_period(model: Model, period: str, files: list[tuple[str, bytes | Path]],
@@ -260,13 +277,17 @@ def _units_of(item: Loaded, matcher: UnitMatcher, report: Report) -> pd.Series |
         pos = pd.Series(np.where(code.notna(), code_pos, name_pos))
         raw = code.where(code.notna(), name)
         bad = raw.notna() & np.where(code.notna(), by_code.isna(), by_name.isna())
+        by_name_only = code.isna().to_numpy()
     else:
         pos, raw = pd.Series(positions[0], index=raws[0].index), raws[0]
         bad = raw.notna() & ids.isna()
+        by_name_only = np.zeros(len(raw), dtype=bool)
     bad = pd.Series(np.asarray(bad, dtype=bool))
     for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # the cell is free text: not quoted
         p = int(pos.iat[i])
-        report.error(t.file, "单位不在单位名录中", "the unit is not in the roster",
+        zh, en = (("单位编码为空，单位名称不在单位名录中", "the unit code is blank and the unit name is not in the roster")
+                  if by_name_only[i] else ("单位不在单位名录中", "the unit is not in the roster"))
+        report.error(t.file, zh, en,
                      sheet=t.sheet, row=int(t.rows[i]), column=t.columns[p], header=t.header[p],
                      expected="单位名录中的编码或名称 / a roster code or name",
                      suggestions=matcher.closest(raw.iat[i]))
@@ -287,6 +308,9 @@ def _summarise(report: Report, t: Table, pos: int, count: int, zh: str, en: str,
 
 
 def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFrame | None:
+    """The roster of the units files; None when they have errors of their own (another file's
+    errors do not stop the roster: every file is checked in one pass)."""
+    before = len(report.errors)
     frames = []
     for item in items:
         t = item.table
@@ -323,7 +347,7 @@ def _read_roster(model: Model, items: list[Loaded], report: Report) -> pd.DataFr
                                  sheet=t.sheet, row=int(df["_row"].iat[i]), column=t.columns[cols["unit_type"]],
                                  header=t.header[cols["unit_type"]], expected=types[g])
         frames.append(df.drop(columns="_row"))
-    if not frames or not report.ok:
+    if not frames or len(report.errors) > before:
         return None
     roster = pd.concat(frames, ignore_index=True)
     if roster.empty:
@@ -387,14 +411,25 @@ def _answers(model: Model, t: Table, pos: int, report: Report) -> pd.Series:
         add = report.error if is_error else report.warning
         zh_tail, en_tail = ("", "") if is_error else ("，该答案不计入", "; the answer is left out")
         allowed = "、".join(a.label for a in model.survey.answer)
-        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted
+        nearest = {}
+        for i in np.flatnonzero(bad.to_numpy())[:MAX_CELL_ISSUES]:  # free text: not quoted; the scale words are
+            cell = raw.iat[i]
+            if cell not in nearest:
+                nearest[cell] = _nearest_answers(lookup, cell)
             add(t.file, f"答案不在量表中{zh_tail}", f"the answer is not on the scale{en_tail}",
-                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=allowed)
+                sheet=t.sheet, row=int(t.rows[i]), column=t.columns[pos], header=t.header[pos], expected=allowed,
+                suggestions=nearest[cell])
         if bad.sum() > MAX_CELL_ISSUES:
             add(t.file, f"另有 {int(bad.sum()) - MAX_CELL_ISSUES} 个答案不在量表中{zh_tail}",
                 f"{int(bad.sum()) - MAX_CELL_ISSUES} more answers are not on the scale{en_tail}",
                 sheet=t.sheet, column=t.columns[pos], header=t.header[pos])
     return labels
+
+
+def _nearest_answers(lookup: dict[str, str], cell: str) -> tuple[str, ...]:
+    """The scale's labels closest to an off-scale answer (by its words and the labels' aliases)."""
+    close = difflib.get_close_matches(aliases.normalise(cell), list(lookup), n=8, cutoff=0.4)
+    return tuple(dict.fromkeys(lookup[k] for k in close))[:3]
 
 
 def _read_survey(model: Model, item: Loaded, matcher: UnitMatcher, report: Report, excluded: list[Exclusion]) -> pd.DataFrame:

@@ -121,6 +121,7 @@ Weight = Annotated[float, Field(ge=0)]
 
 class ModelInfo(_Strict):
     name: str
+    name_en: str = ""  # every name_en / label_en: shown in English when given, else the name itself
     version: str = "1"
     normalise_within: Scope = Scope.GROUP
     rank_decimals: int = Field(default=2, ge=0, le=6)
@@ -137,11 +138,13 @@ class Dimensions(_Strict):
 
 class Group(_Strict):
     name: str
+    name_en: str = ""
     unit_type: str
 
 
 class Answer(_Strict):
     label: str
+    label_en: str = ""
     score: float | None = Field(default=None, ge=0, le=100)
     unknown: bool = False
     aliases: tuple[str, ...] = ()
@@ -158,6 +161,7 @@ class Answer(_Strict):
 class SurveyItem(_Strict):
     code: str
     name: str
+    name_en: str = ""
     substantive: str | None = None  # reason a formalism-looking name is in fact substantive
 
 
@@ -165,7 +169,7 @@ class Survey(_Strict):
     min_sample: int = Field(default=30, ge=1)
     ci_level: float = Field(default=0.95, gt=0, lt=1)
     satisfied: tuple[str, ...] = ("满意", "比较满意")
-    out_of_scale: ScreenAction = ScreenAction.WARN
+    out_of_scale: ScreenAction = ScreenAction.ERROR  # an officer must see a word off the scale
     straight_lining: StraightLining = StraightLining.FLAG
     straight_lining_min_items: int = Field(default=4, ge=2)  # answered items, not items in the survey
     straight_lining_seconds_per_item: float = Field(default=3.0, gt=0)  # faster than this per answered item: evidence
@@ -212,11 +216,13 @@ class Reverse(_Strict):
     below_k: BelowK = BelowK.SURVEY_ONLY  # a model file without the key keeps the behaviour before it existed
     cycle: ReverseCycle = ReverseCycle.QUARTER
     criteria: tuple[str, ...] = ("文件会议精简度", "工作指导有效性", "考核方式合理性")
+    criteria_en: tuple[str, ...] = ()  # the criteria's English names, in the same order
 
 
 class Node(_Strict):
     code: str
     name: str
+    name_en: str = ""
     parent: str = ""
     weight: Weight
     applies_to: tuple[str, ...] = ()
@@ -227,6 +233,7 @@ class Node(_Strict):
 class Indicator(_Strict):
     code: str
     name: str
+    name_en: str = ""
     parent: str = ""
     weight: Weight
     unit: str = ""
@@ -306,6 +313,7 @@ class Performance(_Strict):
 class ComplianceItem(_Strict):
     code: str
     name: str
+    name_en: str = ""
     points: float = Field(gt=0)
     # a cell counts violations (e.g. of the 精文简会 limits): each costs this many of the item's points
     per_violation: float | None = Field(default=None, gt=0)
@@ -326,6 +334,7 @@ class BurdenMeasure(_Strict):
 
     code: str
     name: str
+    name_en: str = ""
     unit: str = ""
     per: float = Field(gt=0)
     cap: float | None = Field(default=None, ge=0)
@@ -531,6 +540,23 @@ class Model(_Strict):
 
     def tier_labels(self) -> list[str]:
         return [t.label for t in self.grades.tier]
+
+    @cached_property
+    def english_names(self) -> dict[str, str]:
+        """Every name the model gives in Chinese (groups, categories, indicators, survey items and
+        answers, compliance items, burden measures, the model's own) -> its English name, where given."""
+        named = [self.model, *self.group, *self.nodes.values(), *self.indicators.values(), *self.compliance.item,
+                 *self.burden_measures.values(), *(self.survey.item if self.survey else ())]
+        out = {n.name: n.name_en for n in named if n.name_en}
+        out |= {a.label: a.label_en for a in (self.survey.answer if self.survey else ()) if a.label_en}
+        if self.reverse:
+            out |= {c: e for c, e in zip(self.reverse.criteria, self.reverse.criteria_en, strict=False) if e}
+        return out | {t.label: t.label_en for t in self.grades.tier if t.label_en}
+
+    def name_in(self, name: object, lang: str) -> object:
+        """A model name as shown in `lang`: its English name in English when the model gives one;
+        anything else (data, a name without an English one) unchanged."""
+        return self.english_names.get(name, name) if lang == "en" and isinstance(name, str) else name
 
     def to_toml(self) -> str:
         return tomli_w.dumps(_without_new_defaults(self.model_dump(mode="json", exclude_none=True)))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scoring import i18n
 from scoring.model import DIMENSIONS, Model, ModelError
 
 TREE_FIELDS = ["unit", "direction", "method", "satisfactory", "unacceptable", "target", "cap", "floor", "lower",
@@ -72,7 +73,7 @@ def edited_model_data(model: Model, dimensions: pd.DataFrame, tree: pd.DataFrame
     if "survey" in data:
         old = {a["label"]: a for a in data["survey"]["answer"]}
         data["survey"]["answer"] = [{
-            **{k: v for k, v in old.get(r.label, {}).items() if k == "codes"},
+            **{k: v for k, v in old.get(r.label, {}).items() if k in ("codes", "label_en")},
             "label": _clean(r.label), "aliases": [s.strip() for s in re.split(r"[,，、]", r.aliases or "") if s.strip()],
             **({"unknown": True} if bool(r.unknown) else {"score": _clean(r.score)})}
             for r in answers.itertuples() if _clean(r.label)]
@@ -89,7 +90,25 @@ def model_tables(model: Model) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     return dims, tiers, scale
 
 
-def problems_frame(err: ModelError, lang: str = "zh") -> pd.DataFrame:
-    """A ModelError's located problems as a table, in `lang`."""
-    return pd.DataFrame([{"where": p.where, "message": p.message(lang)} for p in err.problems],
+def where_text(where: str, model: Model | None, lang: str = "zh") -> str:
+    """A problem's location in words: "performance.FOR02" -> "实绩数据 › 会议次数（FOR02）" (the names
+    from `model`, the one being edited); a location it does not know, as it is."""
+    head, _, rest = where.partition(".")
+    if f"section.{head}" not in i18n.TEXT:
+        return where
+    section = i18n.t(f"section.{head}", lang)
+    if not rest:
+        return section
+    named = {} if model is None else {**model.nodes, **model.indicators, **{c.code: c for c in model.compliance.item},
+                                      **{q.code: q for q in (model.survey.item if model.survey else ())}}
+    code = next((c for c in (rest, rest.split(" ")[0], rest.split(".")[0]) if c in named), None)
+    if code is None:
+        return f"{section} › {rest}"
+    name = model.name_in(named[code].name, lang)
+    return f"{section} › {name}（{code}）" + rest[len(code):] if lang == "zh" else f"{section} › {name} ({code})" + rest[len(code):]
+
+
+def problems_frame(err: ModelError, lang: str = "zh", model: Model | None = None) -> pd.DataFrame:
+    """A ModelError's located problems as a table, in `lang` (locations named from `model`)."""
+    return pd.DataFrame([{"where": where_text(p.where, model, lang), "message": p.message(lang)} for p in err.problems],
                         columns=["where", "message"])

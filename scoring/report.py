@@ -15,6 +15,7 @@ is never quoted: "B17: the answer is not on the scale", not what the respondent 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
@@ -25,6 +26,20 @@ class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"  # worth knowing, changes nothing (a column that earns no points, a disagreement in one)
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def in_language(text: object, lang: str) -> object:
+    """One language of a bilingual "中文 / English" text (an `expected` written for both); any
+    other text unchanged."""
+    if not isinstance(text, str) or " / " not in text:
+        return text
+    zh, _, en = text.rpartition(" / ")
+    if not (_CJK.search(zh) and not _CJK.search(en)):
+        return text
+    return en if lang == "en" else zh
 
 
 @dataclass(frozen=True)

@@ -297,15 +297,17 @@ class Service:
 
     # ------------------------------------------------------------------ imports
     def validate(self, period: str, files: Files, model: Model | None = None,
-                 tables: dict | None = None) -> tuple[PeriodInputs | None, Report]:
+                 tables: dict | None = None, period_override: bool = False) -> tuple[PeriodInputs | None, Report]:
         """Read and check spreadsheets, storing nothing. Without a units file among `files`, the
-        roster in effect for `period` is used; `tables` are files already read (see read_period)."""
+        roster in effect for `period` is used; `tables` are files already read (see read_period);
+        `period_override` confirms `period` against files that name another one."""
         self.require(P.IMPORT)
         with one_import():
             roster = self.store.roster(period)
-            return read_period(model or self.active_model(), period, files, roster if len(roster) else None, tables)
+            return read_period(model or self.active_model(), period, files, roster if len(roster) else None, tables,
+                               period_override=period_override)
 
-    def check_uploads(self, period: str, files: Files, model: Model | None = None
+    def check_uploads(self, period: str, files: Files, model: Model | None = None, period_override: bool = False
                       ) -> tuple[list[dict], PeriodInputs | None, Report]:
         """What the import page shows: each upload's preview (its first rows, or why it cannot be
         read) and the full validation, every file read once. Returns the previews without their
@@ -317,15 +319,16 @@ class Service:
         with one_import():
             previews = [preview(name, data, model) for name, data in files]
             tables = {p["name"]: p.pop("table") for p in previews}
-            inputs, report = self.validate(period, files, model, {n: t for n, t in tables.items() if t is not None})
+            inputs, report = self.validate(period, files, model, {n: t for n, t in tables.items() if t is not None},
+                                           period_override)
         return previews, inputs, report
 
-    def import_files(self, period: str, files: Files, model: Model | None = None
+    def import_files(self, period: str, files: Files, model: Model | None = None, period_override: bool = False
                      ) -> tuple[VersionInfo | None, Report]:
         """Validate spreadsheets; with no errors, score and store them as a new draft version."""
         model = model or self.active_model()
         with one_import():
-            inputs, report = self.validate(period, files, model)
+            inputs, report = self.validate(period, files, model, period_override=period_override)
             if inputs is None:
                 return None, report
             return self.store_inputs(model, inputs, [FileRecord.of(n, d) for n, d in files], report), report

@@ -16,6 +16,7 @@ from scoring import flags as flagging
 from scoring import i18n, methods, sensitivity
 from scoring.model import DIMENSIONS, Model
 from scoring.pipeline import exemption_target
+from scoring.report import in_language
 
 ROBUST_P = 0.9  # P(same grade) at or above this, and a settled top-k status, is 稳健 (robust)
 
@@ -81,6 +82,25 @@ def change_arrow(change: Any) -> str:
     return f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "—"
 
 
+# flags that set a unit's grade: a ranking says them in full, so the grade explains itself
+GRADE_REASONS = (flagging.FlagCode.VETO, flagging.FlagCode.QUOTA, flagging.FlagCode.REVERSE_BELOW_FLOOR)
+
+
+def grade_reasons(flags: list, lang: str = "zh") -> list[str]:
+    """A word for each flag that set the grade ("名额", "否决"): shown beside the grade in a ranking,
+    so a higher score with a lower grade explains itself in the table."""
+    return list(dict.fromkeys(i18n.t(f"why.{f.code}", lang) for f in flags if f.code in GRADE_REASONS))
+
+
+def reason_words(lang: str = "zh") -> tuple[str, ...]:
+    return tuple(i18n.t(f"why.{c}", lang) for c in GRADE_REASONS)
+
+
+def change_text(rank_change: Any, delta: Any) -> str:
+    """Rank and score change in one cell: "▲3 +1.25" ('' with no previous quarter)."""
+    return " ".join(p for p in (change_arrow(rank_change), "" if delta is None or pd.isna(delta) else f"{delta:+.2f}") if p)
+
+
 def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[str] | None = None,
                  query: str = "", flagged_only: bool = False) -> pd.DataFrame:
     """The rankings filtered for display, with a change arrow and each unit's flag codes (a list)."""
@@ -95,7 +115,8 @@ def ranking_view(rankings: pd.DataFrame, group: str | None = None, grades: list[
     kinds = df["flags"].map(flagging.codes)
     if flagged_only:
         df, kinds = df[kinds.map(bool)], kinds[kinds.map(bool)]
-    df["change"] = df["rank_group_change" if group else "rank_change"].map(change_arrow)  # beside the rank shown
+    df["change_raw"] = df["rank_group_change" if group else "rank_change"]  # beside the rank shown
+    df["change"] = df["change_raw"].map(change_arrow)
     df["veto"] = df["veto"].where(df["veto"].notna(), "")
     df["flag_codes"] = kinds
     df["rank"] = df["rank_group"] if group else df["rank_overall"]
@@ -128,10 +149,11 @@ def _category(model: Model, code: str) -> str:
     return model.nodes[chain[0]].name if chain else ""
 
 
-def waterfall_steps(breakdown: pd.DataFrame, unit: pd.Series, model: Model, detail: bool = False) -> pd.DataFrame:
+def waterfall_steps(breakdown: pd.DataFrame, unit: pd.Series, model: Model, detail: bool = False,
+                    lang: str = "zh") -> pd.DataFrame:
     """Steps from 0 to the unit's total: kind (dimension/category/item/bonus/deduction/clip/total),
-    dimension, name, value. Aggregated: mass, each top-level performance category, compliance;
-    with `detail`, every row of the breakdown."""
+    dimension, name (in `lang`), value. Aggregated: mass, each top-level performance category,
+    compliance; with `detail`, every row of the breakdown."""
     b = breakdown[breakdown["unit_id"] == unit["unit_id"]]
     rows: list[dict] = []
     for d in DIMENSIONS:
@@ -139,12 +161,13 @@ def waterfall_steps(breakdown: pd.DataFrame, unit: pd.Series, model: Model, deta
         if part.empty:
             continue
         if detail:
-            rows += [{"kind": "item", "dimension": d, "name": r.name or r.code, "value": r.contribution}
+            rows += [{"kind": "item", "dimension": d, "name": model.name_in(r.name, lang) or r.code, "value": r.contribution}
                      for r in part.itertuples() if r.contribution]
         elif d == "performance":
             cats = part.assign(cat=part["code"].map(lambda c: _category(model, c)))
             for cat, g in cats.groupby("cat", sort=False):
-                rows.append({"kind": "category", "dimension": d, "name": cat, "value": g["contribution"].sum()})
+                rows.append({"kind": "category", "dimension": d, "name": model.name_in(cat, lang),
+                             "value": g["contribution"].sum()})
         else:
             rows.append({"kind": "dimension", "dimension": d, "name": "", "value": part["contribution"].sum()})
     for kind, value in (("bonus", unit["bonus"]), ("deduction", -unit["deduction"])):
@@ -164,7 +187,8 @@ def indicator_rows(breakdown: pd.DataFrame, unit_id: str, model: Model, lang: st
     b = breakdown[(breakdown["unit_id"] == unit_id) & (breakdown["dimension"] == "performance")]
     rules = {c: methods.describe(i).get(lang) for c, i in model.indicators.items()}
     return pd.DataFrame({
-        "category": b["code"].map(lambda c: _category(model, c)), "code": b["code"], "name": b["name"],
+        "category": b["code"].map(lambda c: model.name_in(_category(model, c), lang)), "code": b["code"],
+        "name": b["name"].map(lambda n: model.name_in(n, lang)),
         "raw": pd.to_numeric(b["raw"], errors="coerce"), "unit": b["code"].map(lambda c: model.indicators[c].unit),
         "score": b["score"], "weight": b["weight"], "contribution": b["contribution"],
         "rule": b["code"].map(rules),
@@ -195,8 +219,9 @@ def survey_stats(survey: pd.DataFrame, unit_id: str) -> dict[str, float] | None:
     return {k: float(row[k]) for k in ("n_valid", "n_unknown", "mean", "ci_low", "ci_high", "satisfaction_rate")}
 
 
-def answer_shares(answers: pd.DataFrame, unit_id: str, model: Model) -> pd.DataFrame:
-    """Long frame item, answer, count, share: each survey item's answers in scale order, shares of all answers."""
+def answer_shares(answers: pd.DataFrame, unit_id: str, model: Model, lang: str = "zh") -> pd.DataFrame:
+    """Long frame item, answer, count, share: each survey item's answers in scale order, shares of
+    all answers; item and answer names in `lang`."""
     a = answers[answers["unit_id"] == unit_id]
     names = {q.code: q.name for q in model.survey.item} if model.survey else {}
     order = [x.label for x in model.survey.answer] if model.survey else sorted(a["answer"].unique())
@@ -204,7 +229,8 @@ def answer_shares(answers: pd.DataFrame, unit_id: str, model: Model) -> pd.DataF
     full = a.groupby(["item", "answer"])["count"].sum().reindex(
         pd.MultiIndex.from_product([items, order], names=["item", "answer"]), fill_value=0).reset_index()
     full["share"] = full["count"] / full.groupby("item")["count"].transform("sum").replace(0, np.nan)
-    full["item"] = full["item"].map(lambda c: names.get(c, c))
+    full["item"] = full["item"].map(lambda c: model.name_in(names.get(c, c), lang))
+    full["answer"] = full["answer"].map(lambda x: model.name_in(x, lang))
     return full
 
 
@@ -216,7 +242,7 @@ def compliance_rows(compliance: pd.DataFrame, unit_id: str, model: Model, lang: 
     counted = {i.code for i in model.compliance.item if i.per_violation}
     waived = c["waived"] if "waived" in c else pd.Series(None, index=c.index, dtype=object)
     return pd.DataFrame({
-        "item": c["item"].map(lambda x: names.get(x, x)), "status": c["status"],
+        "item": c["item"].map(lambda x: model.name_in(names.get(x, x), lang)), "status": c["status"],
         "violations": c["points"].where(c["item"].isin(counted) & c["status"].isna()),
         "earned": c["earned"], "possible": c["possible"],
         "note": waived.map(lambda d: i18n.flag_text(flagging.make(flagging.NoteCode.WAIVED, document=d), lang)
@@ -449,9 +475,34 @@ def assumptions_view(res: sensitivity.AssumptionResult, lang: str = "zh") -> tup
     return units.sort_values("rank").reset_index(drop=True), sobol
 
 
-def analysis_frames(parts: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Sheets for the analysis workbook: Excel sheet names are at most 31 characters."""
-    return {name[:31]: df for name, df in parts.items()}
+def analysis_frames(parts: dict[str, pd.DataFrame], lang: str = "zh", model: Model | None = None) -> dict[str, pd.DataFrame]:
+    """Sheets for the analysis workbook under sheet names and headers in `lang` (Excel sheet names
+    are at most 31 characters); a column without a word keeps its name."""
+    return {_analysis_name(name, lang)[:31]: df.rename(columns=lambda c: _analysis_header(str(c), lang, model))
+            for name, df in parts.items()}
+
+
+def _analysis_name(name: str, lang: str) -> str:
+    kind, _, dim = name.partition("_")
+    if kind in ("sweep", "crossings") and dim in DIMENSIONS:
+        return i18n.t(f"sheet.{kind}", lang, dim=i18n.t(f"dim.{dim}", lang))
+    return i18n.t(f"sheet.{name}", lang) if f"sheet.{name}" in i18n.TEXT else name
+
+
+def _analysis_header(col: str, lang: str, model: Model | None) -> str:
+    if f"col.{col}" in i18n.TEXT:
+        return i18n.t(f"col.{col}", lang)
+    head, _, rest = col.partition("_")
+    if head == "w" and rest in DIMENSIONS:
+        return i18n.t("col.weight_of", lang, dim=i18n.t(f"dim.{rest}", lang))
+    if head in ("S1", "ST") and rest in DIMENSIONS:
+        return i18n.t("col.index_of", lang, index=head, dim=i18n.t(f"dim.{rest}", lang))
+    for prefix, key in (("p_group_top", "col.p_group_top"), ("p_top", "col.p_top")):
+        if col.startswith(prefix) and col[len(prefix):].isdigit():
+            return i18n.t(key, lang, k=int(col[len(prefix):]))
+    if head == "p" and model is not None and rest in model.tier_labels():
+        return i18n.t("col.p_grade", lang, grade=grade_label(model, rest, lang))
+    return col
 
 
 # ------------------------------------------------------------------------------- import
@@ -464,9 +515,10 @@ def report_view(report: pd.DataFrame, severities: list[str] | None, files: list[
         df = df[df["file"].isin(files)]
     msg = df["message_zh" if lang == "zh" else "message_en"]
     cell = df["column"].fillna("").astype(str) + df["row"].map(lambda r: "" if pd.isna(r) else str(int(r)))
+    expected = df["expected"].map(lambda e: in_language(e, lang))
     return pd.DataFrame({"severity": df["severity"], "file": df["file"], "sheet": df["sheet"], "cell": cell,
-                         "header": df["header"], "value": df["value"], "expected": df["expected"], "message": msg,
-                         "suggestions": df["suggestions"]}).reset_index(drop=True)
+                         "header": df["header"], "value": df["value"], "expected": expected, "message": msg,
+                         "suggestions": df["suggestions"]}).reset_index(drop=True).fillna("")
 
 
 def version_rows(versions: list) -> pd.DataFrame:

@@ -21,8 +21,15 @@ BEACON, PHISH, IMG, MATH, BOLD, ANCHOR = MARKUP_NAMES
 PERIODS = ("2026Q2", "2026Q3")
 
 
+def _without_english_names(data):
+    """The model's English names dropped: every page, in either language, shows the names below."""
+    if isinstance(data, dict):
+        return {k: _without_english_names(v) for k, v in data.items() if k not in ("name_en", "criteria_en")}
+    return [_without_english_names(v) for v in data] if isinstance(data, list) else data
+
+
 def hostile_model():
-    data = load_model().model_dump(mode="json", exclude_none=True)
+    data = _without_english_names(load_model().model_dump(mode="json", exclude_none=True))
     data["model"]["name"] = BEACON
     data["model"]["version"] = PHISH
     groups = {"城区街道": PHISH, "农业乡镇": MATH}

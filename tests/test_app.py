@@ -92,10 +92,10 @@ def test_rankings_filters_change_the_table():
 def test_unit_page_picks_a_unit_and_toggles_detail():
     at = run("unit", unit_pick="XZ03")
     assert at.title[0].value == "石桥镇 · 2026Q3"
-    steps = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["x"]
+    steps = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["y"]
     at.toggle(key="wf_detail").set_value(True)
     again(at)
-    detail = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["x"]
+    detail = next(c for c in charts(at) if c["data"][0]["type"] == "waterfall")["data"][0]["y"]
     assert len(detail) > len(steps) and "一般公共预算收入增速" in detail
     frames = [df.value for df in at.dataframe]
     assert any("计分规则" in df for df in frames)
@@ -205,7 +205,7 @@ def test_model_upload_reports_located_problems():
     again(at)
     assert any("模型有" in e.value for e in at.error)
     problems = at.dataframe[-1].value
-    assert "dimensions" in set(problems["位置"])
+    assert "维度权重" in set(problems["位置"])
 
 
 def test_import_validates_stores_and_publishes():
@@ -262,7 +262,7 @@ def test_parsed_tables_do_not_stay_in_the_session():
     at.button(key="imp_validate").click()
     again(at)
     kept = at.session_state["imp"]
-    assert set(kept) == {"period", "previews", "report", "ok", "records"} and kept["ok"]
+    assert set(kept) == {"period", "previews", "report", "ok", "records", "override"} and kept["ok"]
     frames = [v for p in kept["previews"] for v in p.values() if isinstance(v, pd.DataFrame)]
     assert all(len(f) <= 20 for f in frames) and not any("table" in p for p in kept["previews"])
     at.button(key="imp_store").click()

@@ -88,17 +88,52 @@ def test_unknown_unit_suggests_closest_roster_names(tmp_path):
     assert num_err.file == "ind.xlsx" and "not a number" in num_err.message_en and num_err.value is None
 
 
-def test_out_of_scale_answer_warns_and_is_left_out(tmp_path):
+def test_out_of_scale_answer_is_an_error_with_the_nearest_scale_words(tmp_path):
+    """It was a warning and the answer silently left out (issue 15 §3): an officer must see it."""
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    survey = pd.DataFrame({"问卷编号": ["a", "b", "c"], "单位编码": ["JD01"] * 3, "总体满意度": ["满意", "挺满意的", "挺满意的"]})
+    inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
+    assert inputs is None
+    errors = [e for e in report.errors if e.header == "总体满意度"]
+    assert [e.row for e in errors] == [3, 4] and "not on the scale" in errors[0].message_en
+    assert errors[0].suggestions[0] == "满意" and set(errors[0].suggestions) <= {a.label for a in MODEL.survey.answer}
+    assert "挺满意的" not in str(errors[0].as_json())  # the scale words are suggested, the cell is not quoted
+
+
+def test_out_of_scale_answer_warns_and_is_left_out_when_the_model_says_warn(tmp_path):
+    model = MODEL.model_copy(update={"survey": MODEL.survey.model_copy(update={"out_of_scale": "warn"})})
     units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
     survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": ["满意", "超级满意"],
                            "办事便利程度": ["较满意", "满意"]})
-    inputs, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
+    inputs, report = read_period(model, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.csv", survey)])
     assert report.ok
     [w] = [i for i in report.warnings if i.header == "总体满意度"]
     assert w.row == 3 and w.column == "C" and "not on the scale" in w.message_en
     assert "超级满意" not in str(w.as_json())  # a cell that matched nothing is free text: never quoted
     assert inputs.survey["Q1"].iloc[0] == "满意" and pd.isna(inputs.survey["Q1"].iloc[1])
     assert inputs.survey["Q2"].tolist() == ["比较满意", "满意"]  # 较满意 is an alias
+
+
+def test_an_unreadable_file_hides_no_other_file_problem(tmp_path):
+    """A text file renamed .xlsx in the set left 1 error; without it the set had more (issue 15 §3)."""
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    ind = pd.DataFrame({"单位编码": ["JD01", None], "单位名称": ["青山街道", "东湖街到"], "税收收入占比": [80.0, 70.0]})
+    files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "ind.xlsx", ind)]
+    _, alone = read_period(MODEL, PERIOD, files)
+    _, mixed = read_period(MODEL, PERIOD, [("notes.xlsx", b"just text, not a workbook\n"), *files])
+    assert len(mixed.errors) == len(alone.errors) + 1 and {e.file for e in mixed.errors} == {"notes.xlsx", "ind.xlsx"}
+    [unit] = [e for e in alone.errors if e.row == 3]  # a blank code and a misspelt name: the names it may mean
+    assert unit.column == "B" and "东湖街道" in unit.suggestions and "code is blank" in unit.message_en
+
+
+def test_a_roster_with_errors_still_lets_every_other_file_be_checked(tmp_path):
+    units = pd.read_excel(DEMO / "units.xlsx", engine="calamine")
+    stored = units.rename(columns={"单位编码": "unit_id", "单位名称": "unit_name", "单位类型": "unit_type", "考核组别": "group"})
+    units.loc[0, "单位名称"] = None
+    ind = pd.DataFrame({"单位编码": ["JD02"], "税收收入占比": ["abc"]})
+    _, report = read_period(MODEL, PERIOD, [write(tmp_path, "units.xlsx", units), write(tmp_path, "ind.xlsx", ind)],
+                            roster=stored)
+    assert {e.file for e in report.errors} == {"units.xlsx", "ind.xlsx"}
 
 
 def test_csv_gb18030_and_bom(tmp_path):
@@ -174,7 +209,7 @@ def test_numeric_answer_codes_only_when_the_model_maps_them(tmp_path):
     survey = pd.DataFrame({"问卷编号": ["a", "b"], "单位编码": ["JD01", "JD01"], "总体满意度": [1, 4]})
     files = [write(tmp_path, "units.xlsx", units), write(tmp_path, "s.xlsx", survey)]
     inputs, report = read_period(MODEL, PERIOD, files)
-    assert {w.row for w in report.warnings if w.header == "总体满意度"} == {2, 3}  # not on the default scale
+    assert {e.row for e in report.errors if e.header == "总体满意度"} == {2, 3}  # not on the default scale
     data = tomllib.loads(default_model_toml().decode("utf-8"))
     for answer, code in zip(data["survey"]["answer"], [1, 2, 3, 4, 9], strict=True):
         answer["codes"] = [code]

@@ -31,9 +31,13 @@ def test_edited_model_roundtrip_and_validation():
     tiers.loc[0, "min"] = 70  # below 良好: tiers must strictly decrease
     with pytest.raises(ModelError) as err:
         model_from_dict(model_edit.edited_model_data(MODEL, dims, tree, tiers, scale))
-    problems = model_edit.problems_frame(err.value)
-    assert model_edit.problems_frame(err.value, "en")["message"].str.contains("[a-z]").all()
-    assert {"dimensions", "performance.ECO.FIN [乡镇街道]", "grades.tier"} <= set(problems["where"])
+    assert {p.where for p in err.value.problems} >= {"dimensions", "performance.ECO.FIN [乡镇街道]", "grades.tier"}
+    problems = model_edit.problems_frame(err.value, "zh", MODEL)
+    assert model_edit.problems_frame(err.value, "en", MODEL)["message"].str.contains("[a-z]").all()
+    # located in words, not raw paths (issue 15 §5)
+    assert {"维度权重", "实绩数据 › 财政收入（ECO.FIN） [乡镇街道]", "等次 › tier"} <= set(problems["where"])
+    en = set(model_edit.problems_frame(err.value, "en", MODEL)["where"])
+    assert "performance data › Fiscal revenue (ECO.FIN) [乡镇街道]" in en
     tree.loc[tree["code"] == "FOR01", "weight"] = 0.1
     with pytest.raises(ModelError) as err:
         model_from_dict(model_edit.edited_model_data(MODEL, dims, tree, tiers, scale))

@@ -89,8 +89,13 @@ def free_text_quarter(tmp_path) -> list[tuple[str, Path]]:
 
 def test_reports_name_the_cell_and_the_kind_of_problem_never_free_text(free_text_quarter, service, store, tmp_path):
     """Out-of-scale answers and bad category cells were copied verbatim into warnings, and so into the
-    store, the published JSON and the 提示 sheet any leader downloads. Now none of them quotes the cell."""
-    version, report = service.import_files("2026Q3", free_text_quarter)
+    store, the published JSON and the 提示 sheet any leader downloads. Now none of them quotes the cell.
+    (An off-scale answer is an error by default since issue 15; a model that leaves it out stores it.)"""
+    _, refused = service.import_files("2026Q3", free_text_quarter)
+    assert any(e.row == 2 and e.header == "总体满意度" for e in refused.errors)
+    assert not any(m in json.dumps([i.as_json() for i in refused.issues], ensure_ascii=False) for m in MARKERS)
+    warn = MODEL.model_copy(update={"survey": MODEL.survey.model_copy(update={"out_of_scale": "warn"})})
+    version, report = service.import_files("2026Q3", free_text_quarter, warn)
     assert version is not None
     located = [w for w in report.warnings if w.row in (2, 3) and w.header in ("总体满意度", "受访者类别")]
     assert len(located) == 2

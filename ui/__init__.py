@@ -30,7 +30,7 @@ from ui.data import (
     warnings,
 )
 from ui.output import grade_column, grade_display, memo, xlsx_bytes
-from ui.quarter import quarter_state, warning_label, warning_rules
+from ui.quarter import quarter_state, warning_icon, warning_label, warning_rules
 from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, lang, md, t
@@ -48,4 +48,4 @@ __all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text"
            "height", "history", "join", "lang", "md", "memo", "method_analysis", "model_version", "model_versions", "need_period",
            "official_model", "period", "published_info", "published_periods", "published_version", "quarter_state", "rankings",
            "require", "result", "reverse_source", "save_model", "session", "sens_input", "service", "sidebar", "state",
-           "statistical_audit", "store", "t", "table", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]
+           "statistical_audit", "store", "t", "table", "warning_icon", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]

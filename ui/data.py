@@ -67,9 +67,14 @@ def official_model() -> Model:
 
 
 def model_versions() -> list[tuple[int, str]]:
-    """(id, label) of the official model file, then every stored model version, oldest first."""
+    """(id, label) of the official model file, then every stored model version, oldest first, each
+    named by its version name, who saved it and when, its note, and whether it is the active one."""
     stored = store().model_versions()
-    return [(OFFICIAL, t("model.official"))] + [(int(r.id), f"#{r.id} {r.label}") for r in stored.itertuples()]
+    def name(r) -> str:
+        text = [v if isinstance(v, str) else "" for v in (r.created_by, r.created_at, r.note)]
+        parts = [f"#{r.id} {r.label}", text[0], text[1][:16].replace("T", " "), text[2][:40]]
+        return " · ".join(p for p in parts if p) + (t("model.active_mark") if r.active else "")
+    return [(OFFICIAL, t("model.official"))] + [(int(r.id), name(r)) for r in stored.itertuples()]
 
 
 def _stored_model(url: str, model_id: int) -> Model:
@@ -91,7 +96,7 @@ def save_model(model: Model, label: str, note: str) -> int:
     from ui.session import service
 
     data = model.model_dump(mode="json", exclude_none=True)
-    data["model"]["version"] = label.strip() or f"{datetime.now():%Y%m%d-%H%M%S}"
+    data["model"]["version"] = label.strip() or f"{model.model.version}-{datetime.now():%Y%m%d-%H%M}"  # what it derives from
     return service().save_model(model_from_dict(data, "edited model"), note)
 
 

@@ -19,15 +19,16 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame], styles: dict | None = None) -> b
     return buf.getvalue()
 
 
-def grade_column(model: Model, lang: str, label: str | None = None):
-    """The grade column of a table: each grade a chip in its tier's colour (best green → lowest red).
+def grade_column(model: Model, lang: str, label: str | None = None, notes: tuple[str, ...] = (), **kw):
+    """The grade column of a table: each grade a chip in its tier's colour (best green → lowest red),
+    followed by grey chips of `notes` (what set the grade: views.grade_reasons).
     A column config, not a pandas Styler: Streamlit marshals a Styler cell by cell in Python
     (about 140 ms for 400 units on every rerun), a column config costs nothing per row. The column
     holds lists (`grade_display`)."""
     tiers = model.grades.tier
     return st.column_config.MultiselectColumn(
-        label, options=[views.grade_label(model, tier.label, lang) for tier in tiers],
-        color=[grade_colour(i) for i in range(len(tiers))])
+        label, options=[*(views.grade_label(model, tier.label, lang) for tier in tiers), *notes],
+        color=[*(grade_colour(i) for i in range(len(tiers))), *("#78909C" for _ in notes)], **kw)
 
 
 def grade_display(labels: pd.Series) -> pd.Series:

@@ -31,8 +31,13 @@ def quarter_state(service: Service, period: str) -> str:
     return state
 
 
+def warning_icon(level: str) -> str:
+    """The level's coloured dot alone, for a narrow column."""
+    return ICONS.get(level, "")
+
+
 def warning_label(level: str) -> str:
-    return f"{ICONS.get(level, '')} {t(f'warn.{level}')}"
+    return f"{warning_icon(level)} {t(f'warn.{level}')}"
 
 
 def warning_rules(rules) -> str:

@@ -46,14 +46,14 @@ def sidebar(service: Service | None) -> None:
             published(st.session_state["period"])
         if actor.can(Permission.IMPORT) or actor.can(Permission.DRAFT_MODEL):
             model = active_model().model
-            st.caption(t("sidebar.model", name=model.name, version=model.version))
+            st.caption(t("sidebar.model", name=active_model().name_in(model.name, lang()), version=model.version))
 
 
 def published(period: str) -> None:
     """Which version of the quarter everyone sees: number, when, by whom, under which model."""
     v = published_info(period)
     st.caption(t("sidebar.published", period=period, version=v.number, at=(v.published_at or "")[:16].replace("T", " "),
-                 who=v.published_by or "", model=v.model_name, model_version=v.model_label))
+                 who=v.published_by or "", model=active_model().name_in(v.model_name, lang()), model_version=v.model_label))
 
 
 def period() -> str | None:

@@ -121,7 +121,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     files = [(Path(p).name, Path(p)) for p in args.files]
     with _service(args) as service:
         # the model activated on the dashboard's model page, unless a file is named: one model for both
-        version, report = service.import_files(args.period, files, load_model(args.model) if args.model else None)
+        version, report = service.import_files(args.period, files, load_model(args.model) if args.model else None,
+                                               args.confirm_period)
     print(report.to_text(args.lang))
     if version is None:
         print(say(args, "有错误，未保存任何数据", "errors found: nothing was stored"), file=sys.stderr)
@@ -370,6 +371,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+")
     p.add_argument("--period", required=True)
     p.add_argument("--model", help="model file (TOML); default: the store's active model, else the bundled one")
+    p.add_argument("--confirm-period", action="store_true",
+                   help="import as --period even where file names, sheet titles or response ids name another quarter")
 
     p = add("publish", "publish a version of a period, or roll back to an older one (officer)", cmd_publish)
     p.add_argument("period")

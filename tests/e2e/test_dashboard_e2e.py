@@ -244,8 +244,8 @@ def test_weight_slider_changes_the_ranking(page, tmp_path):
         page.get_by_role("button", name="下载完整分析（Excel）").click()
     dl.value.save_as(tmp_path / "analysis.xlsx")
     book = openpyxl.load_workbook(tmp_path / "analysis.xlsx", read_only=True)
-    assert {"mc_units", "sobol_mean_abs_shift", "ternary", "sweep_mass", "crossings_compliance"} <= set(book.sheetnames)
-    assert book["mc_units"].max_row == 37
+    assert {"蒙特卡洛-单位", "Sobol 指数", "三元图", "扫描-群众评价", "交叉点-过程合规"} <= set(book.sheetnames)
+    assert book["蒙特卡洛-单位"].max_row == 37 and "名次 5% 分位" in next(book["蒙特卡洛-单位"].iter_rows(values_only=True))
 
 
 def test_audit_page_heatmap_and_download(page, tmp_path):
