@@ -38,12 +38,11 @@ full = {"rank": ui.t("col.rank_group" if group else "col.rank_overall"), "group"
         "mass": ui.t("dim.mass"), "performance": ui.t("dim.performance"), "compliance": ui.t("dim.compliance")}
 show = ui.headers(export, {"rank": full["rank"]})
 # on screen every column fits at 1280 px beside the sidebar: short headers (the full ones on hover),
-# rank and score change in one cell, the grade followed by what set it (quota, veto), the warning as its dot
-columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "both", "warn",
-           "flag_codes"]
+# rank and score change in one cell, the grade followed by what set it (quota, veto), the flags led by
+# the early-warning dot (its rules listed below the table)
+columns = ["rank", "unit_name", "group", "total", "mass", "performance", "compliance", "grade", "both", "flag_codes"]
 short = {c: ui.t(f"rank.h.{c}") for c in ("rank", "group", "mass", "performance", "compliance")}
 short["rank"] = full["rank"] if L == "zh" else short["rank"]  # 总排名 / 组内排名 fit; "Rank in group" does not
-short["warn"] = ui.t("warn.title")
 W = {"zh": {"rank": 72, "unit_name": 140, "group": 76, "grade": 112, "flag_codes": 60},
      "en": {"rank": 52, "unit_name": 150, "group": 120, "grade": 116, "flag_codes": 28}}[L]
 
@@ -57,8 +56,9 @@ def build():
     view["group"] = view["group"].map(lambda g: model.name_in(g, L))
     view["level"] = view["unit_id"].map(warn["level"]).map(lambda v: ui.warning_label(v) if isinstance(v, str) else "")
     view["rules"] = view["unit_id"].map(warn["rules"]).map(lambda r: ui.warning_rules(r) if isinstance(r, list) else "")
-    view["warn"] = view["unit_id"].map(warn["level"]).map(lambda v: ui.warning_icon(v) if isinstance(v, str) else "")
     table = view[export].rename(columns=show)  # the download: grades as words, every column
+    dots = view["unit_id"].map(warn["level"]).map(lambda v: ui.warning_icon(v) if isinstance(v, str) else "")
+    view["flag_codes"] = [f"{d} {f}".strip() for d, f in zip(dots, view["flag_codes"], strict=True)]
     view["grade"] = [g + views.grade_reasons(fs, L) for g, fs in zip(ui.grade_display(view["grade"]), view["flags"], strict=True)]
     view["both"] = [views.change_text(r, d) for r, d in zip(view["change_raw"], view["delta_total"], strict=True)]
     sub = rk[rk["unit_id"].isin(view["unit_id"])]
@@ -79,8 +79,7 @@ event = ui.table(
             "group": st.column_config.TextColumn(width=W["group"], help=full["group"]),
             "grade": ui.grade_column(model, L, notes=views.reason_words(L), width=W["grade"], help=ui.t("rank.grade_help")),
             "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both")),
-            "warn": st.column_config.TextColumn(width=40, help=ui.t("warn.caption")),
-            "flag_codes": st.column_config.TextColumn(width=W["flag_codes"])})
+            "flag_codes": st.column_config.TextColumn(width=W["flag_codes"], help=ui.t("warn.caption"))})
 st.caption(ui.t("rank.click_hint", n=len(table)))
 warned = view[view["rules"] != ""]  # the rules that fired, beside the table rather than widening it
 if len(warned):

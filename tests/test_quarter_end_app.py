@@ -86,7 +86,7 @@ def test_warnings_on_home_rankings_and_the_units_own_page():
     home = open_page("home", user="leader")
     assert not home.exception and any("红色预警" in m.label or "黄色预警" in m.label for m in home.metric)
     rank = open_page("rankings", user="leader")
-    assert "预警" in rank.dataframe[0].value.columns  # the dot on every row; the rules that fired below
+    assert any(str(f).startswith(("🔴", "🟡")) for f in rank.dataframe[0].value["提示"])  # the dot leads the flags
     assert any("触发的规则" in df.value.columns and len(df.value) for df in rank.dataframe[1:])
     unit = open_page("unit", user="jd01")
     assert not unit.exception and any("本单位预警" in x for x in texts(unit).splitlines())

@@ -78,7 +78,8 @@ def test_the_columns_that_matter_fit(page, width, tmp_path):  # noqa: F811
     page.get_by_role("link", name="Home").click()
     page.get_by_text("Biggest risers").wait_for()
     idle(page, 1.5)
-    assert overflow(page) == [0, 0, 0]
+    home = overflow(page)
+    assert len(home) >= 3 and set(home) == {0}, home  # risers, fallers, the warnings (issue 14), vetoes
     page.get_by_text("中文").click()
     page.locator("h1").filter(has_text="三维考评结果").wait_for()
     idle(page)
