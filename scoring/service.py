@@ -513,6 +513,7 @@ class Service:
         history = history[history["period"] <= period]
         state, notice = self.period_status(period)
         model = result.model
+        rnd, participation = self.reverse_source(period, None, unit_id)
         return feedback.ReportInputs(
             result=result, unit_id=unit_id, version=v.number, published_at=v.published_at or "",
             published_by=v.published_by or "", history=history, appeals=self.store.appeals(period, unit_id),
@@ -520,7 +521,8 @@ class Service:
             annual=None if annual_rows is None else annual_rows[annual_rows["unit_id"] == unit_id],
             annual_quarters=None if quarters is None else quarters[quarters["unit_id"] == unit_id],
             state=state, announcement=notice, made_on=today(),
-            office=model.workflow.office_en if lang == "en" else model.workflow.office)
+            office=model.workflow.office_en if lang == "en" else model.workflow.office,
+            reverse_round=rnd, participation=participation)
 
     def feedback_report(self, period: str, unit_id: str, kind: str = "pdf", lang: str = "zh",
                         result: PeriodResult | None = None) -> bytes:

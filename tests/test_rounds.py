@@ -212,6 +212,18 @@ def test_a_closed_round_feeds_scoring_exactly_like_imported_ratings(service, qua
     assert (got.loc[depts, "n_raters"] == K + 1).all()
     assert service.reproduces("2026Q3", v.number)
     service.publish("2026Q3", v.number, reason="计入网上评议结果")  # the differencing rule let it through
+    # the department's feedback report names the source and each rater unit's participation
+    from io import BytesIO
+
+    import docx
+
+    report = docx.Document(BytesIO(service.feedback_report("2026Q3", depts[0], kind="docx")))
+    text = "\n".join(p.text for p in report.paragraphs)
+    assert f"网上匿名评议第 {round_id} 轮" in text and "导入的评议汇总表格" not in text
+    rows = [[c.text for c in r.cells] for tb in report.tables for r in tb.rows]
+    header = next(r for r in rows if "参评率" in r)
+    towns_shown = [r for r in rows if len(r) == len(header) and r[3].endswith("%") and r != header]
+    assert len(towns_shown) == len(towns)
 
 
 def test_reissued_tokens_replace_unused_ones(service, quarter):
