@@ -114,7 +114,7 @@ if service.actor.can(P.VIEW_APPEALS):
     appeal = next(a for a in queue if a.id == pick)
     details(appeal, targets_of(appeal.unit_id))
     if service.actor.can(P.DECIDE_APPEAL) and appeal.status == "filed":
-        st.markdown(f"**{ui.t('ap.decide')}**")
+        ui.label('ap.decide')
         reply = st.text_area(ui.t("ap.reply"), key=f"ap_reply_{appeal.id}", max_chars=2000)
         c = st.columns([1, 1, 4])
         for col, accept, key in ((c[0], True, "ap_accept"), (c[1], False, "ap_reject")):
@@ -128,7 +128,7 @@ if service.actor.can(P.VIEW_APPEALS):
                     st.rerun()
     if service.actor.can(P.DECIDE_APPEAL) and service.actor.can(P.IMPORT) and appeal.status == "accepted" \
             and appeal.correction_version is None:
-        st.markdown(f"**{ui.t('ap.correct')}**")
+        ui.label('ap.correct')
         value = st.text_input(ui.t("ap.correct_value"), key=f"ap_value_{appeal.id}", help=ui.t("ap.correct_help"))
         if st.button(ui.t("ap.correct"), key="ap_correct", type="primary", icon=":material/edit_note:"):
             try:

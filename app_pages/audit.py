@@ -53,12 +53,12 @@ elif view == "level" and a.levels:
     depth = c[1].selectbox(ui.t("audit.level"), list(a.levels), key="a_level")
     title = ui.t("chart.corr_level", depth=depth, method=ui.t(f"audit.{method}"))
     st.plotly_chart(charts.corr_heatmap(a.levels[depth][pick], names, title, L), key="a_heat_level")
-st.markdown(f"**{ui.t('audit.pairs')}**")
+ui.label('audit.pairs')
 shown = a.pairs.assign(node_name=a.pairs["node"].map(lambda n: names.get(n, n)),
                        kind=a.pairs["kind"].map(lambda k: ui.t(f"audit.{k}")))
 ui.table(shown, ["node_name", "a_name", "b_name", "method", "r", "kind"], key="a_pairs", fit=300, config={"r": "%.3f"},
          labels={"method": ui.t("col.corr_method")})
-st.markdown(f"**{ui.t('audit.against')}**")
+ui.label('audit.against')
 against = a.against.assign(node_name=a.against["parent"].map(lambda n: names.get(n, n)))
 ui.table(against, ["node_name", "name", "pearson_parent", "spearman_parent", "pearson_performance", "pearson_total",
                    "spearman_total"], key="a_against", fit=420,

@@ -48,11 +48,14 @@ with left:
     st.plotly_chart(grade_fig, key="grades")
 with right:
     prev = head["previous_period"]
-    st.markdown(f"##### {ui.t('home.movers', prev=prev) if prev else ui.t('home.movers_title')}")
+    if prev:
+        ui.label("home.movers", 5, prev=prev)
+    else:
+        ui.label("home.movers_title", 5)
     if prev is None:  # the first published quarter: nothing to compare with
         st.caption(ui.t("home.movers_first"))
-    for title, df in zip((ui.t("home.risers"), ui.t("home.fallers")), (up, down) if prev else (), strict=False):
-        st.markdown(f"**{title}**")
+    for title, df in zip(("home.risers", "home.fallers"), (up, down) if prev else (), strict=False):
+        ui.label(title)
         if df.empty:
             st.caption(ui.t("common.none"))
             continue

@@ -140,7 +140,7 @@ if known:
         st.session_state["imp_confirming"] = (hp, number)
     if st.session_state.get("imp_confirming") == (hp, number):
         with st.container(border=True):  # publishing (or rolling back) is confirmed, with a reason kept with the version
-            st.markdown(f"**{ui.t('imp.confirm_title')}**")
+            ui.label('imp.confirm_title')
             st.write(ui.t("imp.confirm_text", period=hp, version=number,
                           current=current if current is not None else ui.t("imp.none_published")))
             if current is not None and number < current:
@@ -166,7 +166,7 @@ if known:
                 del st.session_state["imp_confirming"]
                 st.rerun()
     hist = views.import_rows(store.imports(hp), ui.lang())
-    st.markdown(f"**{ui.t('imp.history')}**")
+    ui.label('imp.history')
     ui.table(hist, list(hist.columns), key="imp_history")
 
 st.subheader(ui.t("imp.templates"))

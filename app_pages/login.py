@@ -8,11 +8,11 @@ from scoring.demo import DEMO_ACCOUNTS
 
 st.title(ui.t("login.title"))
 if flash := st.session_state.pop(ui.session.FLASH, None):
-    st.warning(flash.get(ui.lang()), icon=":material/info:")
+    st.warning(ui.md(flash.get(ui.lang())), icon=":material/info:")
 
 store = ui.store()
 if refused := st.session_state.get(ui.session.SSO_REFUSED):
-    st.error(refused.get(ui.lang()), icon=":material/no_accounts:")
+    st.error(ui.md(refused.get(ui.lang())), icon=":material/no_accounts:")
     st.button(ui.t("login.sso_out"), on_click=st.logout, icon=":material/logout:", key="login_sso_out")
 elif ui.session.sso_configured():
     st.button(ui.t("login.sso"), on_click=st.login, type="primary", icon=":material/badge:", key="login_sso")

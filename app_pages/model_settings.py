@@ -30,19 +30,19 @@ left, right = st.columns([2, 3])
 left.plotly_chart(charts.sunburst(model_edit.model_tree(model, utype), L), key="sunburst")
 dims, tiers, scale = model_edit.model_tables(model)
 with right:
-    st.markdown(f"**{ui.t('model.dimensions')}**")
+    ui.label('model.dimensions')
     dims.insert(0, "name", [ui.t(f"dim.{d}") for d in dims["dimension"]])
     dims = st.data_editor(dims, hide_index=True, key=f"ed_dims_{path}", disabled=["name"], column_order=["name", "weight"],
                           column_config={"name": st.column_config.TextColumn(ui.t("col.dimension")),
                                          "weight": st.column_config.NumberColumn(ui.t("col.weight"), min_value=0.0,
                                                                                  max_value=1.0, step=0.01, format="%.2f")})
-    st.markdown(f"**{ui.t('model.grades')}**")
+    ui.label('model.grades')
     tiers = st.data_editor(tiers, hide_index=True, key=f"ed_tiers_{path}", num_rows="dynamic",
                            column_config={"label": ui.t("col.grade"), "label_en": ui.t("col.label_en"),
                                           "min": st.column_config.NumberColumn(ui.t("col.min"), min_value=0, max_value=100),
                                           "quota": st.column_config.NumberColumn(ui.t("col.quota"), min_value=0.0, max_value=1.0)})
 
-st.markdown(f"**{ui.t('model.tree')}**")
+ui.label('model.tree')
 st.caption(ui.t("model.tree_caption"))
 methods = [m.value for m in Method]
 tree = st.data_editor(

@@ -23,17 +23,7 @@ st.caption(ui.t("rev.caption", k=rv.min_raters, share=rv.share, floor=rv.excelle
                  criteria=ui.join(model.name_in(c, L) for c in rv.criteria)))
 st.caption(ui.t(f"rev.cycle.{rv.cycle}", share=rv.share))
 st.caption(ui.t("rev.below_k", k=rv.min_raters, rule=ui.t(f"rev.rule.{rv.below_k}")))
-rnd, part = ui.reverse_source(period)
-participation = None
-if rnd is None:
-    st.caption(ui.t("rev.source.sheet"))
-else:
-    participation = views.participation_rows(part, res.units)
-    st.caption(ui.t("rev.source.round", id=rnd.id, period=rnd.period, opens=rnd.opens_on.isoformat(),
-                    closes=rnd.closes_on.isoformat(), **participation.attrs["total"]))
-    with st.expander(ui.t("rev.participation")):
-        ui.table(participation, ["unit_name", "issued", "cast", "rate"], config={"rate": "percent"}, fit=True,
-                 key="rev_participation")
+participation = ui.show_reverse_source(period, res.units, "rev_participation", folded=True)
 df = views.reverse_rows(res.reverse, res.units, rv.excellent_floor)
 c = st.columns(3)
 c[0].metric(ui.t("rev.departments"), len(df), border=True)

@@ -33,7 +33,7 @@ service.require_unit(uid)
 row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
 
-st.title(f"{ui.md(row['unit_name'])} · {period}", anchor=False)  # no anchor id made from data
+st.title(ui.md(f"{row['unit_name']} · {period}"), anchor=False)  # no anchor id made from data
 hist = views.trend(ui.history(uid))
 last = hist[hist["period"] == period]
 c = st.columns(5)
@@ -75,7 +75,7 @@ with tabs[0]:
     a, b = st.columns(2)
     for col, title, df in ((a, "unit.strengths", good), (b, "unit.weaknesses", bad)):
         with col:
-            st.markdown(f"**{ui.t(title)}**")
+            ui.label(title)
             ui.table(df, ["name", "score", "group_mean", "gap"], config={"score": "%.1f", "group_mean": "%.1f", "gap": "%+.1f"})
 with tabs[1]:
     stats = ui.derived("unit_survey", period, uid, compute=lambda: views.survey_stats(res.survey, uid))
@@ -91,32 +91,24 @@ with tabs[1]:
         st.plotly_chart(ui.derived("unit_answers", period, L, uid, compute=lambda: charts.answer_bars(
             views.answer_shares(res.answers, uid, model, L), L)), key="answers")
     if (screen := views.survey_screen(res.survey, uid)) is not None:
-        st.markdown(f"**{ui.t('unit.screen')}**")
+        ui.label('unit.screen')
         st.caption(ui.t("unit.screen_text", **screen, policy=ui.t(f"straight.{model.survey.straight_lining}")))
         if screen["guarded"]:
             st.caption(ui.t("unit.screen_guarded"))
     if (rev := views.unit_reverse(res, uid)) is not None:
-        st.markdown(f"**{ui.t('unit.reverse')}**")
+        ui.label('unit.reverse')
         result = ui.t("rev.hidden", k=model.reverse.min_raters) if rev["score"] is None else f"{rev['score']:.2f}"
         st.caption(ui.t("unit.reverse_text", n=rev["n_raters"], result=result,
                         rule=ui.t(f"rev.rule.{rev['rule']}") if rev["rule"] else ""))
         st.caption(ui.t("unit.reverse_policy", k=model.reverse.min_raters, rule=ui.t(f"rev.rule.{model.reverse.below_k}")))
-        rnd, part = ui.reverse_source(period)
-        if rnd is None:
-            st.caption(ui.t("rev.source.sheet"))
-        else:
-            participation = views.participation_rows(part, res.units)
-            st.caption(ui.t("rev.source.round", id=rnd.id, period=rnd.period, opens=rnd.opens_on.isoformat(),
-                            closes=rnd.closes_on.isoformat(), **participation.attrs["total"]))
-            ui.table(participation, ["unit_name", "issued", "cast", "rate"], config={"rate": "percent"}, fit=True,
-                     key="unit_participation")
+        ui.show_reverse_source(period, res.units, "unit_participation")
 with tabs[2]:
     comp = views.compliance_rows(res.compliance, uid, model, L)
     comp["status"] = comp["status"].map(lambda s: ui.t(f"status.{s}") if isinstance(s, str) else "")
     ui.table(comp, ["item", "status", "violations", "earned", "possible", "note"], config={"violations": "%d"})
     burden = views.burden_rows(res.burden, uid, model)
     if not burden.empty:
-        st.markdown(f"**{ui.t('unit.burden')}**")
+        ui.label('unit.burden')
         ui.table(burden, ["name", "value", "unit", "points"], config={"value": "%g", "points": "%.2f"})
 with tabs[3]:
     ex = views.exemption_rows(res, L, uid)

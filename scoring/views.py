@@ -544,6 +544,17 @@ def import_rows(imports: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     }).iloc[::-1].reset_index(drop=True)
 
 
+def reverse_source(rnd: Any, participation: pd.DataFrame | None, units: pd.DataFrame, lang: str
+                   ) -> tuple[str, pd.DataFrame | None]:
+    """The line naming where a version's reverse ratings came from and, for an online round (`rnd`),
+    each rater unit's participation (`participation_rows`); the line holds ids, dates and counts only."""
+    if rnd is None:
+        return i18n.t("rev.source.sheet", lang), None
+    part = participation_rows(participation, units)
+    return i18n.t("rev.source.round", lang, id=rnd.id, period=rnd.period, opens=rnd.opens_on.isoformat(),
+                  closes=rnd.closes_on.isoformat(), **part.attrs["total"]), part
+
+
 def participation_rows(participation: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """An online round's participation per rater unit (issued, cast, rate) with the units' names,
     lowest rate first, and a total row's figures in `attrs["total"]` (issued, cast, rate)."""

@@ -30,10 +30,10 @@ from ui.data import (
     warnings,
 )
 from ui.output import grade_column, grade_display, memo, xlsx_bytes
-from ui.quarter import quarter_state, warning_icon, warning_label, warning_rules
+from ui.quarter import quarter_state, show_reverse_source, warning_icon, warning_label, warning_rules
 from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
-from ui.state import flag_label, flag_text, join, lang, md, t
+from ui.state import flag_label, flag_text, join, label, lang, md, t
 from ui.table import headers, height, table
 
 _LOG = logging.getLogger("sanwei")  # what the shared cache loads and what hardening refuses, in the process's log
@@ -45,7 +45,7 @@ if not _LOG.handlers:
     _LOG.propagate = False
 
 __all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
-           "height", "history", "join", "lang", "md", "memo", "method_analysis", "model_version", "model_versions", "need_period",
+           "height", "history", "join", "label", "lang", "md", "memo", "method_analysis", "model_version", "model_versions", "need_period",
            "official_model", "period", "published_info", "published_periods", "published_version", "quarter_state", "rankings",
-           "require", "result", "reverse_source", "save_model", "session", "sens_input", "service", "sidebar", "state",
+           "require", "result", "reverse_source", "save_model", "session", "sens_input", "service", "show_reverse_source", "sidebar", "state",
            "statistical_audit", "store", "t", "table", "warning_icon", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
+from scoring import views
 from scoring.service import ANNOUNCING, Service
 from ui.data import db
+from ui.data import reverse_source as reverse_source_of
 from ui.data import state as store_state
 from ui.shared import shared
 from ui.state import lang, t
+from ui.table import table
 
 ICONS = {"red": "🔴", "yellow": "🟡", "green": "🟢"}
 
@@ -29,6 +33,17 @@ def quarter_state(service: Service, period: str) -> str:
     elif state == "final":
         st.success(t("state.final"), icon=":material/verified:")
     return state
+
+
+def show_reverse_source(period: str, units: pd.DataFrame, key: str, folded: bool = False) -> pd.DataFrame | None:
+    """Show where the published reverse ratings came from and, for an online round, each rater unit's
+    participation (in an expander when `folded`); returns that table (None for a spreadsheet)."""
+    line, part = views.reverse_source(*reverse_source_of(period), units, lang())
+    st.caption(line)
+    if part is not None:
+        with st.expander(t("rev.participation")) if folded else st.container():
+            table(part, ["unit_name", "issued", "cast", "rate"], config={"rate": "percent"}, fit=True, key=key)
+    return part
 
 
 def warning_icon(level: str) -> str:

@@ -35,6 +35,12 @@ def t(key: str, **values) -> str:
     return i18n.t(key, lang(), **{k: md(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
+def label(key: str, level: int = 0, **values) -> None:
+    """A bold label (or a heading of `level`): the UI string `key`, its values shown as text (`t`)."""
+    text = t(key, **values)
+    st.markdown("#" * level + " " + text if level else "**" + text + "**")
+
+
 def md(value: object) -> str:
     """Data shown where Streamlit renders markdown (titles, captions, banners, tabs, metrics, radio
     and segmented-control options): as text, never as a link, image, formula or HTML."""

@@ -225,7 +225,12 @@ def build(inp: ReportInputs, lang: str = "zh", with_charts: bool = True) -> Docu
         shown = t("rev.hidden", k=model.reverse.min_raters) if rev["score"] is None else f2(rev["score"])
         B(Para(t("unit.reverse") + "：" + t("unit.reverse_text", n=rev["n_raters"], result=shown,
                                            rule=t(f"rev.rule.{rev['rule']}") if rev["rule"] else "")))
-        _reverse_source(B, t, inp)
+        line, part = views.reverse_source(inp.reverse_round, inp.participation, res.units, lang)
+        B(Para(line, "muted"))
+        if part is not None:
+            B(Table([t("col.unit_name"), t("col.issued"), t("col.cast"), t("col.rate")],
+                    [[str(r.unit_name), str(int(r.issued)), str(int(r.cast)), _pct(r.rate, 0)] for r in part.itertuples()],
+                    [4, 1.3, 1.3, 1.3], frozenset({1, 2, 3})))
 
     # 6. compliance, bonus, deductions
     B(Heading(t("rep.compliance")))
@@ -319,18 +324,3 @@ def build(inp: ReportInputs, lang: str = "zh", with_charts: bool = True) -> Docu
 
 def level_text(level: str, lang: str) -> str:
     return early.LEVEL_TEXT[level].get(lang)
-
-
-def _reverse_source(B, t, inp: ReportInputs) -> None:
-    """Where the department's reverse ratings came from: an online round (with the participation
-    of each rater unit) or an imported spreadsheet."""
-    rnd = inp.reverse_round
-    if rnd is None:
-        B(Para(t("rev.source.sheet"), "muted"))
-        return
-    part = views.participation_rows(inp.participation, inp.result.units)
-    B(Para(t("rev.source.round", id=rnd.id, period=rnd.period, opens=rnd.opens_on.isoformat(),
-             closes=rnd.closes_on.isoformat(), **part.attrs["total"]), "muted"))
-    B(Table([t("col.unit_name"), t("col.issued"), t("col.cast"), t("col.rate")],
-            [[str(r.unit_name), str(int(r.issued)), str(int(r.cast)), _pct(r.rate, 0)] for r in part.itertuples()],
-            [4, 1.3, 1.3, 1.3], frozenset({1, 2, 3})))
