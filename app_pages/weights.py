@@ -19,22 +19,24 @@ L = ui.lang()
 KEYS = {"mass": "w_mass", "performance": "w_perf", "compliance": "w_comp"}
 
 
+def show(split: views.Split) -> None:
+    """Set the sliders that differ from `split` (never the one the browser just moved)."""
+    st.session_state["w_split"] = split
+    for d, p in split.percents.items():
+        if st.session_state.get(KEYS[d]) != p:
+            st.session_state[KEYS[d]] = p
+
+
 def reset() -> None:
-    for d, p in views.official_percents(inp.weights).items():
-        st.session_state[KEYS[d]] = p
+    show(views.Split(views.official_percents(inp.weights)))
 
 
 def percents() -> dict[str, int]:
     return {d: st.session_state[k] for d, k in KEYS.items()}
 
 
-def rebalance(changed: str) -> None:
-    """Keep the three weights summing to 100%: the moved slider wins, the other two share the rest."""
-    for d, p in views.rebalance(percents(), changed).items():
-        st.session_state[KEYS[d]] = p
-
-
-if st.session_state.get("w_period") != period or any(k not in st.session_state for k in KEYS.values()):
+if st.session_state.get("w_period") != period or "w_split" not in st.session_state \
+        or any(k not in st.session_state for k in KEYS.values()):
     st.session_state["w_period"] = period  # start from the official weights
     reset()
 
@@ -47,9 +49,10 @@ live, analysis = st.tabs([ui.t("w.tab_live"), ui.t("w.tab_analysis")])
 @st.fragment
 def live_panel() -> None:
     """Only this part reruns when a slider moves: the re-ranking is all that changes."""
+    show(views.follow(st.session_state["w_split"], percents()))  # the other two give way, here, before drawing
     s = st.columns([3, 3, 3, 2])
     for col, (d, key) in zip(s, KEYS.items(), strict=False):
-        col.slider(ui.t(f"dim.{d}"), 0, 100, key=key, format="%d%%", on_change=rebalance, args=(d,))
+        col.slider(ui.t(f"dim.{d}"), 0, 100, key=key, format="%d%%")
     w = views.slider_weights(percents(), inp.weights)
     s[3].button(ui.t("w.reset"), on_click=reset, icon=":material/restart_alt:", key="w_reset")
     df = views.what_if(inp, w)

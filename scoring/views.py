@@ -7,6 +7,7 @@ codes (dimension keys, status codes) and data values (unit and indicator names) 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -394,6 +395,34 @@ def rebalance(percents: dict[str, int], changed: str) -> dict[str, int]:
     share = current / current.sum() if current.sum() > 0 else np.full(2, 0.5)
     first = int(round((100 - fixed) * share[0]))
     return {changed: fixed, others[0]: first, others[1]: 100 - fixed - first}
+
+
+@dataclass(frozen=True)
+class Split:
+    """The three weight sliders as the server last set them, and the move under way.
+
+    `anchor` holds the sliders as they stood when the move of `moving` began: the other two share
+    the rest in that proportion, so ten one-step presses end where one drag would (sharing by the
+    rounded values of every step drifted 33/17 to 31/19)."""
+
+    percents: dict[str, int]
+    moving: str | None = None
+    anchor: dict[str, int] | None = None
+
+
+def follow(split: Split, sent: dict[str, int]) -> Split:
+    """Take the sliders' values a browser sent and return where the three now stand.
+
+    A browser that has not yet drawn the last rebalance sends the other sliders' older values with
+    every press: those are echoes, not moves. Only the slider being moved counts when it moved;
+    otherwise the first one that differs is the user's new move. The moved slider itself is never
+    set back, so presses made while a rerun runs are not overwritten."""
+    moved = [d for d in SLIDERS if sent[d] != split.percents[d]]
+    if not moved:
+        return split
+    changed = split.moving if split.moving in moved else moved[0]
+    anchor = split.anchor if changed == split.moving and split.anchor else split.percents
+    return Split(rebalance({**anchor, changed: sent[changed]}, changed), changed, anchor)
 
 
 def slider_weights(percents: dict[str, int], official) -> np.ndarray:

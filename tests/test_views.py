@@ -318,3 +318,24 @@ def test_every_key_the_ui_uses_exists():
                  for c in re.findall(r'"([a-z_0-9]+)"', call)}
     missing = sorted(k for k in used if k not in i18n.TEXT)
     assert not missing and len(used) > 150
+
+
+def test_a_slider_move_is_followed_through_stale_echoes_of_the_others():
+    """Issue 15 §7: a browser that has not drawn the last rebalance sends the other sliders' old
+    values with its next press; they must not count as moves, or the moved slider is set back."""
+    split = views.Split({"mass": 40, "performance": 40, "compliance": 20})
+    split = views.follow(split, {"mass": 41, "performance": 40, "compliance": 20})
+    assert split.percents == {"mass": 41, "performance": 39, "compliance": 20} and split.moving == "mass"
+    # the next press arrives before the browser drew 39: performance still says 40 (an echo)
+    split = views.follow(split, {"mass": 42, "performance": 40, "compliance": 20})
+    assert split.percents["mass"] == 42 and split.moving == "mass"
+    for m in range(43, 51):  # ...and eight more presses, each with whatever the browser last drew
+        split = views.follow(split, {"mass": m, "performance": 40 - (m - 43), "compliance": 20})
+    # ten presses end where one move to 50 does: the rest shared 40 : 20, not by drifting rounded steps
+    assert split.percents == views.follow(views.Split(split.anchor), {**split.anchor, "mass": 50}).percents \
+        == {"mass": 50, "performance": 33, "compliance": 17}
+    # a browser that shows what the server set and moves another slider starts a new move from there
+    moved = views.follow(split, {**split.percents, "compliance": 27})
+    assert moved.moving == "compliance" and moved.anchor == split.percents
+    assert moved.percents == {"mass": 44, "performance": 29, "compliance": 27}  # 73 shared 50 : 33
+    assert views.follow(moved, moved.percents) is moved  # nothing sent differs: nothing moves
