@@ -68,7 +68,7 @@ if imp:
                 continue
             kind = ui.t(f"kind.{p['kind']}") if p["kind"] else ui.t("kind.unknown")
             st.caption(ui.t("imp.preview_caption", kind=kind, sheet=p["sheet"] or "", rows=p["rows"]))
-            st.dataframe(p["head"], key=f"imp_head_{p['name']}")
+            st.dataframe(p["head"], placeholder="", key=f"imp_head_{p['name']}")
 
     rep = imp["report"].to_frame()
     st.subheader(ui.t("imp.report"))

@@ -32,12 +32,12 @@ dims, tiers, scale = model_edit.model_tables(model)
 with right:
     ui.label('model.dimensions')
     dims.insert(0, "name", [ui.t(f"dim.{d}") for d in dims["dimension"]])
-    dims = st.data_editor(dims, hide_index=True, key=f"ed_dims_{path}", disabled=["name"], column_order=["name", "weight"],
+    dims = st.data_editor(dims, hide_index=True, placeholder="", key=f"ed_dims_{path}", disabled=["name"], column_order=["name", "weight"],
                           column_config={"name": st.column_config.TextColumn(ui.t("col.dimension")),
                                          "weight": st.column_config.NumberColumn(ui.t("col.weight"), min_value=0.0,
                                                                                  max_value=1.0, step=0.01, format="%.2f")})
     ui.label('model.grades')
-    tiers = st.data_editor(tiers, hide_index=True, key=f"ed_tiers_{path}", num_rows="dynamic",
+    tiers = st.data_editor(tiers, hide_index=True, placeholder="", key=f"ed_tiers_{path}", num_rows="dynamic",
                            column_config={"label": ui.t("col.grade"), "label_en": ui.t("col.label_en"),
                                           "min": st.column_config.NumberColumn(ui.t("col.min"), min_value=0, max_value=100),
                                           "quota": st.column_config.NumberColumn(ui.t("col.quota"), min_value=0.0, max_value=1.0)})
@@ -46,7 +46,7 @@ ui.label('model.tree')
 st.caption(ui.t("model.tree_caption"))
 methods = [m.value for m in Method]
 tree = st.data_editor(
-    tree, hide_index=True, key=f"ed_tree_{path}", height=ui.height(len(tree), 640),
+    tree, hide_index=True, placeholder="", key=f"ed_tree_{path}", height=ui.height(len(tree), 640),
     column_order=["tree", "code", "weight", "effective", "method", "direction", "unit", "satisfactory", "unacceptable",
                   "target", "cap", "floor", "lower", "upper", "tolerance", "applies_to", "formalism"],
     disabled=["tree", "code", "effective", "applies_to", "formalism"],
@@ -62,7 +62,7 @@ tree = st.data_editor(
                    "applies_to": ui.t("col.applies_to"), "formalism": ui.t("col.formalism")})
 
 with st.expander(ui.t("model.scale")):
-    scale = st.data_editor(scale, hide_index=True, key=f"ed_scale_{path}", num_rows="dynamic",
+    scale = st.data_editor(scale, hide_index=True, placeholder="", key=f"ed_scale_{path}", num_rows="dynamic",
                            column_config={"label": ui.t("col.answer"), "score": ui.t("col.score"),
                                           "unknown": ui.t("col.unknown"), "aliases": ui.t("col.aliases")})
 

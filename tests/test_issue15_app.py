@@ -128,6 +128,19 @@ def test_chinese_pages_show_no_raw_method_codes_and_no_none():
     assert "None" not in cells(at) and "nan" not in cells(at)
 
 
+def test_missing_numbers_show_blank_not_none():
+    """The annual page's per-unit quarters showed "None" in a missing quarter's number cells; the model
+    editor showed it in every empty bound. Every table and editor leaves a missing value blank."""
+    at = run("annual", "zh", user="leader")
+    quarters = next(d for d in at.dataframe if "季度" in d.value.columns)
+    assert quarters.value["总分"].isna().any()  # a quarter without a score: its number cells are missing...
+    assert quarters.proto.HasField("placeholder") and quarters.proto.placeholder == ""  # ...and drawn blank
+    for page, user in (("annual", "leader"), ("rankings", "leader"), ("unit", "leader"), ("model_settings", "analyst")):
+        shown = run(page, "zh", user=user)
+        tables = list(shown.dataframe) + list(shown.get("arrow_data_frame"))
+        assert tables and all(t.proto.HasField("placeholder") and t.proto.placeholder == "" for t in tables), page
+
+
 def test_the_import_report_speaks_one_language(tmp_path):
     at = run("import_data", "en")
     bad = tmp_path / "2026Q3_indicators.xlsx"

@@ -36,9 +36,10 @@ def table(df: pd.DataFrame, columns: Sequence[str], *, labels: Mapping[str, str]
     returns (the selection event when `on_select` is given)."""
     head = headers(columns, labels)
     shown = df[list(columns)].rename(columns=head)
-    for c in shown.columns:  # a blank text cell shows blank, not "None"
+    for c in shown.columns:  # a blank text cell is "" (sorts and copies as blank), not None
         if shown[c].dtype == object or pd.api.types.is_string_dtype(shown[c]):
             shown[c] = shown[c].fillna("")
+    kwargs.setdefault("placeholder", "")  # a missing number (a quarter not scored) shows blank, not "None"
     cfg = {head[c]: st.column_config.NumberColumn(format=v) if isinstance(v, str) else v
            for c, v in (config or {}).items()}
     if fit:
