@@ -4,7 +4,7 @@
 import streamlit as st
 
 import ui
-from scoring import charts
+from scoring import charts, views
 from scoring.auth import Permission
 
 ui.require(Permission.ANALYSE)
@@ -22,7 +22,7 @@ if perf is not None:
 groups = [""] + [g.name for g in model.group]
 scope = st.selectbox(ui.t("audit.scope"), groups, key="a_scope", format_func=lambda g: g or ui.t("audit.all_units"))
 a = ui.statistical_audit(period, scope)
-names = a.names | {"": ui.t("dim.performance")}
+tables, names = views.audit_tables(a, model, L), views.audit_names(a, model, L)
 
 m = st.columns(4)
 m[0].metric(ui.t("audit.n_outliers"), int(a.indicators["outlier_flag"].sum()) if len(a.indicators) else 0)
@@ -34,7 +34,7 @@ m[3].metric(ui.t("audit.low_alpha"), f"{alpha.min():.2f}" if len(alpha) else "â€
 
 st.subheader(ui.t("audit.indicators"))
 pct = {c: st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1) for c in ("coverage", "missing_share")}
-ui.table(a.indicators, ["name", "method", "n_units", "n_reported", "coverage", "missing_share", "mean", "sd", "skewness",
+ui.table(tables["indicators"], ["name", "method", "n_units", "n_reported", "coverage", "missing_share", "mean", "sd", "skewness",
                         "kurtosis", "outlier_flag", "groups_flagged", "n_beyond_iqr"], key="a_ind", fit=520,
          config={**pct, "mean": "%.2f", "sd": "%.2f", "skewness": "%.2f", "kurtosis": "%.2f"})
 
@@ -54,29 +54,24 @@ elif view == "level" and a.levels:
     title = ui.t("chart.corr_level", depth=depth, method=ui.t(f"audit.{method}"))
     st.plotly_chart(charts.corr_heatmap(a.levels[depth][pick], names, title, L), key="a_heat_level")
 ui.label('audit.pairs')
-shown = a.pairs.assign(node_name=a.pairs["node"].map(lambda n: names.get(n, n)),
-                       kind=a.pairs["kind"].map(lambda k: ui.t(f"audit.{k}")))
-ui.table(shown, ["node_name", "a_name", "b_name", "method", "r", "kind"], key="a_pairs", fit=300, config={"r": "%.3f"},
-         labels={"method": ui.t("col.corr_method")})
+ui.table(tables["pairs"], ["node_name", "a_name", "b_name", "corr_method", "r", "kind"], key="a_pairs", fit=300,
+         config={"r": "%.3f"})
 ui.label('audit.against')
-against = a.against.assign(node_name=a.against["parent"].map(lambda n: names.get(n, n)))
-ui.table(against, ["node_name", "name", "pearson_parent", "spearman_parent", "pearson_performance", "pearson_total",
+ui.table(tables["against"], ["parent_name", "name", "pearson_parent", "spearman_parent", "pearson_performance", "pearson_total",
                    "spearman_total"], key="a_against", fit=420,
          config={k: "%.3f" for k in ("pearson_parent", "spearman_parent", "pearson_performance", "pearson_total",
                                      "spearman_total")})
 
 st.subheader(ui.t("audit.nodes"))
-nodes = a.nodes.assign(node_name=a.nodes["code"].map(lambda n: names.get(n, n)))
-ui.table(nodes, ["node_name", "n_children", "n_complete", "alpha", "pca_first_share"], key="a_nodes", fit=True,
+ui.table(tables["nodes"], ["node_name", "n_children", "n_complete", "alpha", "pca_first_share"], key="a_nodes", fit=True,
          config={"alpha": "%.3f", "pca_first_share": "%.1%"} | {"pca_first_share": st.column_config.ProgressColumn(
              format="percent", min_value=0, max_value=1)})
 
 st.subheader(ui.t("audit.effective_title"))
 st.caption(ui.t("audit.effective_caption"))
-st.plotly_chart(charts.effective_weights(a.effective, L), key="a_eff")
-ui.table(a.effective, ["name", "pearson_performance", "nominal_share", "effective_share", "ratio"], key="a_eff_t", fit=420,
+st.plotly_chart(charts.effective_weights(tables["effective"], L), key="a_eff")
+ui.table(tables["effective"], ["name", "pearson_performance", "nominal_share", "effective_share", "ratio"], key="a_eff_t", fit=420,
          config={"pearson_performance": "%.3f", "nominal_share": "%.3f", "effective_share": "%.3f", "ratio": "%.2f"})
 
-frames = a.to_frames()
-st.download_button(ui.t("audit.download"), lambda: ui.xlsx_bytes({k[:31]: v for k, v in frames.items()}),
+st.download_button(ui.t("audit.download"), lambda: ui.xlsx_bytes(views.audit_frames(a, model, L)),
                    file_name=f"sanwei_{period}_audit.xlsx", icon=":material/download:", on_click="ignore", key="a_download")

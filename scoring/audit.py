@@ -76,7 +76,7 @@ def _pair_corr(a: pd.Series, b: pd.Series, method: str) -> float:
 
 @dataclass(frozen=True)
 class Audit:
-    """The audit of one period (or one comparison group of it). `to_frames()` gives the xlsx sheets."""
+    """The audit of one period (or one comparison group of it); `views.audit_frames` makes its workbook."""
 
     period: str
     scope: str  # "" = every unit, else the comparison group audited
@@ -88,18 +88,6 @@ class Audit:
     effective: pd.DataFrame  # per indicator: nominal vs correlation-based effective share
     names: dict[str, str]
     levels: dict[int, tuple[pd.DataFrame, pd.DataFrame]]  # depth (1 = top categories) -> (Pearson, Spearman) of its nodes
-
-    def to_frames(self) -> dict[str, pd.DataFrame]:
-        out = {"indicators": self.indicators, "nodes": self.nodes, "against_parent": self.against,
-               "flagged_pairs": self.pairs, "effective_weights": self.effective}
-        for code, (p, s) in self.within.items():
-            label = code or "performance"
-            out[f"pearson {label}"] = p.rename_axis("code").reset_index()
-            out[f"spearman {label}"] = s.rename_axis("code").reset_index()
-        for depth, (p, s) in self.levels.items():
-            out[f"pearson level {depth}"] = p.rename_axis("code").reset_index()
-            out[f"spearman level {depth}"] = s.rename_axis("code").reset_index()
-        return out
 
 
 def audit(result, units: Sequence[str] | None = None, scope: str = "") -> Audit:

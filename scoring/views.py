@@ -15,6 +15,7 @@ import pandas as pd
 
 from scoring import flags as flagging
 from scoring import i18n, methods, sensitivity
+from scoring.audit import Audit
 from scoring.model import DIMENSIONS, Model
 from scoring.pipeline import exemption_target
 from scoring.report import in_language
@@ -532,6 +533,58 @@ def _analysis_header(col: str, lang: str, model: Model | None) -> str:
     if head == "p" and model is not None and rest in model.tier_labels():
         return i18n.t("col.p_grade", lang, grade=grade_label(model, rest, lang))
     return col
+
+
+# ------------------------------------------------------------------------------- audit
+def audit_tables(a: Audit, model: Model, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The audit's tables with their words in `lang` (names, methods, kinds), columns unchanged but for
+    the few whose meaning differs from a same-named column elsewhere (raw min/max, a node's code)."""
+    def words(frame: pd.DataFrame, column: str, prefix: str) -> pd.Series:
+        return frame[column].map(lambda v: i18n.t(f"{prefix}{v}", lang) if f"{prefix}{v}" in i18n.TEXT else v)
+
+    def named(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+        return frame.assign(**{c: frame[c].map(lambda n: model.name_in(n, lang)) for c in columns})
+
+    name = audit_names(a, model, lang)
+    ind = named(a.indicators, "name").rename(columns={"min": "raw_min", "max": "raw_max"})
+    return {
+        "indicators": ind.assign(method=words(ind, "method", "method.")),
+        "nodes": a.nodes.rename(columns={"code": "node_code"}).assign(node_name=lambda d: d["node_code"].map(name))
+        .drop(columns="name"),
+        "against": named(a.against, "name").assign(kind=lambda d: words(d, "kind", "audit.kind_"),
+                                                   parent_name=lambda d: d["parent"].map(name))
+        .rename(columns={"kind": "node_kind"}),
+        "pairs": named(a.pairs, "a_name", "b_name").assign(node_name=lambda d: d["node"].map(name),
+                                                           kind=lambda d: words(d, "kind", "audit."),
+                                                           method=lambda d: words(d, "method", "audit."))
+        .rename(columns={"node": "node_code", "method": "corr_method"}),
+        "effective": named(a.effective, "name"),
+    }
+
+
+def audit_names(a: Audit, model: Model, lang: str = "zh") -> dict[str, object]:
+    """Indicator and node code -> its name in `lang`; "" (the performance dimension itself) included."""
+    return {c: model.name_in(n, lang) for c, n in a.names.items()} | {"": i18n.t("dim.performance", lang)}
+
+
+def audit_frames(a: Audit, model: Model, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The audit workbook in `lang`: sheet names and headers too.
+
+    A correlation sheet names its node by code (unique and short; Excel allows 31 characters) and
+    lists each row's name beside its code."""
+    out = {i18n.t(f"sheet.audit_{k}", lang): df.rename(columns=lambda c: _analysis_header(str(c), lang, model))
+           for k, df in audit_tables(a, model, lang).items()}
+    name = audit_names(a, model, lang)
+    code, label = i18n.t("col.code", lang), i18n.t("col.name", lang)
+    for key, matrices in [("within", a.within), ("level", a.levels)]:
+        for at, pair in matrices.items():
+            for method, matrix in zip(("pearson", "spearman"), pair, strict=True):
+                sheet = i18n.t(f"sheet.audit_{key}", lang, method=i18n.t(f"audit.{method}", lang),
+                               node=at or name[""], depth=at)
+                frame = matrix.rename_axis(code).reset_index()
+                frame.insert(1, label, frame[code].map(lambda c: name.get(c, c)))
+                out[sheet] = frame
+    return out
 
 
 # ------------------------------------------------------------------------------- import

@@ -292,6 +292,16 @@ def test_audit_page_shows_heatmaps_tables_and_exports():
     assert any(e.value.startswith("本季度模型的数据处理") for e in at.caption)
     button = at.get("download_button")
     assert button and button[0].proto.label == "下载统计审查（Excel）"
+    assert "功效系数" in set(first["计分方法"]) and "efficacy" not in set(first["计分方法"])  # names, not codes
+
+
+def test_audit_page_in_english_shows_the_model_english_names():
+    at = run("audit", "en")
+    first = at.dataframe[0].value
+    assert "Tax share of revenue" in set(first["Indicator"]) and "税收收入占比" not in set(first["Indicator"])
+    assert "efficacy coefficient" in set(first["Method"])
+    pairs = next(df.value for df in at.dataframe if "Issue" in df.value.columns)
+    assert not pairs["Node"].astype(str).str.contains("实绩数据|经济发展|民生改善").any()
 
 
 def test_weights_page_runs_the_method_choice_analysis():

@@ -16,6 +16,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
 from scoring import audit as auditing
+from scoring import views
 from scoring.model import load_model
 from scoring.pipeline import score_period
 from tests.store_fixtures import make_inputs
@@ -134,8 +135,27 @@ def test_flags_negative_and_near_duplicate_pairs():
     eff = a.effective.set_index("code")
     assert eff["nominal_share"].to_numpy() == pytest.approx([1 / 3] * 3)
     assert eff["effective_share"].sum() == pytest.approx(1.0)
-    assert set(a.to_frames()) >= {"indicators", "nodes", "against_parent", "flagged_pairs", "effective_weights",
-                                  "pearson performance", "spearman performance"}
+    assert set(views.audit_frames(a, model, "en")) >= {"Indicator data", "Node consistency", "Against parent and total",
+                                                       "Pairs to look at", "Effective weights",
+                                                       "Pearson Performance data", "Spearman Performance data"}
+
+
+def test_the_audit_workbook_speaks_the_chosen_language(scored, audited, tmp_path):
+    """Issue 15 §5: the audit workbook had English sheet names and raw headers (n_units, method codes)."""
+    from scoring.safe_export import write_xlsx
+
+    for lang, sheet, header, method in (("zh", "指标数据质量", "适用单位数", "功效系数"),
+                                        ("en", "Indicator data", "Units", "efficacy coefficient")):
+        out = tmp_path / f"audit_{lang}.xlsx"
+        write_xlsx(views.audit_frames(audited, scored.model, lang), out)
+        book = pd.read_excel(out, sheet_name=None)
+        assert sheet in book and header in book[sheet].columns and method in set(book[sheet].iloc[:, 3])
+        codes = [c for c in book if c.startswith("Pearson")]
+        assert codes and all(len(c) <= 31 for c in book)  # one sheet per node and level, within Excel's limit
+        raw = {"n_units", "pearson_parent", "a_name", "node", "indicators", "flagged_pairs"}
+        assert not raw & ({*book} | {c for df in book.values() for c in df.columns})
+    zh = pd.read_excel(tmp_path / "audit_zh.xlsx", sheet_name="Pearson 相关-ECO")
+    assert list(zh.columns[:2]) == ["编码", "指标"] and "财政收入" in set(zh["指标"])  # names beside the codes
 
 
 def test_asem_audit_pillar_correlations_match_pandas():
