@@ -46,7 +46,7 @@ if "acc.tab_list" in shown:
         c = st.columns(2)
         name = c[0].text_input(ui.t("login.username"), max_chars=64)
         display = c[1].text_input(ui.t("acc.display"), max_chars=64)
-        roles = st.multiselect(ui.t("acc.roles"), ROLES, format_func=lambda r: ui.t(f"role.{r}"))
+        roles = st.multiselect(ui.t("acc.roles"), ROLES, format_func=lambda r: ui.t(f"role.{r}"), select_all=False)
         c = st.columns(2)
         unit = c[0].text_input(ui.t("acc.unit"), max_chars=64)
         sso = c[1].text_input(ui.t("acc.sso"), max_chars=256)
@@ -61,7 +61,7 @@ if "acc.tab_list" in shown:
                             format_func=lambda u: f"{by_name[u].display_name} ({u})")
         account = by_name[pick]
         roles = st.multiselect(ui.t("acc.roles"), ROLES, default=sorted(account.roles), key=f"acc_roles_{pick}",
-                               format_func=lambda r: ui.t(f"role.{r}"))
+                               format_func=lambda r: ui.t(f"role.{r}"), select_all=False)
         unit = st.text_input(ui.t("acc.unit"), value=account.unit_id or "", key=f"acc_unit_{pick}")
         if st.button(ui.t("acc.save_roles"), key="acc_save_roles", icon=":material/save:"):
             attempt(lambda: service.set_roles(pick, roles, unit.strip() or None), ui.t("acc.done"))

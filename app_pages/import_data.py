@@ -81,8 +81,8 @@ if imp:
     else:
         f = st.columns(2)
         sev = f[0].multiselect(ui.t("imp.severity"), ["error", "warning", "info"], key="imp_sev",
-                               format_func=lambda s: ui.t(f"sev.{s}"), placeholder=ui.t("rank.all"))
-        fl = f[1].multiselect(ui.t("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.t("rank.all"))
+                               format_func=lambda s: ui.t(f"sev.{s}"), placeholder=ui.t("rank.all"), select_all=False)
+        fl = f[1].multiselect(ui.t("imp.file"), sorted(rep["file"].unique()), key="imp_file", placeholder=ui.t("rank.all"), select_all=False)
         view = views.report_view(rep, sev, fl, L)
         view["severity"] = view["severity"].map(lambda s: ui.t(f"sev.{s}"))
         # what an officer needs first fits at 1280 px: where, what is wrong, what to write instead

@@ -27,7 +27,7 @@ f = st.columns([4, 2.5, 2, 1.3])
 group = f[0].segmented_control(ui.t("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
                                format_func=lambda g: ui.t("rank.all") if g == ALL else ui.md(model.name_in(g, L)))
 grades = f[1].multiselect(ui.t("rank.grades"), tiers, format_func=labels.get, key="rank_grades",
-                          placeholder=ui.t("rank.all"))
+                          placeholder=ui.t("rank.all"), select_all=False)
 query = f[2].text_input(ui.t("rank.search"), key="rank_query", placeholder=ui.t("rank.search_hint"))
 flagged = f[3].toggle(ui.t("rank.flagged"), key="rank_flagged")
 group = None if group in (None, ALL) else group

@@ -55,12 +55,12 @@ with tab_new:
     else:
         rated = list(roster.loc[roster["unit_type"].isin(model.reverse.applies_to), "unit_id"])
         others = [u for u in roster["unit_id"] if u not in rated]
-        st.caption(ui.t("rounds.criteria", criteria=ui.join(model.reverse.criteria),
-                        scale=ui.join(a.label for a in model.survey.answer)))
+        st.caption(ui.t("rounds.criteria", criteria=ui.join(model.name_in(c, L) for c in model.reverse.criteria),
+                        scale=ui.join(model.name_in(a.label, L) for a in model.survey.answer)))
         with st.form("new_round"):
             period = st.text_input(ui.t("rounds.period"), value=next_period(None))
-            depts = st.multiselect(ui.t("rounds.departments"), list(names), default=rated, format_func=name)
-            raters = st.multiselect(ui.t("rounds.raters"), list(names), default=others, format_func=name)
+            depts = st.multiselect(ui.t("rounds.departments"), list(names), default=rated, format_func=name, select_all=False)
+            raters = st.multiselect(ui.t("rounds.raters"), list(names), default=others, format_func=name, select_all=False)
             c = st.columns(3)
             ballots = c[0].number_input(ui.t("rounds.ballots"), 1, 500, 10)
             opens = c[1].date_input(ui.t("rounds.opens"), date.today())
@@ -136,7 +136,8 @@ with tab_list:
     res["result"] = [ui.t("rev.hidden", k=k) if s else f"{v:.2f}" for s, v in zip(res["suppressed"], res["score"],
                                                                                    strict=True)]
     criteria = list(rnd.criteria)
-    ui.table(res, ["unit_name", "n_raters", "n_ratings", "result", *criteria], labels={c: c for c in criteria},
+    ui.table(res, ["unit_name", "n_raters", "n_ratings", "result", *criteria],
+             labels={c: ui.active_model().name_in(c, L) for c in criteria},
              config={c: "%.1f" for c in criteria}, fit=True, key="round_results")
     hidden = [name(u) for u, s in zip(res["unit_id"], res["suppressed"], strict=True) if s]
     st.caption(ui.t("rounds.shown", shown=len(res) - len(hidden), total=len(res), hidden=ui.join(hidden) or "—"))

@@ -116,7 +116,7 @@ with analysis:
     dim = a.radio(ui.t("sens.dimension"), list(inp.dimensions), key="s_dim", format_func=lambda d: ui.t(f"dim.{d}"))
     names = dict(zip(inp.unit_ids, inp.unit_names, strict=True))
     default = [u for u in rob["unit_id"].head(8)]
-    picked = b.multiselect(ui.t("sens.units"), list(names), default, key="s_units", format_func=names.get)
+    picked = b.multiselect(ui.t("sens.units"), list(names), default, key="s_units", format_func=names.get, select_all=False)
     sw = ui.memo((*key, "sweep", dim), lambda: sensitivity.sweep(inp, dim))
     cross = views.crossings_for(sw, picked)
     st.plotly_chart(charts.sweep_chart(views.sweep_long(sw, picked), cross, names, sw.official, dim, L), key="s_sweep")
@@ -141,11 +141,11 @@ with analysis:
     names_ind = {c: model.indicators[c].name for c in views.method_candidates(model)}
     with st.form("s_methods_form"):
         f = st.columns([3, 1, 1, 2])
-        varied = f[0].multiselect(ui.t("sens.methods_ind"), list(names_ind), key="s_m_ind", format_func=names_ind.get)
+        varied = f[0].multiselect(ui.t("sens.methods_ind"), list(names_ind), key="s_m_ind", format_func=names_ind.get, select_all=False)
         agg = f[1].checkbox(ui.t("sens.methods_agg"), key="s_m_agg")
         treat = f[2].checkbox(ui.t("sens.methods_treat"), key="s_m_treat")
         missing = f[3].multiselect(ui.t("sens.methods_missing"), ["reweight", "zero", "group_mean", "group_median", "previous"],
-                                   key="s_m_missing", format_func=lambda m: ui.t(f"missing.{m}"))
+                                   key="s_m_missing", format_func=lambda m: ui.t(f"missing.{m}"), select_all=False)
         go = st.form_submit_button(ui.t("sens.methods_run"), icon=":material/play_arrow:")
     if go:
         st.session_state["s_m_chosen"] = sensitivity.Assumptions.of(

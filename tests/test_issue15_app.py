@@ -141,6 +141,18 @@ def test_missing_numbers_show_blank_not_none():
         assert tables and all(t.proto.HasField("placeholder") and t.proto.placeholder == "" for t in tables), page
 
 
+def test_no_multiselect_offers_streamlits_english_select_all():
+    """Streamlit's own "Select all" entry cannot be translated: every multiselect turns it off (a filter
+    left empty already means all)."""
+    seen = 0
+    for page, user in (("rankings", "leader"), ("weights", "analyst"), ("accounts", "admin"), ("rounds", "officer")):
+        at = run(page, "zh", user=user)
+        for box in at.multiselect:
+            seen += 1
+            assert box.proto.HasField("select_all") and box.proto.select_all == 0, (page, box.label)
+    assert seen >= 4
+
+
 def test_the_import_report_speaks_one_language(tmp_path):
     at = run("import_data", "en")
     bad = tmp_path / "2026Q3_indicators.xlsx"
