@@ -1018,7 +1018,7 @@ def flag_text(flag: Flag, lang: str = "zh") -> str:
         params.update({k.removesuffix("_en"): v for k, v in flag.params.items() if k.endswith("_en") and v})
     if "dimensions" in params:
         params["dimensions"] = join((t(f"dim.{d}", lang) for d in params["dimensions"]), lang)
-    return FLAG_TEXT[flag.code][1 if lang == "en" else 0].format(**params)
+    return singular(FLAG_TEXT[flag.code][1 if lang == "en" else 0].format(**params), lang)
 
 
 def notes_text(notes, lang: str = "zh") -> str:
@@ -1037,14 +1037,19 @@ def join(items, lang: str = "zh") -> str:
     return t("list.sep", lang).join(map(str, items))
 
 
-# English nouns counted in the strings above: after the number 1 they are singular ("1 warning")
+# English nouns counted in the strings above: after the number 1 they are singular ("1 warning",
+# "1 reverse-evaluation rater")
 COUNTED = ("errors", "warnings", "problems", "units", "files", "raters", "respondents", "questionnaires",
            "answers", "departments", "rows", "versions")
-_ONE = re.compile(r"(?<![\d.,])\b1 (" + "|".join(COUNTED) + r")\b")
+_ONE = re.compile(r"(?<![\d.,])\b1 ((?:[a-z]+(?:-[a-z]+)* )?)(" + "|".join(COUNTED) + r")\b")  # "1 rater unit"
 
 
 def t(key: str, lang: str = "zh", **values) -> str:
     """The UI string `key` in `lang` ("zh" or "en"), formatted with `values`."""
     text = TEXT[key][1 if lang == "en" else 0]
-    text = text.format(**values) if values else text
-    return _ONE.sub(lambda m: "1 " + m[1][:-1], text) if lang == "en" and values else text
+    return singular(text.format(**values), lang) if values else text
+
+
+def singular(text: str, lang: str) -> str:
+    """English after the number 1: "1 rater", not "1 raters"."""
+    return _ONE.sub(lambda m: "1 " + m[1] + m[2][:-1], text) if lang == "en" else text

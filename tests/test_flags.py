@@ -48,5 +48,13 @@ def test_english_data_values_are_used_in_english():
     assert i18n.flag_text(make(FlagCode.INCOMPLETE, dimensions=["performance"]), "zh") == "缺少实绩数据，不排名、不评等次"
 
 
+def test_english_counts_of_one_are_singular():
+    """Issue 15 §7: "only 1 reverse-evaluation raters" (the count is data, the noun is not)."""
+    one = make(FlagCode.REVERSE_GROUP_MEAN, n=1, k=5, value=80.0)
+    assert i18n.flag_text(one, "en") == "only 1 reverse-evaluation rater (fewer than 5): the group's mean 80.00 counts"
+    assert "only 3 reverse-evaluation raters" in i18n.flag_text(make(FlagCode.REVERSE_GROUP_MEAN, n=3, k=5, value=1.0), "en")
+    assert i18n.flag_json(one)["zh"].startswith("基层评议仅 1 个评议单位")
+
+
 def test_unknown_labels_show_as_the_code():
     assert i18n.flag_label("something_new", "en") == "something_new"
