@@ -16,8 +16,9 @@ st.title(ui.t("audit.title", period=period))
 st.caption(ui.t("audit.intro"))
 perf = model.performance
 if perf is not None:
-    st.caption(ui.t("audit.settings", outliers=perf.treatment.outliers.value, missing=perf.missing.value,
-                    aggregation=ui.join(sorted({a.value for a in model.aggregation.values()}))))
+    st.caption(ui.t("audit.settings", outliers=ui.t(f"outliers.{perf.treatment.outliers.value}"),
+                    missing=ui.t(f"missing.{perf.missing.value}"),
+                    aggregation=ui.join(ui.t(f"aggregation.{a}") for a in sorted({a.value for a in model.aggregation.values()}))))
     st.caption(ui.t("audit.rule", skew=perf.treatment.skew, kurtosis=perf.treatment.kurtosis))
 groups = [""] + [g.name for g in model.group]
 scope = st.selectbox(ui.t("audit.scope"), groups, key="a_scope", format_func=lambda g: g or ui.t("audit.all_units"))

@@ -23,7 +23,7 @@ ui.quarter_state(service, period)
 
 ALL = "__all__"
 groups = [g.name for g in model.group] or sorted(rk["group"].unique())
-f = st.columns([4, 2.5, 2, 1.3])
+f = st.columns([4, 2.3, 2, 1.7])
 group = f[0].segmented_control(ui.t("rank.group"), [ALL, *groups], default=ALL, key="rank_group",
                                format_func=lambda g: ui.t("rank.all") if g == ALL else ui.md(model.name_in(g, L)))
 grades = f[1].multiselect(ui.t("rank.grades"), tiers, format_func=labels.get, key="rank_grades",

@@ -289,7 +289,7 @@ def test_audit_page_shows_heatmaps_tables_and_exports():
     at.selectbox(key="a_scope").select("市直部门")
     again(at)
     assert len(at.dataframe[0].value) == 16
-    assert any(e.value.startswith("本季度模型的数据处理") for e in at.caption)
+    assert "本季度模型的数据处理：异常值 不处理；缺失值 按比例分配权重；聚合 算术加权平均。" in [e.value for e in at.caption]
     button = at.get("download_button")
     assert button and button[0].proto.label == "下载统计审查（Excel）"
     assert "功效系数" in set(first["计分方法"]) and "efficacy" not in set(first["计分方法"])  # names, not codes
