@@ -259,8 +259,8 @@ def test_audit_page_heatmap_and_download(page, tmp_path):
         page.get_by_role("button", name="下载统计审查（Excel）").click()
     dl.value.save_as(tmp_path / "audit.xlsx")
     book = openpyxl.load_workbook(tmp_path / "audit.xlsx", read_only=True)
-    assert {"indicators", "nodes", "effective_weights", "pearson performance", "spearman LIV"} <= set(book.sheetnames)
-    assert book["indicators"].max_row == 17  # 16 scored indicators
+    assert {"指标数据质量", "节点一致性", "有效权重", "Pearson 相关-实绩数据", "Spearman 相关-LIV"} <= set(book.sheetnames)
+    assert book["指标数据质量"].max_row == 17  # 16 scored indicators
 
 
 def test_reverse_and_model_pages(page):
