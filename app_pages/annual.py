@@ -29,6 +29,7 @@ cell = quarters.assign(text=[f"{v:.2f}" if s == "ok" else ui.t(f"an.{s}")
 wide = cell.pivot(index="unit_id", columns="quarter", values="text").reindex(columns=["Q1", "Q2", "Q3", "Q4"])
 table = df.join(wide, on="unit_id")
 table["grade"] = table["grade"].map(lambda g: views.grade_label(model, g, L))
+table["group"] = table["group"].map(lambda g: model.name_in(g, L))
 table["vetoed_in"] = table["vetoed_in"].fillna("")
 columns = ["rank_overall", "rank_group", "unit_name", "group", "total", "Q1", "Q2", "Q3", "Q4", "quarters", "grade",
            "vetoed_in"]
@@ -56,7 +57,8 @@ qcols = ["unit_id", "unit_name", "group", "quarter", "period", "state", "total",
          "contribution"]
 qhead = ui.headers(qcols)
 out = table[columns].rename(columns=head)
-qout = quarters.assign(grade=quarters["grade"].map(lambda g: views.grade_label(model, g, L)))[qcols].rename(columns=qhead)
+qout = quarters.assign(grade=quarters["grade"].map(lambda g: views.grade_label(model, g, L)),
+                       group=quarters["group"].map(lambda g: model.name_in(g, L)))[qcols].rename(columns=qhead)
 style = SheetStyle(number_formats={head[c]: NUMBER_FORMATS[c] for c in ("rank_overall", "rank_group", "total")},
                    widths={head["unit_name"]: 24}, autofilter=True)
 st.download_button(ui.t("an.download"), lambda: ui.xlsx_bytes({sheet: out, qsheet: pd.DataFrame(qout)}, {sheet: style}),

@@ -63,8 +63,9 @@ if service.actor.can(P.FILE_APPEAL) and service.actor.unit_id:
     elif targets:
         target = st.selectbox(ui.t("ap.target"), list(targets), key="ap_target", format_func=lambda x: label(targets, x))
         reason = st.text_area(ui.t("ap.reason"), key="ap_reason", max_chars=2000)
-        uploads = st.file_uploader(ui.t("ap.files", mb=evidence.MAX_FILE_BYTES >> 20, n=evidence.MAX_FILES),
-                                   type=evidence.EXTENSIONS, accept_multiple_files=True, key="ap_files")
+        uploads = ui.file_uploader(st, ui.t("ap.files", mb=evidence.MAX_FILE_BYTES >> 20, n=evidence.MAX_FILES),
+                                   evidence.EXTENSIONS, "ap_files", max_mb=evidence.MAX_FILE_BYTES >> 20,
+                                   accept_multiple_files=True)
         st.caption(ui.t("state.appeal_until", date=notice.appeal_until))
         if st.button(ui.t("ap.submit"), type="primary", key="ap_submit", icon=":material/send:"):
             try:  # the service checks the window, the item, the reason and every file

@@ -62,7 +62,7 @@ with right:
         ui.table(df, ["unit_name", "group", "rank_overall", "both"],  # fits half a 1280 px page
                  labels={"rank_overall": ui.t("rank.h.rank"), "group": ui.t("rank.h.group")},
                  config={"unit_name": st.column_config.TextColumn(width=130),
-                         "group": st.column_config.TextColumn(width=100 if L == "en" else 76),
+                         "group": st.column_config.TextColumn(width=112 if L == "en" else 76),
                          "rank_overall": st.column_config.NumberColumn(width=52, help=ui.t("col.rank_overall")),
                          "both": st.column_config.TextColumn(width=84, help=ui.t("rank.change_help_both"))})
 

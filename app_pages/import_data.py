@@ -29,8 +29,8 @@ st.session_state["imp_named"] = names
 st.session_state.setdefault("imp_period", next_period(stored[-1] if stored else None))
 c = st.columns([1, 3])
 period = c[0].text_input(ui.t("imp.period"), key="imp_period")
-uploads = c[1].file_uploader(ui.t("imp.files"), type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
-                             key="imp_files", help=ui.t("imp.files_help"))
+uploads = ui.file_uploader(c[1], ui.t("imp.files"), ["xlsx", "xlsm", "csv"], "imp_files", accept_multiple_files=True,
+                           help=ui.t("imp.files_help"))
 files = [(u.name, u.getvalue()) for u in uploads or []]
 if len(files) > 6:  # the uploader shows two rows of chips and scrolls the rest: name them all here
     c[1].caption(ui.t("imp.chosen", n=len(files), names=ui.join(n for n, _ in files)))

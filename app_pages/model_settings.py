@@ -27,7 +27,8 @@ utype = st.segmented_control(ui.t("model.unit_type"), types, default=types[0], k
                              format_func=ui.md) or types[0]
 tree = model_edit.model_tree(model)
 left, right = st.columns([2, 3])
-left.plotly_chart(charts.sunburst(model_edit.model_tree(model, utype), L), key="sunburst")
+shown = model_edit.model_tree(model, utype)
+left.plotly_chart(charts.sunburst(shown.assign(name=shown["name"].map(lambda n: model.name_in(n, L))), L), key="sunburst")
 dims, tiers, scale = model_edit.model_tables(model)
 with right:
     ui.label('model.dimensions')
@@ -115,7 +116,7 @@ if can_activate and path != ui.data.OFFICIAL:
 c[1].download_button(ui.t("model.download"), (edited or model).to_toml(), file_name=f"model-{(edited or model).model.version}.toml",
                      mime="application/toml", key="model_download", icon=":material/download:")
 with c[2].popover(ui.t("model.upload"), icon=":material/upload:", disabled=not can_draft):
-    up = st.file_uploader(ui.t("model.upload"), type=["toml"], key="model_upload", label_visibility="collapsed")
+    up = ui.file_uploader(st, ui.t("model.upload"), ["toml"], "model_upload", label_visibility="collapsed")
     if up is not None:
         try:
             new = model_from_toml(up.getvalue(), up.name)

@@ -34,16 +34,16 @@ row = units.set_index("unit_id").loc[uid].copy()
 row["unit_id"] = uid
 
 st.title(ui.md(f"{row['unit_name']} · {period}"), anchor=False)  # no anchor id made from data
+st.caption(ui.t("unit.in_group", group=model.name_in(row["group"], L)))  # a metric box cut "City departments" at 1280 px
 hist = views.trend(ui.history(uid))
 last = hist[hist["period"] == period]
-c = st.columns(5)
+c = st.columns([1, 1, 1, 1.5])
 c[0].metric(ui.t("col.total"), "—" if row["status"] != "ok" else f"{row['total']:.2f}", border=True,
             delta=None if last.empty or last["delta_total"].isna().all() else f"{last['delta_total'].iloc[0]:+.2f}")
 c[1].metric(ui.t("col.rank_overall"), "—" if row["status"] != "ok" else int(row["rank_overall"]), border=True,
             delta=None if last.empty or last["rank_change"].isna().all() else int(last["rank_change"].iloc[0]))
 c[2].metric(ui.t("col.rank_group"), "—" if row["status"] != "ok" else int(row["rank_group"]), border=True)
 c[3].metric(ui.t("col.grade"), ui.md(views.grade_label(model, row["grade"], L)) or "—", border=True)
-c[4].metric(ui.t("col.group"), ui.md(model.name_in(row["group"], L)), border=True)
 ui.quarter_state(service, period)
 warn = ui.warnings(period, uid)
 if len(warn):

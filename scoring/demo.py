@@ -34,7 +34,7 @@ DEMO_ACCOUNTS = (  # username, display name, roles, unit
     ("officer2", "考核办 李干事", ("officer",), None),
     ("analyst", "分析员 张工", ("analyst",), None),
     ("leader", "市领导 赵书记", ("leader",), None),
-    ("jd01", "青山街道（被考核单位）", ("unit",), "JD01"),
+    ("jd01", "青山街道 考核联络员", ("unit",), "JD01"),
 )
 
 STREET, TOWN, DEPT = "城区街道", "农业乡镇", "市直部门"

@@ -60,7 +60,7 @@ PARAMS: dict[FlagCode | NoteCode, tuple[str, ...]] = {
     FlagCode.REVERSE_SUPPRESSED: ("k",),
     FlagCode.REVERSE_BELOW_FLOOR: ("score", "floor", "tier", "tier_en"),
     FlagCode.REVERSE_GROUP_MEAN: ("n", "k", "value"),
-    FlagCode.BURDEN_BONUS: ("points", "name"),
+    FlagCode.BURDEN_BONUS: ("points", "name", "name_en"),
     FlagCode.BONUS_CAPPED: ("bonus", "cap"),
     FlagCode.CLIPPED: ("raw",),
     FlagCode.INCOMPLETE: ("dimensions",),  # dimension codes, and "reverse" (below k raters, below_k = incomplete)

@@ -460,6 +460,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "rank.sheet": ("排名", "Ranking"),
     # ---- unit
     "unit.pick": ("选择单位", "Unit"),
+    "upload.button": ("选择文件", "Choose files"),
+    "upload.limit": ("每个文件不超过 {mb} MB · {types}", "Up to {mb} MB per file · {types}"),
+    "unit.in_group": ("考核组别：{group}", "Group: {group}"),
     "unit.not_in_period": ("本单位不在这个季度的考核结果中。", "Your unit is not in this quarter's result."),
     "unit.detail": ("显示每个指标", "Show every indicator"),
     "unit.tab_ind": ("实绩指标", "Indicators"),
@@ -502,7 +505,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "w.title": ("{period} 权重分析", "{period} weight analysis"),
     "w.tab_live": ("实时调整权重", "Live re-weighting"),
     "w.tab_analysis": ("敏感性分析", "Sensitivity analysis"),
-    "w.reset": ("恢复正式权重", "Reset to official"),
+    "w.reset": ("恢复正式权重", "Reset"),
     "w.official_banner": ("当前为正式权重，排名与已发布结果一致。", "Official weights: the ranking equals the published result."),
     "w.whatif_banner": (
         "**假设分析，不是正式结果。** 权重 群众评价 {m:.0%} / 实绩数据 {p:.0%} / 过程合规 {c:.0%} 下，"
@@ -976,7 +979,7 @@ FLAG_TEXT: dict[FlagCode | NoteCode, tuple[str, str]] = {
                                    "reverse evaluation {score:.2f} below {floor:g}: cannot be graded {tier}"),
     FlagCode.REVERSE_GROUP_MEAN: ("基层评议仅 {n} 个评议单位（少于 {k} 个），按组内部门平均 {value:.2f} 分计",
                                   "only {n} reverse-evaluation raters (fewer than {k}): the group's mean {value:.2f} counts"),
-    FlagCode.BURDEN_BONUS: ("{name}加 {points:g} 分", "{name} (burden reduction) bonus: {points:g}"),
+    FlagCode.BURDEN_BONUS: ("{name}加 {points:g} 分", "{name} bonus: {points:g}"),
     FlagCode.BONUS_CAPPED: ("加分 {bonus:g} 超过上限 {cap:g}", "bonus {bonus:g} capped at {cap:g}"),
     FlagCode.CLIPPED: ("合计 {raw:.2f} 截取到 [0, 100]", "total {raw:.2f} clipped to [0, 100]"),
     FlagCode.INCOMPLETE: ("缺少{dimensions}，不排名、不评等次", "missing {dimensions}: not ranked or graded"),

@@ -344,6 +344,7 @@ class BurdenMeasure(_Strict):
 
 class Burden(_Strict):
     name: str = "减负成效"
+    name_en: str = ""
     cap: float = Field(default=2, ge=0)  # the category's bonus at most; it counts within bonus_cap
     measure: tuple[BurdenMeasure, ...] = ()
 

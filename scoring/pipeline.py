@@ -530,7 +530,8 @@ def _flags(run: _Run, mass: _Mass, adj: _Adjustments, exempt: _Exemptions, items
             flags[u].append(make(FlagCode.REVERSE_BELOW_FLOOR, score=float(rev.used[u]),
                                  floor=model.reverse.excellent_floor, tier=top.label, tier_en=top.label_en))
     for u in idx[adj.burden > 0]:
-        flags[u].append(make(FlagCode.BURDEN_BONUS, points=float(adj.burden[u]), name=model.adjustments.burden.name))
+        flags[u].append(make(FlagCode.BURDEN_BONUS, points=float(adj.burden[u]),
+                             name=model.adjustments.burden.name, name_en=model.adjustments.burden.name_en))
     for u in idx[adj.bonus_raw > adj.bonus]:
         flags[u].append(make(FlagCode.BONUS_CAPPED, bonus=float(adj.bonus_raw[u]), cap=model.adjustments.bonus_cap))
     for u in idx[totals.raw != totals.total]:

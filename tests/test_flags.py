@@ -12,7 +12,7 @@ from scoring.flags import PARAMS, Flag, FlagCode, NoteCode, codes, make
 SAMPLE = {"n": 12, "min": 30, "k": 5, "score": 57.784, "floor": 60.0, "tier": "优秀", "tier_en": "Excellent",
           "bonus": 7.0, "cap": 5.0, "raw": 104.5, "dimensions": ["mass", "compliance"],
           "reason": "重大安全事故 / 瞒报", "value": 81.25, "dropped": 3,
-          "document": "示容〔2026〕3号", "points": 2.0, "item": "审计整改落实", "target": "一票否决", "target_en": "the veto", "name": "减负成效",
+          "document": "示容〔2026〕3号", "points": 2.0, "item": "审计整改落实", "target": "一票否决", "target_en": "the veto", "name": "减负成效", "name_en": "Burden reduction",
           "period": "2026Q2", "treated": 4.4067, "skew": 2.87, "kurtosis": 8.61}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scoring import i18n
 from scoring.flags import FlagCode, codes, make
 from scoring.importer import read_period
 from scoring.model import default_model_toml, load_model, model_from_dict
@@ -654,7 +655,8 @@ def test_burden_reduction_earns_a_capped_bonus(tmp_path):
     assert u.at["BM01", "bonus"] == 2.0 and u.at["BM02", "bonus"] == 1.5 and u.at["BM03", "bonus"] == 0
     assert u.at["JD01", "bonus"] == 0 and "JD01" not in set(r.burden["unit_id"])  # towns: not a measure of theirs
     [flag] = [f for f in u.at["BM01", "flags"] if f.code == FlagCode.BURDEN_BONUS]
-    assert flag.params == {"points": 2.0, "name": "减负成效"}
+    assert flag.params == {"points": 2.0, "name": "减负成效", "name_en": "Burden reduction"}
+    assert i18n.flag_text(flag, "en") == "Burden reduction bonus: 2"
     unit = next(x for x in r.to_json()["units"] if x["unit_id"] == "BM02")
     assert {b["code"]: b["points"] for b in unit["burden"]} == pytest.approx({"BR01": 1.0, "BR02": 0.5, "BR03": 0.0})
 

@@ -114,6 +114,13 @@ def test_english_pages_show_the_model_english_names():
     assert "Demo city three-dimension assessment model" in texts(at)
     at = run("reverse", "en", user="leader")
     assert "Useful guidance" in texts(at) and "工作指导有效性" not in texts(at)
+    at = run("weights", "en", user="analyst")  # the what-if table, robustness and the annual table name groups too
+    assert not {"城区街道", "农业乡镇", "市直部门"} & set(at.dataframe[0].value["Group"])
+    at = run("annual", "en", user="leader")
+    assert "City departments" in set(at.dataframe[0].value["Group"])
+    at = run("unit", "en", user="leader", unit_id="BM10")
+    assert "Group: City departments" in texts(at) and "Burden reduction bonus" in texts(at)
+    assert "减负成效" not in texts(at)
 
 
 

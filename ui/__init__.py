@@ -35,6 +35,7 @@ from ui.session import current, require, service
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, label, lang, md, t
 from ui.table import headers, height, table
+from ui.upload import file_uploader
 
 _LOG = logging.getLogger("sanwei")  # what the shared cache loads and what hardening refuses, in the process's log
 if not _LOG.handlers:
@@ -44,7 +45,7 @@ if not _LOG.handlers:
     _LOG.setLevel(logging.INFO)
     _LOG.propagate = False
 
-__all__ = ["active_model", "current", "db", "derived", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
+__all__ = ["active_model", "current", "db", "derived", "file_uploader", "flag_label", "flag_text", "grade_column", "grade_display", "headers",
            "height", "history", "join", "label", "lang", "md", "memo", "method_analysis", "model_version", "model_versions", "need_period",
            "official_model", "period", "published_info", "published_periods", "published_version", "quarter_state", "rankings",
            "require", "result", "reverse_source", "save_model", "session", "sens_input", "service", "show_reverse_source", "sidebar", "state",

@@ -204,3 +204,16 @@ def test_rapid_arrow_keys_on_a_weight_slider_keep_every_step(page):  # noqa: F81
     assert values == [start + 10, 33, 17]
     page.get_by_role("button", name="恢复正式权重").click()
     page.get_by_text("当前为正式权重").wait_for()
+
+
+def test_file_uploaders_speak_the_page_language(page):  # noqa: F811
+    """Streamlit drew "Upload" and "200MB per file • XLSX, XLSM, CSV" on the Chinese import page."""
+    goto(page, "import", "officer")
+    zone = page.locator(".st-key-imp_files [data-testid='stFileUploaderDropzone']")
+    after = "(e) => getComputedStyle(e, '::after').content"
+    assert zone.locator("button p").evaluate(after) == '"选择文件"'
+    assert zone.locator("[data-testid='stFileUploaderDropzoneInstructions'] span").evaluate(after) == \
+        '"每个文件不超过 200 MB · XLSX、XLSM、CSV"'
+    assert zone.locator("button p").evaluate("(e) => getComputedStyle(e).fontSize") == "0px"  # "Upload" not drawn
+    box = zone.locator("button").bounding_box()
+    assert box["width"] > 60  # the button keeps its size with our word in it
