@@ -28,8 +28,7 @@ cell = quarters.assign(text=[f"{v:.2f}" if s == "ok" else ui.t(f"an.{s}")
                              for v, s in zip(quarters["total"], quarters["state"], strict=True)])
 wide = cell.pivot(index="unit_id", columns="quarter", values="text").reindex(columns=["Q1", "Q2", "Q3", "Q4"])
 table = df.join(wide, on="unit_id")
-table["grade"] = table["grade"].map(lambda g: views.grade_label(model, g, L))
-table["group"] = table["group"].map(lambda g: model.name_in(g, L))
+table = views.in_words(table, model, L)
 table["vetoed_in"] = table["vetoed_in"].fillna("")
 columns = ["rank_overall", "rank_group", "unit_name", "group", "total", "Q1", "Q2", "Q3", "Q4", "quarters", "grade",
            "vetoed_in"]
@@ -43,10 +42,10 @@ st.subheader(ui.t("an.quarters"))
 names = dict(zip(df["unit_id"], df["unit_name"], strict=True))
 pick = st.selectbox(ui.t("rp.unit"), list(names), key="an_unit", format_func=lambda u: f"{names[u]} ({u})")
 mine = quarters[quarters["unit_id"] == pick].copy()
-shown = mine[mine["state"] == "ok"].assign(grade=lambda d: d["grade"].map(lambda g: views.grade_label(model, g, L)))
+shown = views.in_words(mine[mine["state"] == "ok"], model, L)
 st.plotly_chart(charts.trend_chart(shown, L), key="an_trend")
 mine["state"] = mine["state"].map(lambda s: "" if s == "ok" else ui.t(f"an.{s}"))
-mine["grade"] = mine["grade"].map(lambda g: views.grade_label(model, g, L))
+mine = views.in_words(mine, model, L)
 mine["share"] = mine["share"] * 100
 ui.table(mine, ["quarter", "period", "total", "rank_overall", "grade", "share", "contribution", "state"], key="an_q",
          fit=True, config={"total": "%.2f", "share": "%.0f%%", "contribution": "%.2f"})
@@ -57,8 +56,7 @@ qcols = ["unit_id", "unit_name", "group", "quarter", "period", "state", "total",
          "contribution"]
 qhead = ui.headers(qcols)
 out = table[columns].rename(columns=head)
-qout = quarters.assign(grade=quarters["grade"].map(lambda g: views.grade_label(model, g, L)),
-                       group=quarters["group"].map(lambda g: model.name_in(g, L)))[qcols].rename(columns=qhead)
+qout = views.in_words(quarters, model, L)[qcols].rename(columns=qhead)
 style = SheetStyle(number_formats={head[c]: NUMBER_FORMATS[c] for c in ("rank_overall", "rank_group", "total")},
                    widths={head["unit_name"]: 24}, autofilter=True)
 st.download_button(ui.t("an.download"), lambda: ui.xlsx_bytes({sheet: out, qsheet: pd.DataFrame(qout)}, {sheet: style}),

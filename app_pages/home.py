@@ -19,13 +19,11 @@ def build():
     """The headline, movers, veto cases and the grade chart: built once per quarter and language
     for every session (ui.derived), not on each rerun."""
     counts = views.grade_counts(rk, model.tier_labels(), by="group")
-    counts["group"] = counts["group"].map(lambda g: model.name_in(g, L))
+    counts["group"] = counts["group"].map(lambda g: model.name_in(g, L))  # grades stay tiers: the chart names them
     up, down = views.movers(rk)
-    arrows = [df.assign(both=[views.change_text(r, d) for r, d in zip(df["rank_change"], df["delta_total"], strict=True)],
-                        group=df["group"].map(lambda g: model.name_in(g, L))) for df in (up, down)]
-    vetoes = views.veto_cases(rk)
-    vetoes["grade"] = vetoes["grade"].map(lambda g: labels.get(g, g))
-    vetoes["group"] = vetoes["group"].map(lambda g: model.name_in(g, L))
+    arrows = [views.in_words(df, model, L).assign(
+        both=[views.change_text(r, d) for r, d in zip(df["rank_change"], df["delta_total"], strict=True)]) for df in (up, down)]
+    vetoes = views.in_words(views.veto_cases(rk), model, L)
     return (views.headline(rk), charts.grade_bar(counts, model.tier_labels(), labels, L, by="group"),
             arrows, vetoes)
 

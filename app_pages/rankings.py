@@ -50,10 +50,8 @@ W = {"zh": {"rank": 72, "unit_name": 140, "group": 76, "grade": 112, "flag_codes
 def build():
     """The filtered table, its download copy and both charts: the same for every session that asks
     for this quarter, language and filter, so they are built once (ui.derived), not on every rerun."""
-    view = views.ranking_view(rk, group, grades, query, flagged)
-    view["grade"] = view["grade"].map(lambda g: labels.get(g, ""))
+    view = views.in_words(views.ranking_view(rk, group, grades, query, flagged), model, L)
     view["flag_codes"] = view["flag_codes"].map(lambda codes: i18n.join((i18n.flag_label(c, L) for c in codes), L))
-    view["group"] = view["group"].map(lambda g: model.name_in(g, L))
     view["level"] = view["unit_id"].map(warn["level"]).map(lambda v: ui.warning_label(v) if isinstance(v, str) else "")
     view["rules"] = view["unit_id"].map(warn["rules"]).map(lambda r: ui.warning_rules(r) if isinstance(r, list) else "")
     table = view[export].rename(columns=show)  # the download: grades as words, every column

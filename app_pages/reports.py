@@ -18,12 +18,7 @@ st.title(ui.t("rp.title", period=period))
 st.caption(ui.t("rp.caption"))
 ui.quarter_state(service, period)
 
-units = res.units
-if not service.actor.can(P.VIEW_RESULTS):  # a unit account: its own unit, nothing else
-    units = units[units["unit_id"] == service.actor.unit_id]
-    if units.empty:
-        st.info(ui.t("unit.not_in_period"))
-        st.stop()
+units = ui.visible_units(res.units)  # a unit account: its own unit, nothing else
 names = dict(zip(units["unit_id"], units["unit_name"], strict=True))
 uid = st.selectbox(ui.t("rp.unit"), list(names), key="rp_unit", format_func=lambda u: f"{names[u]} ({u})")
 service.require_unit(uid)

@@ -137,7 +137,7 @@ with tab_list:
                                                                                    strict=True)]
     criteria = list(rnd.criteria)
     ui.table(res, ["unit_name", "n_raters", "n_ratings", "result", *criteria],
-             labels={c: ui.active_model().name_in(c, L) for c in criteria},
+             labels={c: model.name_in(c, L) for c in criteria},
              config={c: "%.1f" for c in criteria}, fit=True, key="round_results")
     hidden = [name(u) for u, s in zip(res["unit_id"], res["suppressed"], strict=True) if s]
     st.caption(ui.t("rounds.shown", shown=len(res) - len(hidden), total=len(res), hidden=ui.join(hidden) or "—"))

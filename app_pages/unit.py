@@ -11,12 +11,7 @@ period = ui.need_period()
 res = ui.result(period)
 model = res.model
 L = ui.lang()
-units = res.units
-if not service.actor.can(Permission.VIEW_RESULTS):  # a unit account: its own unit, nothing else
-    units = units[units["unit_id"] == service.actor.unit_id]
-    if units.empty:
-        st.info(ui.t("unit.not_in_period"))
-        st.stop()
+units = ui.visible_units(res.units)  # a unit account: its own unit, nothing else
 names = dict(zip(units["unit_id"], units["unit_name"], strict=True))
 
 # a unit chosen on the rankings page or given in the URL (?unit=JD01) opens directly

@@ -62,9 +62,7 @@ def live_panel() -> None:
     else:
         st.warning(ui.t("w.whatif_banner", m=w[0], p=w[1], c=w[2], moved=moved,
                          graded=int(df["grade_changed"].sum())), icon=":material/science:")
-    df["grade"] = df["grade"].map(lambda g: views.grade_label(model, g, L))
-    df["group"] = df["group"].map(lambda g: model.name_in(g, L))
-    df["official_grade"] = df["official_grade"].map(lambda g: views.grade_label(model, g, L))
+    df = views.in_words(df, model, L)
     chips = ui.grade_column(model, L)
     ui.table(df.assign(grade=ui.grade_display(df["grade"]), official_grade=ui.grade_display(df["official_grade"])),
              ["rank", "change", "unit_name", "group", "score", "grade", "official_rank", "official_score",
@@ -106,8 +104,7 @@ with analysis:
     st.plotly_chart(charts.caterpillar(rob, L), key="s_cater")
     rob["badge"] = rob["robust"].map(lambda r: ui.t("sens.robust" if r else "sens.sensitive"))
     rob["interval"] = rob["rank_p05"].astype(str) + "–" + rob["rank_p95"].astype(str)
-    rob["grade"] = rob["grade"].map(lambda g: views.grade_label(model, g, L))
-    rob["group"] = rob["group"].map(lambda g: model.name_in(g, L))
+    rob = views.in_words(rob, model, L)
     p_top = f"p_top{mc.top_k}"
     pct = {c: st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1) for c in ("p_same_grade", p_top)}
     ui.table(rob, ["rank", "unit_name", "group", "grade", "interval", "p_same_grade", p_top, "badge"],
@@ -167,8 +164,7 @@ with analysis:
         a.plotly_chart(charts.caterpillar(m_units, L), key="s_m_cater")
         b.plotly_chart(charts.assumption_bars(m_sobol, L), key="s_m_sobol")
         m_units["interval"] = m_units["rank_p05"].astype(str) + "–" + m_units["rank_p95"].astype(str)
-        m_units["grade"] = m_units["grade"].map(lambda g: views.grade_label(model, g, L))
-        m_units["group"] = m_units["group"].map(lambda g: model.name_in(g, L))
+        m_units = views.in_words(m_units, model, L)
         ui.table(m_units, ["rank", "unit_name", "group", "grade", "interval", "p_same_grade"], key="s_m_units", fit=360,
                  config={"p_same_grade": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
         st.caption(ui.t("sens.methods_caption", n=methods_res.n_samples, ms=methods_res.elapsed * 1000))

@@ -88,7 +88,7 @@ def localised_details(result: PeriodResult, lang: str) -> dict[str, pd.DataFrame
     out = {}
     for sheet, df in result_frames(result, lang).items():
         if sheet in DETAIL_SHEETS:
-            head = {c: model.name_in(c, lang) if f"col.{c}" not in i18n.TEXT else i18n.t(f"col.{c}", lang) for c in df.columns}
+            head = {c: i18n.t_or(f"col.{c}", model.name_in(c, lang), lang) for c in df.columns}
             out[i18n.t(f"sheet.{DETAIL_SHEETS[sheet]}", lang)] = df.rename(columns=head)
     return out
 

@@ -116,6 +116,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "flag.uncategorised": ("部分问卷无受访者类别", "Respondents without a category"),
     "flag.unweighted": ("未按受访者类别加权", "Not weighted by respondent category"),
     "list.sep": ("、", ", "),
+    "list.clause": ("；", "; "),
     "w.no_ranked": ("本季度没有完整参评的单位，无法进行权重分析。", "No unit of this quarter is complete: there is nothing to re-rank."),
     "status.pass": ("通过", "Pass"),
     "status.partial": ("部分", "Partial"),
@@ -1031,8 +1032,7 @@ def flag_text(flag: Flag, lang: str = "zh") -> str:
 
 def notes_text(notes, lang: str = "zh") -> str:
     """The words of a breakdown row's notes (its `note` and `treatment`; None skipped), joined."""
-    return "；".join(flag_text(n, lang) for n in notes if isinstance(n, Flag)) if lang != "en" else \
-        "; ".join(flag_text(n, lang) for n in notes if isinstance(n, Flag))
+    return clauses((flag_text(n, lang) for n in notes if isinstance(n, Flag)), lang)
 
 
 def flag_json(flag: Flag) -> dict:
@@ -1043,6 +1043,11 @@ def flag_json(flag: Flag) -> dict:
 def join(items, lang: str = "zh") -> str:
     """A list in running text: 、 in Chinese, a comma in English."""
     return t("list.sep", lang).join(map(str, items))
+
+
+def clauses(items, lang: str = "zh") -> str:
+    """Sentences run together: ； in Chinese, a semicolon in English."""
+    return t("list.clause", lang).join(map(str, items))
 
 
 # English nouns counted in the strings above: after the number 1 they are singular ("1 warning",
@@ -1056,6 +1061,12 @@ def t(key: str, lang: str = "zh", **values) -> str:
     """The UI string `key` in `lang` ("zh" or "en"), formatted with `values`."""
     text = TEXT[key][1 if lang == "en" else 0]
     return singular(text.format(**values), lang) if values else text
+
+
+def t_or(key: str, default: object, lang: str = "zh") -> object:
+    """`t(key)` when the key has words, else `default` (a code from data, or from a newer library,
+    shows as it is)."""
+    return t(key, lang) if key in TEXT else default
 
 
 def singular(text: str, lang: str) -> str:

@@ -826,6 +826,14 @@ class Service:
         if unit_id is None or unit_id != self.actor.unit_id or not self.actor.can(P.VIEW_OWN_UNIT):
             raise PermissionDenied(self.actor, P.VIEW_RESULTS)
 
+    def visible_units(self, units: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a units table (with `unit_id`) whose results the actor may open, by
+        `require_unit`'s rule: every unit, or a unit account's own."""
+        if self.actor.can(P.VIEW_RESULTS):
+            return units
+        mine = units["unit_id"] == self.actor.unit_id
+        return units[mine & self.actor.can(P.VIEW_OWN_UNIT)]
+
     def recompute(self, period: str, version: Version = None) -> PeriodResult:
         """Score a version's stored inputs with its stored model again."""
         self.require_read(period, version)

@@ -35,6 +35,18 @@ def grade_label(model: Model, label: Any, lang: str) -> str:
     return label
 
 
+GRADE_COLUMNS = ("grade", "official_grade")
+
+
+def in_words(df: pd.DataFrame, model: Model, lang: str) -> pd.DataFrame:
+    """`df` with its grade columns as the grades' labels and its group column as the groups' names
+    in `lang` (the model's English ones in English); other columns unchanged."""
+    words = {c: df[c].map(lambda g: grade_label(model, g, lang)) for c in GRADE_COLUMNS if c in df}
+    if "group" in df:
+        words["group"] = df["group"].map(lambda g: model.name_in(g, lang))
+    return df.assign(**words)
+
+
 def grade_counts(units: pd.DataFrame, tiers: list[str], by: str | None = None) -> pd.DataFrame:
     """Units per grade (tiers in model order, zeros kept), optionally per `by` column."""
     graded = units[units["grade"].isin(tiers)]
@@ -516,7 +528,7 @@ def _analysis_name(name: str, lang: str) -> str:
     kind, _, dim = name.partition("_")
     if kind in ("sweep", "crossings") and dim in DIMENSIONS:
         return i18n.t(f"sheet.{kind}", lang, dim=i18n.t(f"dim.{dim}", lang))
-    return i18n.t(f"sheet.{name}", lang) if f"sheet.{name}" in i18n.TEXT else name
+    return i18n.t_or(f"sheet.{name}", name, lang)
 
 
 def _analysis_header(col: str, lang: str, model: Model | None) -> str:
@@ -540,7 +552,7 @@ def audit_tables(a: Audit, model: Model, lang: str = "zh") -> dict[str, pd.DataF
     """The audit's tables with their words in `lang` (names, methods, kinds), columns unchanged but for
     the few whose meaning differs from a same-named column elsewhere (raw min/max, a node's code)."""
     def words(frame: pd.DataFrame, column: str, prefix: str) -> pd.Series:
-        return frame[column].map(lambda v: i18n.t(f"{prefix}{v}", lang) if f"{prefix}{v}" in i18n.TEXT else v)
+        return frame[column].map(lambda v: i18n.t_or(f"{prefix}{v}", v, lang))
 
     def named(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
         return frame.assign(**{c: frame[c].map(lambda n: model.name_in(n, lang)) for c in columns})

@@ -31,7 +31,7 @@ from ui.data import (
 )
 from ui.output import grade_column, grade_display, memo, xlsx_bytes
 from ui.quarter import quarter_state, show_reverse_source, warning_icon, warning_label, warning_rules
-from ui.session import current, require, service
+from ui.session import current, require, service, visible_units
 from ui.sidebar import need_period, period, sidebar
 from ui.state import flag_label, flag_text, join, label, lang, md, t
 from ui.table import headers, height, table
@@ -49,4 +49,4 @@ __all__ = ["active_model", "current", "db", "derived", "file_uploader", "flag_la
            "height", "history", "join", "label", "lang", "md", "memo", "method_analysis", "model_version", "model_versions", "need_period",
            "official_model", "period", "published_info", "published_periods", "published_version", "quarter_state", "rankings",
            "require", "result", "reverse_source", "save_model", "session", "sens_input", "service", "show_reverse_source", "sidebar", "state",
-           "statistical_audit", "store", "t", "table", "warning_icon", "warning_label", "warning_rules", "warnings", "xlsx_bytes"]
+           "statistical_audit", "store", "t", "table", "warning_icon", "warning_label", "visible_units", "warning_rules", "warnings", "xlsx_bytes"]

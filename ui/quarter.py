@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from scoring import views
+from scoring.i18n import clauses
 from scoring.service import ANNOUNCING, Service
 from ui.data import db
 from ui.data import reverse_source as reverse_source_of
@@ -57,4 +58,4 @@ def warning_label(level: str) -> str:
 
 def warning_rules(rules) -> str:
     """The rules that fired, in the session's language, as one line of plain text."""
-    return "；".join(f.text.get(lang()) for f in rules) if lang() == "zh" else "; ".join(f.text.get("en") for f in rules)
+    return clauses((f.text.get(lang()) for f in rules), lang())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 
+import pandas as pd
 import streamlit as st
 
 from scoring.auth import Permission, SignInError
@@ -127,6 +128,16 @@ def service() -> Service:
     if signed_in is None:
         st.stop()
     return signed_in
+
+
+def visible_units(units: pd.DataFrame) -> pd.DataFrame:
+    """The units the signed-in account may open; a unit account whose unit is not in the quarter
+    gets a note and the page stops."""
+    shown = service().visible_units(units)
+    if shown.empty:
+        st.info(t("unit.not_in_period"))
+        st.stop()
+    return shown
 
 
 def require(*permissions: Permission) -> Service:
